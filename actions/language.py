@@ -1,0 +1,96 @@
+"""The conversation's locale: chosen by button or request, guessed, or switched when the
+person clearly writes in another of the five languages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import metadata_locale, to_locale
+from nlu.langid import Prediction, is_clear_switch
+
+# Messages that say nothing about how the person writes: no switch on them.
+_NO_SWITCH_INTENTS = {"start", "set_language", "nlu_fallback"}
+# Intents whose failures count towards the two-step fallback.
+_FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
+
+
+def requested_locale(tracker: Tracker) -> str | None:
+    """The locale asked for in this message (language button or "can we speak Dari?")."""
+    latest = tracker.latest_message or {}
+    if (latest.get("intent") or {}).get("name") != "set_language":
+        return None
+    for entity in latest.get("entities") or []:
+        if entity.get("entity") == "language":
+            loc = to_locale(entity.get("value"))
+            if loc:
+                return loc
+    return None
+
+
+class ValidateSlotMappings(Action):
+    """Runs after every user message (Rasa's slot extraction hook): keeps ``language``,
+    ``fallback_count`` and ``pending_question`` up to date."""
+
+    def name(self) -> str:
+        return "action_validate_slot_mappings"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        latest = tracker.latest_message or {}
+        intent = (latest.get("intent") or {}).get("name")
+        current = tracker.get_slot("language")
+        events: list[dict[str, Any]] = []
+
+        locale = requested_locale(tracker)
+        if locale is None and current is None:
+            locale = metadata_locale(tracker) or _detected(latest).locale
+        elif locale is None and intent not in _NO_SWITCH_INTENTS:
+            pred = _detected(latest)
+            if is_clear_switch(pred, current):
+                locale = pred.locale
+                dispatcher.utter_message(
+                    response="utter_language_switched", locale=locale, previous=current
+                )
+        if locale and locale != current:
+            events.append(SlotSet("language", locale))
+
+        count = tracker.get_slot("fallback_count") or 0
+        new_count = count + 1 if intent in _FALLBACK_INTENTS else 0
+        if new_count != count:
+            events.append(SlotSet("fallback_count", new_count))
+        if intent not in ("affirm", "deny") and tracker.get_slot("pending_question"):
+            events.append(SlotSet("pending_question", None))
+        return events
+
+
+def _detected(latest: dict[str, Any]) -> Prediction:
+    locale = latest.get("language")
+    text = latest.get("text") or ""
+    words = len([w for w in text.split() if any(ch.isalpha() for ch in w)])
+    script = None
+    if locale:
+        from nlu.langid import SCRIPT_LOCALES
+
+        script = next((s for s, locs in SCRIPT_LOCALES.items() if locale in locs), None)
+    return Prediction(locale, float(latest.get("language_confidence") or 0.0), script, words)
+
+
+class ActionSetLanguage(Action):
+    """Answers "can we speak …?": confirms in the new language, or offers the choice."""
+
+    def name(self) -> str:
+        return "action_set_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if requested_locale(tracker):
+            dispatcher.utter_message(response="utter_language_set")
+        else:
+            dispatcher.utter_message(response="utter_choose_language")
+        return []

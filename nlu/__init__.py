@@ -1,0 +1,1 @@
+"""Custom NLU for Wegwijs: normalisation, language identification, tokenization."""

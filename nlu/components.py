@@ -1,0 +1,232 @@
+"""Rasa 3.6 graph components that put ``nlu.text`` and ``nlu.langid`` in the pipeline.
+
+- ``LanguageIdentifier`` (first): sets the output property ``language`` (and
+  ``language_confidence``) of every parsed message; trained on the NLU examples, whose
+  intent metadata carries the locale of their folder.
+- ``LocaleTokenizer``: spaCy's blank pipeline of the detected locale splits the text, each
+  token is normalised for that locale (``nlu.text.normalize``); offsets stay those of the
+  original text.
+- ``LanguageNameExtractor``: the entity ``language`` (a locale identifier) from names of
+  languages in any of the five languages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu.langid import LanguageIdentifier as _Model
+from nlu.language_names import find_language_names
+from nlu.text import LOCALES, normalize, script_of
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE = "language"
+LANGUAGE_CONFIDENCE = "language_confidence"
+_DEFAULT_BY_SCRIPT = {"ethiopic": "ti", "arabic": "ar", "latin": "en"}
+
+
+def example_locale(message: Message) -> str | None:
+    """The locale a training example was written in (intent metadata ``language``)."""
+    meta = message.get("metadata") or {}
+    intent_meta = meta.get("intent") or {}
+    locale = intent_meta.get(LANGUAGE) if isinstance(intent_meta, dict) else None
+    return locale if locale in LOCALES else None
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
+)
+class LanguageIdentifier(GraphComponent):
+    """Detects which of the five locales a message is written in."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"alpha": 0.3}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: _Model | None = None,
+    ) -> None:
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._model = model or _Model(alpha=config["alpha"])
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LanguageIdentifier:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        samples = []
+        for ex in training_data.intent_examples:
+            locale = example_locale(ex)
+            if locale and ex.get(TEXT):
+                samples.append((ex.get(TEXT), locale))
+        if not samples:
+            logger.warning("No training example carries a locale; language ID stays empty.")
+        self._model.fit(samples)
+        with self._storage.write_to(self._resource) as directory:
+            (directory / "langid.json").write_text(
+                json.dumps(self._model.to_dict(), ensure_ascii=False), encoding="utf-8"
+            )
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LanguageIdentifier:
+        try:
+            with model_storage.read_from(resource) as directory:
+                data = json.loads((directory / "langid.json").read_text(encoding="utf-8"))
+            return cls(config, model_storage, resource, _Model.from_dict(data))
+        except (ValueError, FileNotFoundError):
+            logger.warning("Language ID model missing; every message falls back to its script.")
+            return cls(config, model_storage, resource)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for ex in training_data.training_examples:
+            if ex.get(TEXT):
+                locale = example_locale(ex) or self._guess(ex.get(TEXT))[0]
+                ex.set(LANGUAGE, locale)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            locale, confidence = self._guess(text)
+            message.set(LANGUAGE, locale, add_to_output=True)
+            message.set(LANGUAGE_CONFIDENCE, confidence, add_to_output=True)
+        return messages
+
+    def _guess(self, text: str) -> tuple[str | None, float]:
+        if self._model.counts:
+            pred = self._model.predict(text)
+            return pred.locale, pred.confidence
+        script = script_of(text)
+        return _DEFAULT_BY_SCRIPT.get(script or ""), 0.0
+
+
+_SPACY_CODES = {"ar": "ar", "ti": "ti", "fa_AF": "fa", "en": "en", "nl": "nl"}
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
+)
+class LocaleTokenizer(Tokenizer):
+    """spaCy blank tokenizer of the detected locale, with normalised token texts."""
+
+    _pipelines: dict[str, Any] = {}
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LocaleTokenizer:
+        return cls(config)
+
+    @classmethod
+    def _pipeline(cls, locale: str) -> Any:
+        code = _SPACY_CODES.get(locale, "en")
+        if code not in cls._pipelines:
+            import spacy
+
+            cls._pipelines[code] = spacy.blank(code)
+        return cls._pipelines[code]
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        text = message.get(attribute) or ""
+        if attribute != TEXT:
+            return [Token(w, i) for w, i in _whitespace_split(text)]
+        locale = message.get(LANGUAGE) or _DEFAULT_BY_SCRIPT.get(script_of(text) or "", "en")
+        doc = self._pipeline(locale)(text)
+        tokens = []
+        for t in doc:
+            if t.is_space or t.is_punct:
+                continue
+            norm = normalize(t.text, locale)
+            if not norm or not any(ch.isalnum() for ch in norm):
+                continue
+            tokens.append(Token(norm, t.idx, end=t.idx + len(t.text)))
+        return self._apply_token_pattern(tokens)
+
+
+def _whitespace_split(text: str) -> list[tuple[str, int]]:
+    out, pos = [], 0
+    for word in text.split():
+        start = text.index(word, pos)
+        out.append((word, start))
+        pos = start + len(word)
+    return out
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
+)
+class LanguageNameExtractor(GraphComponent, EntityExtractorMixin):
+    """Entity ``language`` with a locale identifier as value, from names of languages."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LanguageNameExtractor:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            found = [
+                {
+                    "entity": LANGUAGE,
+                    "value": locale,
+                    "start": start,
+                    "end": end,
+                    "confidence_entity": 1.0,
+                }
+                for locale, start, end in find_language_names(text)
+            ]
+            if found:
+                entities = message.get(ENTITIES, []) + self.add_extractor_name(found)
+                message.set(ENTITIES, entities, add_to_output=True)
+        return messages
