@@ -6,9 +6,9 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from nlu.text import LOCALES
+from bot.i18n.locales import to_locale
 
-DEFAULT_LOCALE = "nl"
+DEFAULT_LOCALE = "en"
 
 
 def latest_user_event(tracker: Tracker) -> dict[str, Any] | None:
@@ -23,19 +23,6 @@ def metadata_locale(tracker: Tracker) -> str | None:
     event = latest_user_event(tracker) or {}
     meta = event.get("metadata") or {}
     return to_locale(meta.get("language") or meta.get("locale"))
-
-
-def to_locale(value: Any) -> str | None:
-    """Map "ar-SY", "fa-AF", "prs", "fa", "ti-ER", "en_GB", "nl-NL" onto the five locales."""
-    if not isinstance(value, str) or not value:
-        return None
-    v = value.strip().replace("-", "_")
-    if v in LOCALES:
-        return v
-    base = v.split("_")[0].lower()
-    if base in ("fa", "prs", "dari"):
-        return "fa_AF"
-    return base if base in LOCALES else None
 
 
 def current_locale(tracker: Tracker) -> str:

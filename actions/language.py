@@ -9,7 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import metadata_locale, to_locale
+from actions.common import metadata_locale
+from bot.i18n.locales import to_locale
 from nlu.langid import Prediction, is_clear_switch
 
 # Messages that say nothing about how the person writes: no switch on them.

@@ -1,0 +1,96 @@
+# Wegwijs — `make help` lists every target.
+SHELL := /bin/bash
+export PYENV_VERSION ?= 3.10.13
+PYTHON ?= python3.10
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+MODEL := models/wegwijs.tar.gz
+WEB := bot/web
+VENDOR := $(WEB)/static/vendor
+TRAINING := config.yml domain.yml $(shell find data nlu -name '*.yml' -o -name '*.py' | grep -v __pycache__)
+PYBABEL := $(BIN)/pybabel
+POT := locales/wegwijs.pot
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test test-unit test-integration test-stories validate eval train \
+        i18n-extract i18n-update i18n-compile db web lint clean
+
+help: ## list every target
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.10 not found: set PYTHON=/path/to/python3.10"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip wheel "setuptools<81"
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+$(VENDOR)/.installed: $(WEB)/package.json $(WEB)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the web chat's browser files (apt-get install npm)"; exit 1; }
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/fonts
+	cp $(WEB)/node_modules/socket.io-client/dist/socket.io.min.js $(VENDOR)/
+	for f in noto-sans noto-sans-ethiopic noto-naskh-arabic; do \
+	  mkdir -p $(VENDOR)/fonts/$$f/files && \
+	  cp $(WEB)/node_modules/@fontsource/$$f/400.css $(VENDOR)/fonts/$$f/ && \
+	  cp $(WEB)/node_modules/@fontsource/$$f/files/*-400-normal.woff* $(VENDOR)/fonts/$$f/files/; \
+	done
+	touch $@
+
+web: $(VENDOR)/.installed ## browser files of the web chat (socket.io client, Noto fonts) from npm
+
+setup: $(VENV)/.installed web i18n-compile db ## virtualenv, dependencies, browser files, catalogs, database
+
+db: $(VENV)/.installed ## migrate the database to the newest schema
+	$(BIN)/wegwijs db upgrade
+
+i18n-extract: $(VENV)/.installed ## content/responses.yml -> locales/wegwijs.pot
+	$(PYBABEL) -q extract -F babel.cfg -o $(POT) --no-location --sort-by-file \
+	  --project Wegwijs --copyright-holder "Gemeente Amsterdam" .
+
+i18n-update: i18n-extract ## carry new and changed English texts into every catalog (changed = fuzzy)
+	$(PYBABEL) update -D wegwijs -i $(POT) -d locales --no-fuzzy-matching --previous --width 76 2>&1 | grep -v '^updating' || true
+
+i18n-compile: $(VENV)/.installed ## compile the catalogs (fails on a broken catalog)
+	$(PYBABEL) compile -D wegwijs -d locales --statistics
+
+$(MODEL): $(VENV)/.installed $(TRAINING)
+	$(BIN)/rasa train --fixed-model-name wegwijs --data data nlu --out models
+	touch $@
+
+train: $(MODEL) ## train the model when training data, domain or config changed
+
+run: setup $(MODEL) ## set everything up and start Rasa, the action server and the app
+	@echo ""
+	@echo "  Web chat:  http://$${WEGWIJS_APP_HOST:-127.0.0.1}:$${WEGWIJS_APP_PORT:-8000}/"
+	@echo "  Health:    http://$${WEGWIJS_APP_HOST:-127.0.0.1}:$${WEGWIJS_APP_PORT:-8000}/healthz"
+	@echo ""
+	$(BIN)/honcho start -f Procfile
+
+validate: $(VENV)/.installed ## rasa data validate
+	$(BIN)/rasa data validate --data data nlu --domain domain.yml --config config.yml
+
+test-unit: setup ## unit tests (no running processes)
+	$(BIN)/pytest -q tests/unit
+
+test-integration: setup $(MODEL) ## start the real processes and talk to them
+	$(BIN)/pytest -q tests/integration
+
+test-stories: setup $(MODEL) ## Rasa conversation tests in every locale (needs the action server)
+	$(PY) -m tests.run_stories
+
+eval: setup $(MODEL) ## per-locale intent accuracy, macro-F1 and language ID on the held-out split
+	$(PY) -m tests.evaluate
+
+test: setup validate $(MODEL) ## set up and run every test
+	$(BIN)/pytest -q tests/unit tests/integration
+	$(PY) -m tests.run_stories
+	$(PY) -m tests.evaluate
+
+lint: $(VENV)/.installed ## ruff
+	$(BIN)/ruff check bot nlu actions tests
+
+clean: ## remove built files (model, caches, vendor files, compiled catalogs)
+	rm -rf models .rasa results $(VENDOR) $(WEB)/node_modules
+	find locales -name '*.mo' -delete

@@ -1,0 +1,1 @@
+"""Wegwijs: the City of Amsterdam's multilingual assistant for status holders."""

@@ -1,0 +1,1 @@
+"""Channels (web chat, Telegram) and the gateway they share."""

@@ -1,0 +1,209 @@
+"""The common path of every user message, whatever the channel.
+
+1. clean the text (control characters, length) and neutralise ``/intent{...}`` that the
+   app did not offer as a button;
+2. store the message (nothing a person sends is lost, even when Rasa is down);
+3. pass it to Rasa's REST channel with the locale hint in ``metadata``;
+4. store and return the replies; when Rasa fails, answer in the person's locale.
+
+Messages of one conversation are handled one at a time, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from bot.db import conversations as repo
+from bot.db.session import session_scope
+from bot.i18n.locales import LOCALES, direction, to_locale
+from bot.i18n.render import Renderer
+from bot.rasa_client import RasaClient, RasaUnavailable
+from nlu.text import strip_control
+
+logger = logging.getLogger(__name__)
+
+START_PAYLOAD = "/start"
+# Payloads any client may send: first contact and the language picker of every channel.
+ALWAYS_ALLOWED = {START_PAYLOAD} | {
+    '/set_language{"language": "%s"}' % locale for locale in LOCALES
+}
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    locale: str = "en"
+
+    @property
+    def direction(self) -> str:
+        return direction(self.locale)
+
+
+@dataclass
+class Incoming:
+    conversation_id: str
+    channel: str
+    text: str = ""
+    kind: str = "text"  # text, photo, voice, sticker, document, location, contact, …
+    locale_hint: str | None = None
+
+
+def clean_text(text: str, max_chars: int) -> tuple[str, bool]:
+    """Control characters out, white space trimmed, cut at ``max_chars``."""
+    cleaned = strip_control(text).strip()
+    if len(cleaned) > max_chars:
+        return cleaned[:max_chars], True
+    return cleaned, False
+
+
+def neutralise_command(text: str, offered: set[str]) -> str:
+    """Keep ``/intent{...}`` only when it is a payload the bot offered to this person."""
+    if not text.startswith("/") or text in offered or text in ALWAYS_ALLOWED:
+        return text
+    return text.lstrip("/ ").strip() or "?"
+
+
+@dataclass
+class Gateway:
+    rasa: RasaClient
+    renderer: Renderer
+    default_locale: str = "en"
+    max_message_chars: int = 2000
+    _locks: OrderedDict[str, asyncio.Lock] = field(default_factory=OrderedDict)
+
+    def _lock(self, conversation_id: str) -> asyncio.Lock:
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = self._locks[conversation_id] = asyncio.Lock()
+            while len(self._locks) > 10_000:
+                oldest, old_lock = next(iter(self._locks.items()))
+                if old_lock.locked():
+                    break
+                self._locks.pop(oldest)
+        else:
+            self._locks.move_to_end(conversation_id)
+        return lock
+
+    def render_app_message(self, key: str, locale: str) -> Reply:
+        rendered = self.renderer.render(key, locale)
+        return Reply(rendered.text, rendered.buttons, locale)
+
+    async def start(self, *, conversation_id: str, channel: str, locale_hint: str | None) -> list[Reply]:
+        """First contact: the welcome, in the hinted locale."""
+        return await self.handle(
+            Incoming(conversation_id, channel, START_PAYLOAD, "command", locale_hint)
+        )
+
+    async def is_new(self, conversation_id: str) -> bool:
+        def _check() -> bool:
+            with session_scope() as s:
+                from bot.db.models import Conversation
+
+                return s.get(Conversation, conversation_id) is None
+
+        return await run_in_threadpool(_check)
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        async with self._lock(msg.conversation_id):
+            return await self._handle(msg)
+
+    async def _handle(self, msg: Incoming) -> list[Reply]:
+        text, truncated = clean_text(msg.text, self.max_message_chars)
+        stored_id, locale, offered = await run_in_threadpool(self._store_incoming, msg, text)
+        locale = locale or to_locale(msg.locale_hint) or self.default_locale
+
+        if msg.kind not in ("text", "command") or not text:
+            replies = [self.render_app_message("app_unsupported_content", locale)]
+            await run_in_threadpool(self._store_replies, msg.conversation_id, replies)
+            return replies
+
+        rasa_text = neutralise_command(text, offered)
+        metadata: dict[str, Any] = {"channel": msg.channel}
+        hint = to_locale(msg.locale_hint)
+        if hint:
+            metadata["language"] = hint
+        try:
+            bot_messages = await self.rasa.send_message(
+                sender=msg.conversation_id, text=rasa_text, metadata=metadata
+            )
+        except RasaUnavailable as exc:
+            logger.error("Rasa failed for %s: %s", msg.conversation_id, exc)
+            await run_in_threadpool(self._mark_failed, stored_id)
+            replies = [self.render_app_message("app_error", locale)]
+            await run_in_threadpool(self._store_replies, msg.conversation_id, replies)
+            return replies
+
+        # The NLG endpoint stored the locale it rendered in; read it back.
+        locale = await run_in_threadpool(self._conversation_locale, msg.conversation_id) or locale
+        replies = [
+            Reply(m.get("text") or "", _buttons(m.get("buttons")), locale)
+            for m in bot_messages
+            if m.get("text") or m.get("buttons")
+        ]
+        if not replies:
+            # Rasa answered nothing: an action failed (its events are lost). Say so.
+            logger.error("Rasa returned no reply for %s", msg.conversation_id)
+            await run_in_threadpool(self._mark_failed, stored_id)
+            replies = [self.render_app_message("app_error", locale)]
+        if truncated:
+            replies.insert(0, self.render_app_message("app_too_long", locale))
+        await run_in_threadpool(self._store_replies, msg.conversation_id, replies)
+        return replies
+
+    # Database work (run in a thread) ------------------------------------------------
+
+    def _store_incoming(self, msg: Incoming, text: str) -> tuple[int, str | None, set[str]]:
+        with session_scope() as s:
+            conv, _ = repo.get_or_create_conversation(
+                session=s, conversation_id=msg.conversation_id, channel=msg.channel
+            )
+            offered = repo.recent_button_payloads(session=s, conversation_id=conv.id)
+            stored = repo.add_message(
+                session=s,
+                conversation_id=conv.id,
+                direction="in",
+                text=text,
+                kind=msg.kind,
+                locale=conv.locale,
+            )
+            return stored.id, conv.locale, offered
+
+    def _store_replies(self, conversation_id: str, replies: list[Reply]) -> None:
+        with session_scope() as s:
+            for r in replies:
+                repo.add_message(
+                    session=s,
+                    conversation_id=conversation_id,
+                    direction="out",
+                    text=r.text,
+                    buttons=r.buttons or None,
+                    locale=r.locale,
+                )
+
+    def _mark_failed(self, message_id: int) -> None:
+        with session_scope() as s:
+            repo.set_message_status(session=s, message_id=message_id, status="failed")
+
+    def _conversation_locale(self, conversation_id: str) -> str | None:
+        from bot.db.models import Conversation
+
+        with session_scope() as s:
+            conv = s.get(Conversation, conversation_id)
+            return conv.locale if conv else None
+
+
+def _buttons(raw: Any) -> list[dict[str, str]]:
+    if not isinstance(raw, list):
+        return []
+    return [
+        {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+        for b in raw
+        if isinstance(b, dict)
+    ]

@@ -1,0 +1,103 @@
+"""Web chat over socket.io, speaking the protocol of Rasa's socketio channel.
+
+``session_request {session_id}`` → ``session_confirm {session_id}`` (and, for a new
+conversation, the welcome); ``user_uttered {message, session_id, customData}`` →
+``bot_uttered {text, quick_replies: [{content_type, title, payload}], metadata}``.
+``customData.language`` may carry the browser's locale as a first guess. So the
+standard rasa-webchat widget, or any client of that protocol, works.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+import socketio
+
+from bot.channels.gateway import Gateway, Incoming, Reply
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "webchat"
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_\-]{8,100}$")
+
+
+def conversation_id(session_id: str) -> str:
+    return f"{CHANNEL}:{session_id}"
+
+
+def bot_uttered(reply: Reply) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "text": reply.text,
+        "metadata": {"locale": reply.locale, "dir": reply.direction},
+    }
+    if reply.buttons:
+        data["quick_replies"] = [
+            {"content_type": "text", "title": b["title"], "payload": b["payload"]}
+            for b in reply.buttons
+        ]
+    return data
+
+
+def create_socketio_server(gateway: Gateway) -> socketio.AsyncServer:
+    sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=[])
+
+    async def emit_replies(replies: list[Reply], room: str) -> None:
+        for reply in replies:
+            await sio.emit("bot_uttered", bot_uttered(reply), room=room)
+
+    @sio.event
+    async def connect(sid: str, environ: dict, auth: Any = None) -> None:
+        logger.debug("web chat connected: %s", sid)
+
+    @sio.event
+    async def session_request(sid: str, data: Any) -> None:
+        """Confirm (or create) the session; greet a new conversation."""
+        data = data if isinstance(data, dict) else {}
+        session_id = data.get("session_id")
+        if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
+            session_id = uuid.uuid4().hex
+        await sio.enter_room(sid, session_id)
+        await sio.save_session(sid, {"session_id": session_id})
+        await sio.emit("session_confirm", {"session_id": session_id}, room=sid)
+        conv_id = conversation_id(session_id)
+        if await gateway.is_new(conv_id):
+            hint = _language_hint(data.get("customData"))
+            replies = await gateway.start(
+                conversation_id=conv_id, channel=CHANNEL, locale_hint=hint
+            )
+            await emit_replies(replies, session_id)
+
+    @sio.event
+    async def user_uttered(sid: str, data: Any) -> None:
+        """One message from the person; the replies go to every tab of the session."""
+        data = data if isinstance(data, dict) else {}
+        session = await sio.get_session(sid)
+        session_id = session.get("session_id") if session else None
+        if session_id is None:
+            # The client skipped session_request: only its own socket id is trusted.
+            session_id = sid
+            await sio.enter_room(sid, session_id)
+            await sio.save_session(sid, {"session_id": session_id})
+        message = data.get("message")
+        kind = "text" if isinstance(message, str) else "unsupported"
+        replies = await gateway.handle(
+            Incoming(
+                conversation_id=conversation_id(session_id),
+                channel=CHANNEL,
+                text=message if isinstance(message, str) else "",
+                kind=kind,
+                locale_hint=_language_hint(data.get("customData")),
+            )
+        )
+        await emit_replies(replies, session_id)
+
+    return sio
+
+
+def _language_hint(custom: Any) -> str | None:
+    if isinstance(custom, dict) and isinstance(custom.get("language"), str):
+        return custom["language"][:20]
+    return None

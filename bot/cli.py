@@ -1,0 +1,109 @@
+"""The ``wegwijs`` command: database, processes, environment.
+
+    wegwijs db upgrade|downgrade [REVISION]
+    wegwijs serve app|rasa|actions      start one process with the settings' environment
+    wegwijs env                         print the environment endpoints.yml needs
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from bot.settings import ROOT, get_settings
+
+MODEL = ROOT / "models" / "wegwijs.tar.gz"
+
+
+def _alembic_config():  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    return cfg
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from alembic import command
+
+    settings = get_settings()
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    cfg = _alembic_config()
+    if args.action == "upgrade":
+        command.upgrade(cfg, args.revision or "head")
+    else:
+        command.downgrade(cfg, args.revision or "base")
+    return 0
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    for key, value in get_settings().rasa_environment().items():
+        print(f"{key}={value}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    env = dict(os.environ, **settings.rasa_environment())
+    bin_dir = Path(sys.executable).parent
+    rasa_port = settings.rasa_url.rsplit(":", 1)[-1].split("/")[0]
+    action_port = settings.action_url.rsplit(":", 1)[-1].split("/")[0]
+    if args.process == "app":
+        argv = [
+            str(bin_dir / "uvicorn"),
+            "bot.web.app:create_app",
+            "--factory",
+            "--host", settings.app_host,
+            "--port", str(settings.app_port),
+            "--no-access-log",
+            "--ws", "wsproto",
+        ]
+    elif args.process == "rasa":
+        if not MODEL.exists():
+            print(f"No model at {MODEL}: run `make train` first.", file=sys.stderr)
+            return 2
+        argv = [
+            str(bin_dir / "rasa"), "run",
+            "--enable-api", "--auth-token", settings.internal_token,
+            "-i", "127.0.0.1", "-p", rasa_port,
+            "-m", str(MODEL),
+            "--endpoints", str(ROOT / "endpoints.yml"),
+            "--credentials", str(ROOT / "credentials.yml"),
+        ]
+    else:
+        env["SANIC_HOST"] = "127.0.0.1"
+        argv = [str(bin_dir / "rasa"), "run", "actions", "--actions", "actions", "-p", action_port]
+    os.chdir(ROOT)
+    exe = argv[0] if Path(argv[0]).exists() else shutil.which(Path(argv[0]).name) or argv[0]
+    os.execvpe(exe, argv, env)
+    return 0  # not reached
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="wegwijs", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("db", help="migrate the database (Alembic)")
+    p.add_argument("action", choices=["upgrade", "downgrade"])
+    p.add_argument("revision", nargs="?")
+    p.set_defaults(func=cmd_db)
+
+    p = sub.add_parser("env", help="print the environment Rasa's endpoints.yml needs")
+    p.set_defaults(func=cmd_env)
+
+    p = sub.add_parser("serve", help="start one process: app, rasa or actions")
+    p.add_argument("process", choices=["app", "rasa", "actions"])
+    p.set_defaults(func=cmd_serve)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""The structure of every answer (keys, buttons, payloads, facts) from content/responses.yml.
+
+Texts are looked up in the catalogs (``bot.i18n.catalogs``); this file gives the English
+source, which is also the gettext message id. Reloaded when the file changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Button:
+    id: str
+    title: str
+    payload: str
+    translate: bool = True
+
+
+@dataclass(frozen=True)
+class Fact:
+    claim: str
+    source: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Response:
+    key: str
+    text: str
+    buttons: tuple[Button, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    note: str = ""
+    line: int = 0
+
+
+
+def button_context(button: Button) -> str:
+    """The gettext context of a button title: ``button:<id>``, shared by every response
+    that shows the same button, so each title is translated once."""
+    return f"button:{button.id}"
+
+
+@dataclass
+class ContentSource:
+    path: Path
+    _responses: dict[str, Response] = field(default_factory=dict)
+    _mtime: float = -1.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def responses(self) -> dict[str, Response]:
+        """All responses by key; re-read when the file changed."""
+        mtime = self.path.stat().st_mtime
+        if mtime != self._mtime:
+            with self._lock:
+                if mtime != self._mtime:
+                    self._responses = load_responses(self.path)
+                    self._mtime = mtime
+        return self._responses
+
+    def get(self, key: str) -> Response | None:
+        return self.responses().get(key)
+
+
+def load_responses(path: Path) -> dict[str, Response]:
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
+    lines = _key_lines(text)
+    out: dict[str, Response] = {}
+    titles: dict[str, str] = {}
+    for key, spec in data.items():
+        if not isinstance(spec, dict) or "text" not in spec:
+            raise ValueError(f"{path}: response {key!r} has no text")
+        buttons = tuple(
+            Button(
+                id=str(b["id"]),
+                title=str(b["title"]),
+                payload=str(b["payload"]),
+                translate=bool(b.get("translate", True)),
+            )
+            for b in spec.get("buttons") or []
+        )
+        for b in buttons:
+            if b.translate and titles.setdefault(b.id, b.title) != b.title:
+                raise ValueError(
+                    f"{path}: button id {b.id!r} has two titles: "
+                    f"{titles[b.id]!r} and {b.title!r}"
+                )
+        facts = tuple(
+            Fact(claim=str(f["claim"]), source=str(f["source"]), date=str(f["date"]))
+            for f in spec.get("facts") or []
+        )
+        out[key] = Response(
+            key=key,
+            text=str(spec["text"]).strip(),
+            buttons=buttons,
+            facts=facts,
+            note=str(spec.get("note") or ""),
+            line=lines.get(key, 0),
+        )
+    return out
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    lines = {}
+    for no, line in enumerate(text.splitlines(), start=1):
+        if line and not line[0].isspace() and not line.startswith("#") and ":" in line:
+            lines[line.split(":", 1)[0].strip()] = no
+    return lines

@@ -1,0 +1,132 @@
+"""Render a response (``utter_*``) in a locale: text, buttons, placeholders, direction.
+
+This is what the Rasa NLG endpoint returns, and what the app uses for its own messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.content import ContentSource, Response, button_context
+from bot.i18n.locales import NATIVE_NAMES, RTL_LOCALES
+
+logger = logging.getLogger(__name__)
+
+RLM = "\u200f"
+LRI = "\u2066"
+PDI = "\u2069"
+# A run of Latin letters, digits, and what joins them in words, numbers, URLs and
+# phone numbers ("zorgtoeslag", "€385", "0800-0113", "https://www.113.nl", "14 020").
+_LTR_RUN = re.compile(
+    r"[A-Za-z0-9€][A-Za-z0-9€/:.\-_%&=?#@+]*(?:[ \-][A-Za-z0-9€][A-Za-z0-9€/:.\-_%&=?#@+]*)*"
+)
+
+
+@dataclass
+class Rendered:
+    key: str
+    locale: str
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    direction: str = "ltr"
+    fallback: bool = False
+
+    def as_nlg(self) -> dict[str, Any]:
+        """The shape Rasa expects from an NLG endpoint."""
+        return {
+            "text": self.text,
+            "buttons": self.buttons,
+            "image": None,
+            "elements": [],
+            "attachments": [],
+            "custom": {},
+        }
+
+
+def isolate_ltr(text: str) -> str:
+    """Make Latin words, numbers and URLs read correctly inside right-to-left text.
+
+    Each such run is wrapped in a left-to-right isolate, and each line starts with a
+    right-to-left mark so that apps that guess direction from the first letter agree.
+    """
+    lines = []
+    for line in text.split("\n"):
+        if not line.strip():
+            lines.append(line)
+            continue
+        line = _LTR_RUN.sub(lambda m: f"{LRI}{m.group(0)}{PDI}", line)
+        lines.append(RLM + line)
+    return "\n".join(lines)
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def fill(template: str, values: dict[str, Any]) -> str:
+    """Replace ``{name}`` placeholders; unknown ones stay visible (and are logged).
+
+    Only ``{identifier}`` is a placeholder, so JSON in button payloads
+    (``/set_language{"language": "{previous}"}``) is left intact.
+    """
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name in values:
+            return str(values[name])
+        logger.warning("Placeholder {%s} has no value", name)
+        return m.group(0)
+
+    return _PLACEHOLDER.sub(sub, template)
+
+
+@dataclass
+class Renderer:
+    content: ContentSource
+    catalogs: Catalogs
+
+    def resolve(self, key: str) -> Response | None:
+        response = self.content.get(key)
+        if response is None and "/" in key:
+            # A retrieval key the catalogs do not know yet: the topic's "unknown" answer.
+            response = self.content.get(key.split("/", 1)[0] + "/unknown")
+        return response
+
+    def render(self, key: str, locale: str, arguments: dict[str, Any] | None = None) -> Rendered:
+        response = self.resolve(key)
+        if response is None:
+            logger.error("Unknown response %s; answering with app_error", key)
+            response = self.content.get("app_error")
+            assert response is not None, "content/responses.yml must define app_error"
+        values = placeholder_values(locale, arguments or {})
+        text, used = self.catalogs.translate(locale, response.key, response.text)
+        text = fill(text, values)
+        buttons = []
+        for b in response.buttons:
+            title = b.title
+            if b.translate:
+                title, _ = self.catalogs.translate(locale, button_context(b), b.title)
+            buttons.append({"title": fill(title, values), "payload": fill(b.payload, values)})
+        rtl = locale in RTL_LOCALES
+        if rtl:
+            text = isolate_ltr(text)
+        return Rendered(
+            key=response.key,
+            locale=locale,
+            text=text,
+            buttons=buttons,
+            direction="rtl" if rtl else "ltr",
+            fallback=used != locale,
+        )
+
+
+def placeholder_values(locale: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    values = {k: v for k, v in arguments.items() if isinstance(v, (str, int, float))}
+    values.setdefault("language_name", NATIVE_NAMES.get(locale, locale))
+    previous = arguments.get("previous")
+    if isinstance(previous, str) and previous in NATIVE_NAMES:
+        values["previous_name"] = NATIVE_NAMES[previous]
+    return values

@@ -1,0 +1,80 @@
+"""One typed settings object, read from the environment once (``get_settings``).
+
+Every process (app, Rasa via endpoints.yml, action server) reads the same variables;
+``wegwijs env`` prints the ones Rasa's endpoints.yml needs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_host: str = "127.0.0.1"
+    app_port: int = 8000
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_url: str = "http://127.0.0.1:5055"
+    # Shared secret between the app, Rasa's HTTP API and the NLG endpoint.
+    internal_token: str = "change-me-internal-token"
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'wegwijs.db'}"
+    content_path: Path = ROOT / "content" / "responses.yml"
+    locales_dir: Path = ROOT / "locales"
+    default_locale: str = "en"
+    max_message_chars: int = 2000
+    rasa_timeout_s: float = 30.0
+    log_level: str = "INFO"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def nlg_url(self) -> str:
+        return f"http://{self.app_host}:{self.app_port}/nlg"
+
+    @property
+    def db_dialect(self) -> str:
+        return self.database_url.split(":", 1)[0].split("+", 1)[0]
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        d = cls()
+        return cls(
+            app_host=_env("WEGWIJS_APP_HOST", d.app_host),
+            app_port=int(_env("WEGWIJS_APP_PORT", str(d.app_port))),
+            rasa_url=_env("WEGWIJS_RASA_URL", d.rasa_url).rstrip("/"),
+            action_url=_env("WEGWIJS_ACTION_URL", d.action_url + "/webhook")
+            .rstrip("/")
+            .removesuffix("/webhook"),
+            internal_token=_env("WEGWIJS_INTERNAL_TOKEN", d.internal_token),
+            database_url=_env("DATABASE_URL", d.database_url),
+            content_path=Path(_env("WEGWIJS_CONTENT_PATH", str(d.content_path))),
+            locales_dir=Path(_env("WEGWIJS_LOCALES_DIR", str(d.locales_dir))),
+            default_locale=_env("WEGWIJS_DEFAULT_LOCALE", d.default_locale),
+            max_message_chars=int(_env("WEGWIJS_MAX_MESSAGE_CHARS", str(d.max_message_chars))),
+            rasa_timeout_s=float(_env("WEGWIJS_RASA_TIMEOUT", str(d.rasa_timeout_s))),
+            log_level=_env("WEGWIJS_LOG_LEVEL", d.log_level),
+        )
+
+    def rasa_environment(self) -> dict[str, str]:
+        """The variables endpoints.yml refers to, for Rasa and the action server."""
+        return {
+            "WEGWIJS_ACTION_URL": f"{self.action_url}/webhook",
+            "WEGWIJS_NLG_URL": self.nlg_url,
+            "WEGWIJS_INTERNAL_TOKEN": self.internal_token,
+            "WEGWIJS_DATABASE_URL": self.database_url,
+            "WEGWIJS_DB_DIALECT": self.db_dialect,
+        }
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,168 @@
+"""The Wegwijs app (ASGI): web chat (socket.io), Rasa's NLG endpoint, health.
+
+``create_app()`` builds everything from settings; nothing happens at import time.
+Run with ``uvicorn bot.web.app:create_app --factory``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import logging
+from typing import Any
+
+import socketio
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from bot.channels.gateway import Gateway
+from bot.channels.webchat import create_socketio_server
+from bot.db import conversations as repo
+from bot.db.session import ping, session_scope
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.content import ContentSource
+from bot.i18n.locales import HTML_LANG, LOCALES, NATIVE_NAMES, direction, to_locale
+from bot.i18n.render import Renderer
+from bot.rasa_client import RasaClient
+from bot.settings import ROOT, Settings, get_settings
+
+logger = logging.getLogger(__name__)
+WEB_DIR = ROOT / "bot" / "web"
+
+
+def nlg_locale(body: dict[str, Any], default: str) -> str:
+    """The locale to render in: explicit argument, the ``language`` slot, the hint."""
+    arguments = body.get("arguments") or {}
+    tracker = body.get("tracker") or {}
+    slots = tracker.get("slots") or {}
+    latest = tracker.get("latest_message") or {}
+    for candidate in (
+        arguments.get("locale"),
+        slots.get("language"),
+        (latest.get("metadata") or {}).get("language"),
+    ):
+        loc = to_locale(candidate)
+        if loc:
+            return loc
+    return default
+
+
+def negotiate_locale(accept_language: str | None, default: str) -> str:
+    """Pick one of the five locales from an Accept-Language header."""
+    if not accept_language:
+        return default
+    weighted = []
+    for part in accept_language.split(","):
+        lang, _, q = part.strip().partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            weight = 0.0
+        loc = to_locale(lang)
+        if loc:
+            weighted.append((weight, loc))
+    return max(weighted)[1] if weighted else default
+
+
+def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level)
+    # httpx logs full URLs at INFO, internal tokens included.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    catalogs = Catalogs(settings.locales_dir)
+    renderer = Renderer(ContentSource(settings.content_path), catalogs)
+    rasa = RasaClient(
+        base_url=settings.rasa_url,
+        action_url=settings.action_url,
+        token=settings.internal_token,
+        timeout_s=settings.rasa_timeout_s,
+    )
+    gateway = Gateway(
+        rasa=rasa,
+        renderer=renderer,
+        default_locale=settings.default_locale,
+        max_message_chars=settings.max_message_chars,
+    )
+    templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+
+    async def webchat_page(request: Request) -> HTMLResponse:
+        locale = to_locale(request.query_params.get("lang")) or negotiate_locale(
+            request.headers.get("accept-language"), settings.default_locale
+        )
+        return templates.TemplateResponse(
+            request,
+            "webchat.html",
+            {
+                "locale": locale,
+                "html_lang": HTML_LANG[locale],
+                "dir": direction(locale),
+                "languages": [(loc, NATIVE_NAMES[loc], direction(loc)) for loc in LOCALES],
+            },
+        )
+
+    async def nlg(request: Request) -> JSONResponse:
+        token = request.query_params.get("token", "")
+        if not hmac.compare_digest(token, settings.internal_token):
+            return JSONResponse({"error": "forbidden"}, status_code=403)
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"error": "invalid JSON"}, status_code=400)
+        if not isinstance(body, dict) or not isinstance(body.get("response"), str):
+            return JSONResponse({"error": "missing response"}, status_code=400)
+        locale = nlg_locale(body, settings.default_locale)
+        rendered = renderer.render(body["response"], locale, body.get("arguments") or {})
+        sender = (body.get("tracker") or {}).get("sender_id")
+        if isinstance(sender, str) and not (body.get("arguments") or {}).get("locale"):
+            await run_in_threadpool(_remember_locale, sender, locale)
+        return JSONResponse(rendered.as_nlg())
+
+    async def healthz(request: Request) -> JSONResponse:
+        try:
+            db_ok = await run_in_threadpool(ping)
+        except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+            logger.error("database check failed: %s", exc)
+            db_ok = False
+        checks = {
+            "rasa": await rasa.rasa_ready(),
+            "action_server": await rasa.actions_ready(),
+            "database": db_ok,
+        }
+        ok = all(checks.values())
+        return JSONResponse(
+            {
+                "status": "ok" if ok else "degraded",
+                "checks": checks,
+                "translation_fallbacks": catalogs.fallback_summary(),
+            },
+            status_code=200 if ok else 503,
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
+        yield
+        await rasa.close()
+
+    starlette_app = Starlette(
+        routes=[
+            Route("/", webchat_page),
+            Route("/nlg", nlg, methods=["POST"]),
+            Route("/healthz", healthz),
+            Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
+        ],
+        lifespan=lifespan,
+    )
+    starlette_app.state.gateway = gateway
+    starlette_app.state.catalogs = catalogs
+    sio = create_socketio_server(gateway)
+    return socketio.ASGIApp(sio, other_asgi_app=starlette_app, socketio_path="socket.io")
+
+
+def _remember_locale(sender: str, locale: str) -> None:
+    with session_scope() as s:
+        repo.set_conversation_locale(session=s, conversation_id=sender, locale=locale)
