@@ -26,24 +26,29 @@ SCRIPT_LOCALES: dict[str, tuple[str, ...]] = {
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def features(text: str) -> list[str]:
-    """Character 1-4 grams inside word boundaries plus whole words.
+def features(text: str) -> list[tuple[str, float]]:
+    """Weighted character 1-4 grams inside word boundaries, plus whole words.
 
-    Letter variants are kept (no locale is known yet): Persian ی/ک against Arabic ي/ك is
-    one of the strongest signals between Dari and Arabic.
+    Each word weighs about the same, however long: one long Dutch compound
+    ("aansprakelijkheidsverzekering") in an English sentence must not outvote the
+    English words around it. Letter variants are kept (no locale is known yet):
+    Persian ی/ک against Arabic ي/ك is one of the strongest signals for Dari.
     """
     text = strip_control(text).casefold()
-    feats: list[str] = []
+    feats: list[tuple[str, float]] = []
     for word in _WORD.findall(text):
         if word.isdigit():
             continue
-        feats.append("w:" + word)
         padded = f" {word} "
-        for n in (1, 2, 3, 4):
-            for i in range(len(padded) - n + 1):
-                gram = padded[i : i + n]
-                if gram.strip():
-                    feats.append(gram)
+        grams = [
+            padded[i : i + n]
+            for n in (1, 2, 3, 4)
+            for i in range(len(padded) - n + 1)
+            if padded[i : i + n].strip()
+        ]
+        weight = min(1.0, 16 / max(len(grams), 1))
+        feats.append(("w:" + word, 2.0))
+        feats.extend((g, weight) for g in grams)
     return feats
 
 
@@ -60,8 +65,8 @@ class LanguageIdentifier:
     """Per-script multinomial naive Bayes over ``features``."""
 
     alpha: float = 0.3
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    totals: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, dict[str, float]] = field(default_factory=dict)
+    totals: dict[str, float] = field(default_factory=dict)
     docs: dict[str, int] = field(default_factory=dict)
     vocab: dict[str, int] = field(default_factory=dict)
 
@@ -69,7 +74,8 @@ class LanguageIdentifier:
         counts: dict[str, Counter] = defaultdict(Counter)
         docs: Counter = Counter()
         for text, locale in samples:
-            counts[locale].update(features(text))
+            for feat, weight in features(text):
+                counts[locale][feat] += weight
             docs[locale] += 1
         self.counts = {loc: dict(c) for loc, c in counts.items()}
         self.totals = {loc: sum(c.values()) for loc, c in counts.items()}
@@ -96,8 +102,8 @@ class LanguageIdentifier:
             total = self.totals.get(loc, 0)
             denom = math.log(total + self.alpha * v)
             lp = 0.0
-            for f in feats:
-                lp += math.log(c.get(f, 0) + self.alpha) - denom
+            for f, weight in feats:
+                lp += weight * (math.log(c.get(f, 0) + self.alpha) - denom)
             logp[loc] = lp
         top = max(logp.values())
         exp = {loc: math.exp(lp - top) for loc, lp in logp.items()}

@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 START_PAYLOAD = "/start"
 # Payloads any client may send: first contact and the language picker of every channel.
 ALWAYS_ALLOWED = {START_PAYLOAD} | {
-    '/set_language{"language": "%s"}' % locale for locale in LOCALES
+    '/set_language{"language": "' + locale + '"}' for locale in LOCALES
 }
 
 

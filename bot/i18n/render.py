@@ -110,7 +110,8 @@ class Renderer:
             if b.translate:
                 title, _ = self.catalogs.translate(locale, button_context(b), b.title)
             buttons.append({"title": fill(title, values), "payload": fill(b.payload, values)})
-        rtl = locale in RTL_LOCALES
+        # A fallback text is English or Dutch: it reads left to right.
+        rtl = used in RTL_LOCALES
         if rtl:
             text = isolate_ltr(text)
         return Rendered(

@@ -1,0 +1,122 @@
+"""The running stack for integration tests: real Rasa, action server and app."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import socketio
+
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.content import ContentSource
+from bot.i18n.render import Renderer
+from tests.integration.stack import ROOT, Stack
+
+MODEL = ROOT / "models" / "wegwijs.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does)")
+    import shutil
+
+    workdir = tmp_path_factory.mktemp("stack")
+    locales = workdir / "locales"
+    shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
+    content = workdir / "responses.yml"
+    shutil.copy(ROOT / "content" / "responses.yml", content)
+    s = Stack(workdir, locales_dir=locales, content_path=content)
+    try:
+        s.start()
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="session")
+def renderer(stack: Stack) -> Renderer:
+    """Renders from the same files as the running app, to know what it must say."""
+    assert stack.content_path and stack.locales_dir
+    return Renderer(ContentSource(stack.content_path), Catalogs(stack.locales_dir))
+
+
+class ChatClient:
+    """A web chat user, speaking Rasa's socketio protocol to the app."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.session_id = uuid.uuid4().hex
+        self.sio.on("bot_uttered", self._on_bot)
+        self.confirmed: asyncio.Event = asyncio.Event()
+        self.sio.on("session_confirm", self._on_confirm)
+
+    async def _on_bot(self, data: dict[str, Any]) -> None:
+        await self.queue.put(data)
+
+    async def _on_confirm(self, data: dict[str, Any]) -> None:
+        self.session_id = data["session_id"]
+        self.confirmed.set()
+
+    async def connect(
+        self, language: str | None = None, session_id: str | None = None, welcome: bool = True
+    ) -> list[dict]:
+        await self.sio.connect(self.url, socketio_path="socket.io", transports=["websocket"])
+        await self.sio.emit(
+            "session_request",
+            {"session_id": session_id or self.session_id, "customData": {"language": language}},
+        )
+        await asyncio.wait_for(self.confirmed.wait(), 10)
+        return await self.replies() if welcome else []
+
+    async def say(self, message: Any, language: str | None = None) -> list[dict]:
+        await self.sio.emit(
+            "user_uttered",
+            {"message": message, "session_id": self.session_id, "customData": {"language": language}},
+        )
+        return await self.replies()
+
+    async def replies(self, first_timeout: float = 30, quiet: float = 1.0) -> list[dict]:
+        """Every bot message until the bot has been quiet for ``quiet`` seconds."""
+        out = [await asyncio.wait_for(self.queue.get(), first_timeout)]
+        while True:
+            try:
+                out.append(await asyncio.wait_for(self.queue.get(), quiet))
+            except asyncio.TimeoutError:
+                return out
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+@pytest.fixture
+async def chat(stack: Stack):  # type: ignore[no-untyped-def]
+    clients: list[ChatClient] = []
+
+    def make() -> ChatClient:
+        c = ChatClient(stack.app_url)
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        await c.close()
+
+
+def texts(messages: list[dict]) -> str:
+    """The bot's messages joined as one text (Rasa's REST channel splits at blank lines)."""
+    return "\n\n".join(m.get("text", "") for m in messages if m.get("text"))
+
+
+def expect(renderer: Renderer, key: str, locale: str, **arguments: Any) -> str:
+    return renderer.render(key, locale, arguments).text
+
+
+def db_path(stack: Stack) -> Path:
+    return Path(stack.database_url.removeprefix("sqlite:///"))

@@ -1,0 +1,120 @@
+"""Start the real processes (Rasa, action server, app) on free ports for tests and bench."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    workdir: Path
+    locales_dir: Path | None = None
+    content_path: Path | None = None
+    ports: dict[str, int] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.ports = {"app": free_port(), "rasa": free_port(), "actions": free_port()}
+        self.database_url = f"sqlite:///{self.workdir / 'wegwijs.db'}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "WEGWIJS_APP_PORT": str(self.ports["app"]),
+                "WEGWIJS_RASA_URL": f"http://127.0.0.1:{self.ports['rasa']}",
+                "WEGWIJS_ACTION_URL": f"http://127.0.0.1:{self.ports['actions']}/webhook",
+                "WEGWIJS_INTERNAL_TOKEN": "test-internal-token",
+                "DATABASE_URL": self.database_url,
+                "WEGWIJS_LOG_LEVEL": "INFO",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        if self.locales_dir:
+            env["WEGWIJS_LOCALES_DIR"] = str(self.locales_dir)
+        if self.content_path:
+            env["WEGWIJS_CONTENT_PATH"] = str(self.content_path)
+        return env
+
+    @property
+    def app_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports['app']}"
+
+    def log(self, name: str) -> Path:
+        return self.workdir / f"{name}.log"
+
+    def migrate(self) -> None:
+        subprocess.run([str(BIN / "wegwijs"), "db", "upgrade"], env=self.env, check=True,
+                       cwd=ROOT, capture_output=True)
+
+    def start_process(self, name: str) -> None:
+        fh = self.log(name).open("ab")
+        self.procs[name] = subprocess.Popen(
+            [str(BIN / "wegwijs"), "serve", name],
+            env=self.env,
+            cwd=ROOT,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop_process(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def start(self, timeout_s: float = 240) -> float:
+        """Start all three and wait until /healthz is green; returns seconds it took."""
+        began = time.monotonic()
+        self.migrate()
+        for name in ("actions", "rasa", "app"):
+            self.start_process(name)
+        self.wait_healthy(timeout_s)
+        return time.monotonic() - began
+
+    def wait_healthy(self, timeout_s: float = 240) -> None:
+        deadline = time.monotonic() + timeout_s
+        last = None
+        while time.monotonic() < deadline:
+            for name, proc in self.procs.items():
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} exited early:\n{self.log(name).read_text()[-3000:]}")
+            try:
+                last = httpx.get(f"{self.app_url}/healthz", timeout=5)
+                if last.status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        raise RuntimeError(f"stack not healthy after {timeout_s}s: {last and last.text}")
+
+    def stop(self) -> None:
+        for name in list(self.procs):
+            self.stop_process(name)

@@ -1,0 +1,247 @@
+"""Whole conversations through the running stack: socket.io → app → Rasa → actions → NLG."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import httpx
+import pytest
+
+from bot.i18n.locales import LOCALES
+from tests.integration.conftest import db_path, expect, texts
+
+pytestmark = pytest.mark.stack
+
+# What a person types, per locale and intent (the held-out split measures accuracy;
+# here the point is the whole path).
+SAY = {
+    "ar": {
+        "greet": "مرحبا كيف حالك",
+        "zorgtoeslag": "بقدر اخد زورخ توسلاخ",
+        "eigen_risico": "قديش الايخن ريسكو",
+        "urgent_help": "ساعدوني زوجي عم يضربني",
+        "bot_challenge": "انت روبوت",
+        "help": "شو بتقدر تعمل",
+        "thank": "شكرا جزيلا",
+        "goodbye": "مع السلامة",
+        "ask_appointment": "امتى موعدي الجاي",
+        "talk_to_casemanager": "بدي احكي مع الكيس مانجر",
+    },
+    "ti": {
+        "greet": "ሰላም ከመይ ኣለኻ",
+        "zorgtoeslag": "ዞርኽቱስላኽ ክረክብ እኽእል ዶ",
+        "eigen_risico": "ኣይኽን ሪስኮ እንታይ እዩ",
+        "urgent_help": "ሓግዙኒ ሰብኣየይ ይወቕዓኒ ኣሎ",
+        "bot_challenge": "ሮቦት ዲኻ",
+        "help": "እንታይ ክትገብር ትኽእል",
+        "thank": "ብጣዕሚ የቐንየለይ",
+        "goodbye": "ደሓን ኩን",
+        "ask_appointment": "ዝቕጽል ቆጸራይ መዓስ እዩ",
+        "talk_to_casemanager": "ምስ ኬዝ ማናጀረይ ክዛረብ እደሊ",
+    },
+    "fa_AF": {
+        "greet": "سلام چطور هستی",
+        "zorgtoeslag": "میتانم زورخ توسلاخ بگیرم",
+        "eigen_risico": "آیخن ریسیکو چی است",
+        "urgent_help": "کمک شوهرم مرا میزنه",
+        "bot_challenge": "تو روبات استی",
+        "help": "چی کار کده میتانی",
+        "thank": "بسیار تشکر",
+        "goodbye": "خدا حافظ",
+        "ask_appointment": "وقت ملاقات بعدی مه چی وقت است",
+        "talk_to_casemanager": "میخایم با کیس منیجر خود گپ بزنم",
+    },
+    "en": {
+        "greet": "hi there how are you",
+        "zorgtoeslag": "can i get zorgtoeslag",
+        "eigen_risico": "what is eigen risico",
+        "urgent_help": "help my husband is hitting me",
+        "bot_challenge": "are you a bot",
+        "help": "what can you do",
+        "thank": "thank you very much",
+        "goodbye": "bye",
+        "ask_appointment": "when is my next appointment",
+        "talk_to_casemanager": "i want to talk to my casemanager",
+    },
+    "nl": {
+        "greet": "hoi hoe gaat het met je",
+        "zorgtoeslag": "kan ik zorgtoeslag krijgen",
+        "eigen_risico": "wat is het eigen risico",
+        "urgent_help": "help mijn man slaat mij",
+        "bot_challenge": "ben jij een robot",
+        "help": "wat kan je",
+        "thank": "dank je wel",
+        "goodbye": "doei",
+        "ask_appointment": "wanneer is mijn volgende afspraak",
+        "talk_to_casemanager": "ik wil met mijn klantmanager praten",
+    },
+}
+ANSWER = {
+    "greet": "utter_greet",
+    "zorgtoeslag": "utter_benefits/zorgtoeslag",
+    "eigen_risico": "utter_insurance/eigen_risico",
+    "urgent_help": "utter_urgent_help",
+    "bot_challenge": "utter_bot_challenge",
+    "help": "utter_help",
+    "thank": "utter_thank",
+    "goodbye": "utter_goodbye",
+    "ask_appointment": "utter_appointments_not_available",
+    "talk_to_casemanager": "utter_casemanager_contact",
+}
+
+
+async def test_healthz_reports_every_part(stack) -> None:  # type: ignore[no-untyped-def]
+    resp = httpx.get(f"{stack.app_url}/healthz")
+    assert resp.status_code == 200
+    assert resp.json()["checks"] == {"rasa": True, "action_server": True, "database": True}
+
+
+async def test_page_follows_the_locale(stack) -> None:  # type: ignore[no-untyped-def]
+    for locale, d in [("ar", "rtl"), ("fa_AF", "rtl"), ("ti", "ltr"), ("nl", "ltr")]:
+        html = httpx.get(f"{stack.app_url}/?lang={locale}").text
+        assert f'dir="{d}"' in html and f'data-locale="{locale}"' in html
+    html = httpx.get(stack.app_url, headers={"Accept-Language": "ti-ER,ti;q=0.9,en;q=0.5"}).text
+    assert 'data-locale="ti"' in html
+    for name in ("العربية", "ትግርኛ", "دری", "English", "Nederlands"):
+        assert name in html
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_conversation_in_each_locale(stack, renderer, chat, locale: str) -> None:  # type: ignore[no-untyped-def]
+    user = chat()
+    welcome = await user.connect(language=locale)
+    assert texts(welcome) == expect(renderer, "utter_welcome", locale)
+    assert [q["title"] for q in welcome[-1]["quick_replies"]] == [
+        "العربية", "ትግርኛ", "دری", "English", "Nederlands"
+    ]
+    assert welcome[-1]["metadata"]["dir"] == ("rtl" if locale in ("ar", "fa_AF") else "ltr")
+
+    for intent, text in SAY[locale].items():
+        replies = await user.say(text)
+        assert texts(replies) == expect(renderer, ANSWER[intent], locale), (locale, intent, text)
+        assert all(r["metadata"]["locale"] == locale for r in replies)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_language_button_then_topic_buttons(stack, renderer, chat, locale: str) -> None:  # type: ignore[no-untyped-def]
+    user = chat()
+    welcome = await user.connect(language="en")
+    payload = next(q["payload"] for q in welcome[-1]["quick_replies"] if locale in q["payload"])
+    replies = await user.say(payload)
+    assert texts(replies) == expect(renderer, "utter_language_set", locale)
+    benefits = next(q["payload"] for q in replies[-1]["quick_replies"] if q["payload"] == "/benefits_overview")
+    replies = await user.say(benefits)
+    assert texts(replies) == expect(renderer, "utter_benefits_overview", locale)
+    # A topic button sends the Dutch term; the answer comes in the chosen locale.
+    huur = next(q["payload"] for q in replies[-1]["quick_replies"] if q["payload"] == "huurtoeslag")
+    replies = await user.say(huur)
+    assert texts(replies) == expect(renderer, "utter_benefits/huurtoeslag", locale)
+
+
+async def test_set_language_by_request(stack, renderer, chat) -> None:  # type: ignore[no-untyped-def]
+    user = chat()
+    await user.connect(language="nl")
+    replies = await user.say("kunnen we tigrinya spreken")
+    assert texts(replies) == expect(renderer, "utter_language_set", "ti")
+    replies = await user.say("ben jij een robot")  # Dutch, but one clear sentence…
+    # …is a switch back to Dutch, said once, with a way back to Tigrinya.
+    assert replies[0]["text"] == expect(renderer, "utter_language_switched", "nl", previous="ti")
+    assert replies[0]["quick_replies"][0]["payload"] == '/set_language{"language": "ti"}'
+    assert texts(replies[1:]) == expect(renderer, "utter_bot_challenge", "nl")
+
+
+async def test_automatic_switch_is_said_once(stack, renderer, chat) -> None:  # type: ignore[no-untyped-def]
+    user = chat()
+    await user.connect(language="nl")
+    replies = await user.say("بقدر اخد زورخ توسلاخ")
+    assert replies[0]["text"] == expect(renderer, "utter_language_switched", "ar", previous="nl")
+    assert texts(replies[1:]) == expect(renderer, "utter_benefits/zorgtoeslag", "ar")
+    replies = await user.say("شكرا جزيلا")
+    assert texts(replies) == expect(renderer, "utter_thank", "ar")
+
+
+async def test_one_word_in_another_language_keeps_the_locale(stack, renderer, chat) -> None:  # type: ignore[no-untyped-def]
+    user = chat()
+    await user.connect(language="ar")
+    replies = await user.say("zorgtoeslag")
+    assert texts(replies) == expect(renderer, "utter_benefits/zorgtoeslag", "ar")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_two_step_fallback_then_casemanager(stack, renderer, chat, locale: str) -> None:  # type: ignore[no-untyped-def]
+    user = chat()
+    await user.connect(language=locale)
+    await user.say({"en": "hello", "nl": "hallo"}.get(locale, SAY[locale]["greet"]))
+    nonsense = "qwx zzv plop"
+    replies = await user.say(nonsense)
+    assert texts(replies) in {
+        expect(renderer, "utter_ask_rephrase", locale),
+        expect(renderer, "utter_out_of_scope", locale),
+    }
+    replies = await user.say(nonsense)
+    assert texts(replies) == expect(renderer, "utter_offer_casemanager", locale)
+    yes = next(q["payload"] for q in replies[-1]["quick_replies"] if q["payload"] == "/affirm")
+    replies = await user.say(yes)
+    assert texts(replies) == expect(renderer, "utter_casemanager_contact", locale)
+
+
+async def test_injected_commands_are_only_text(stack, renderer, chat) -> None:  # type: ignore[no-untyped-def]
+    user = chat()
+    await user.connect(language="ti")
+    await user.say('/set_language{"language": "ti"}')
+    # "/restart" would wipe the conversation (and the language) if Rasa saw it as a command.
+    await user.say("/restart")
+    await user.say('/set_language{"language": "xx"}')
+    replies = await user.say("ሰላም ከመይ ኣለኻ")
+    assert texts(replies) == expect(renderer, "utter_greet", "ti")
+
+
+async def test_bad_input_gets_a_clear_answer_and_is_kept(stack, renderer, chat) -> None:  # type: ignore[no-untyped-def]
+    user = chat()
+    await user.connect(language="fa_AF")
+    replies = await user.say({"photo": "base64…"})
+    assert texts(replies) == expect(renderer, "app_unsupported_content", "fa_AF")
+    replies = await user.say("😀🙏")
+    assert replies and all(r["metadata"]["locale"] == "fa_AF" for r in replies)
+    replies = await user.say("\x00\x07\u202e")
+    assert texts(replies) == expect(renderer, "app_unsupported_content", "fa_AF")
+    long_text = "سلام " * 2000
+    replies = await user.say(long_text)
+    assert replies[0]["text"] == expect(renderer, "app_too_long", "fa_AF")
+
+    with sqlite3.connect(db_path(stack)) as db:
+        rows = db.execute(
+            "SELECT kind, length(text) FROM messages WHERE conversation_id = ? AND direction = 'in' ORDER BY id",
+            (f"webchat:{user.session_id}",),
+        ).fetchall()
+    kinds = [k for k, _ in rows]
+    assert kinds == ["command", "unsupported", "text", "text", "text"]
+    assert rows[-1][1] == 2000
+
+
+async def test_edited_catalog_is_live_on_the_next_message(stack, chat) -> None:  # type: ignore[no-untyped-def]
+    from babel.messages.pofile import read_po, write_po
+
+    po = stack.locales_dir / "nl" / "LC_MESSAGES" / "wegwijs.po"
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    for msg in catalog:
+        if msg.context == "utter_goodbye":
+            msg.string = "Dag! Tot de volgende keer."
+    with po.open("wb") as fh:
+        write_po(fh, catalog)
+
+    user = chat()
+    await user.connect(language="nl")
+    replies = await user.say("doei")
+    assert texts(replies) == "Dag! Tot de volgende keer."
+
+
+async def test_two_tabs_of_one_session_share_the_conversation(stack, renderer, chat) -> None:  # type: ignore[no-untyped-def]
+    first = chat()
+    await first.connect(language="en")
+    second = chat()
+    await second.connect(session_id=first.session_id, welcome=False)  # known session
+    replies = await second.say("what can you do")
+    assert texts(replies) == expect(renderer, "utter_help", "en")
+    assert texts(await first.replies()) == expect(renderer, "utter_help", "en")

@@ -1,0 +1,159 @@
+"""Custom actions on scenario trackers, in every locale: events and response names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.dialogue import OFFER_CASEMANAGER, ActionAnswerYesNo, ActionHandleFallback
+from actions.language import ActionSetLanguage, ValidateSlotMappings
+from bot.i18n.locales import LOCALES
+
+SAMPLE = {
+    "ar": "بدي اعرف عن الزورخ توسلاخ",
+    "ti": "ዞርኽቱስላኽ ክረክብ እኽእል ዶ",
+    "fa_AF": "میخایم در باره زورخ توسلاخ بفامم",
+    "en": "can i get healthcare allowance please",
+    "nl": "kan ik zorgtoeslag krijgen alsjeblieft",
+}
+
+
+def tracker(
+    *,
+    text: str = "hello",
+    intent: str = "greet",
+    language: str | None = None,
+    confidence: float = 1.0,
+    slots: dict[str, Any] | None = None,
+    entities: list[dict] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Tracker:
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.99},
+        "entities": entities or [],
+        "language": language,
+        "language_confidence": confidence,
+    }
+    events = [{"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}}]
+    return Tracker("test-sender", slots or {}, latest, events, False, None, None, "action_listen")
+
+
+async def run(action, t: Tracker) -> tuple[list[dict], list[dict]]:  # type: ignore[no-untyped-def]
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, t, {})
+    return events, dispatcher.messages
+
+
+def slot_events(events: list[dict]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_language_button_sets_the_slot(locale: str) -> None:
+    t = tracker(
+        text=f'/set_language{{"language": "{locale}"}}',
+        intent="set_language",
+        entities=[{"entity": "language", "value": locale}],
+        slots={"language": "nl" if locale != "nl" else "en"},
+    )
+    events, messages = await run(ValidateSlotMappings(), t)
+    assert slot_events(events)["language"] == locale
+    assert messages == []  # no switch notice for a choice the person made
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_clear_writing_in_another_locale_switches_once_with_notice(locale: str) -> None:
+    previous = "nl" if locale != "nl" else "ar"
+    t = tracker(text=SAMPLE[locale], intent="benefits", language=locale, slots={"language": previous})
+    events, messages = await run(ValidateSlotMappings(), t)
+    assert slot_events(events)["language"] == locale
+    assert [m["response"] for m in messages] == ["utter_language_switched"]
+    assert messages[0]["locale"] == locale and messages[0]["previous"] == previous
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_same_locale_does_not_repeat_the_notice(locale: str) -> None:
+    t = tracker(text=SAMPLE[locale], intent="benefits", language=locale, slots={"language": locale})
+    events, messages = await run(ValidateSlotMappings(), t)
+    assert "language" not in slot_events(events)
+    assert messages == []
+
+
+async def test_one_word_in_another_language_does_not_switch() -> None:
+    t = tracker(text="zorgtoeslag", intent="benefits", language="nl", slots={"language": "ar"})
+    events, messages = await run(ValidateSlotMappings(), t)
+    assert "language" not in slot_events(events) and messages == []
+
+
+@pytest.mark.parametrize(("hint", "locale"), [("fa-AF", "fa_AF"), ("ti-ER", "ti"), ("ar-SY", "ar"), ("nl-NL", "nl"), ("en-GB", "en")])
+async def test_first_message_takes_the_client_hint(hint: str, locale: str) -> None:
+    t = tracker(text="/start", intent="start", metadata={"language": hint})
+    events, _ = await run(ValidateSlotMappings(), t)
+    assert slot_events(events)["language"] == locale
+
+
+async def test_first_message_without_hint_uses_detected_language() -> None:
+    t = tracker(text=SAMPLE["ti"], intent="benefits", language="ti")
+    events, messages = await run(ValidateSlotMappings(), t)
+    assert slot_events(events)["language"] == "ti" and messages == []
+
+
+async def test_language_named_in_another_intent_is_not_a_switch() -> None:
+    t = tracker(
+        text="i want to learn dutch",
+        intent="choose_language_school",
+        language="en",
+        entities=[{"entity": "language", "value": "nl"}],
+        slots={"language": "en"},
+    )
+    events, _ = await run(ValidateSlotMappings(), t)
+    assert "language" not in slot_events(events)
+
+
+async def test_fallback_counter_counts_and_resets() -> None:
+    events, _ = await run(ValidateSlotMappings(), tracker(intent="nlu_fallback", slots={"language": "en", "fallback_count": 1}))
+    assert slot_events(events)["fallback_count"] == 2
+    events, _ = await run(ValidateSlotMappings(), tracker(intent="greet", slots={"language": "en", "fallback_count": 2}))
+    assert slot_events(events)["fallback_count"] == 0
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_two_step_fallback(locale: str) -> None:
+    events, messages = await run(ActionHandleFallback(), tracker(intent="nlu_fallback", slots={"language": locale, "fallback_count": 1}))
+    assert [m["response"] for m in messages] == ["utter_ask_rephrase"] and events == []
+    events, messages = await run(ActionHandleFallback(), tracker(intent="nlu_fallback", slots={"language": locale, "fallback_count": 2}))
+    assert [m["response"] for m in messages] == ["utter_offer_casemanager"]
+    assert slot_events(events) == {"pending_question": OFFER_CASEMANAGER}
+
+
+async def test_out_of_scope_first_says_what_the_bot_knows() -> None:
+    _, messages = await run(ActionHandleFallback(), tracker(intent="out_of_scope", slots={"fallback_count": 1}))
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+
+
+@pytest.mark.parametrize(("intent", "response"), [("affirm", "utter_casemanager_contact"), ("deny", "utter_help")])
+async def test_yes_no_after_casemanager_offer(intent: str, response: str) -> None:
+    t = tracker(intent=intent, slots={"pending_question": OFFER_CASEMANAGER, "fallback_count": 2})
+    events, messages = await run(ActionAnswerYesNo(), t)
+    assert [m["response"] for m in messages] == [response]
+    assert slot_events(events) == {"pending_question": None, "fallback_count": 0}
+
+
+async def test_yes_without_question_is_acknowledged() -> None:
+    events, messages = await run(ActionAnswerYesNo(), tracker(intent="affirm"))
+    assert [m["response"] for m in messages] == ["utter_ack"] and events == []
+
+
+async def test_set_language_without_a_language_offers_the_choice() -> None:
+    _, messages = await run(ActionSetLanguage(), tracker(intent="set_language", text="other language"))
+    assert [m["response"] for m in messages] == ["utter_choose_language"]
+
+
+async def test_set_language_with_a_language_confirms() -> None:
+    t = tracker(intent="set_language", entities=[{"entity": "language", "value": "ti"}])
+    _, messages = await run(ActionSetLanguage(), t)
+    assert [m["response"] for m in messages] == ["utter_language_set"]
