@@ -13,7 +13,7 @@ PYBABEL := $(BIN)/pybabel
 POT := locales/wegwijs.pot
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-unit test-integration test-stories validate eval train \
+.PHONY: help setup run test test-unit test-integration test-e2e test-stories validate eval train \
         i18n-extract i18n-update i18n-compile db web lint clean
 
 help: ## list every target
@@ -77,14 +77,17 @@ test-unit: setup ## unit tests (no running processes)
 test-integration: setup $(MODEL) ## start the real processes and talk to them
 	$(BIN)/pytest -q tests/integration
 
-test-stories: setup $(MODEL) ## Rasa conversation tests in every locale (needs the action server)
+test-stories: setup $(MODEL) ## Rasa conversation tests (tests/test_stories_*.yml) in every locale
 	$(PY) -m tests.run_stories
 
 eval: setup $(MODEL) ## per-locale intent accuracy, macro-F1 and language ID on the held-out split
 	$(PY) -m tests.evaluate
 
-test: setup validate $(MODEL) ## set up and run every test
-	$(BIN)/pytest -q tests/unit tests/integration
+test-e2e: setup $(MODEL) ## browser tests in headless Chromium (Debian's chromium)
+	$(BIN)/pytest -q tests/e2e
+
+test: setup lint validate $(MODEL) ## set up and run every test
+	$(BIN)/pytest -q tests/unit tests/integration tests/e2e
 	$(PY) -m tests.run_stories
 	$(PY) -m tests.evaluate
 

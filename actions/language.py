@@ -54,9 +54,11 @@ class ValidateSlotMappings(Action):
             pred = _detected(latest)
             if is_clear_switch(pred, current):
                 locale = pred.locale
-                dispatcher.utter_message(
-                    response="utter_language_switched", locale=locale, previous=current
-                )
+                # Emergency numbers come first, in the person's language: no notice then.
+                if intent != "urgent_help":
+                    dispatcher.utter_message(
+                        response="utter_language_switched", locale=locale, previous=current
+                    )
         if locale and locale != current:
             events.append(SlotSet("language", locale))
 

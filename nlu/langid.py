@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from nlu.text import normalize, script_of, strip_control
+from nlu.text import script_of, strip_control
 
 SCRIPT_LOCALES: dict[str, tuple[str, ...]] = {
     "ethiopic": ("ti",),
@@ -111,14 +111,26 @@ class LanguageIdentifier:
         return {loc: e / z for loc, e in exp.items()}
 
     def predict(self, text: str) -> Prediction:
-        """The most likely locale of ``text``, or None when it has no letters."""
+        """The most likely locale of ``text``, or None when it has no letters.
+
+        The confidence is the posterior, scaled down when fewer than half of the words
+        were ever seen in the script's training examples: "qwx zzv plop" is Latin
+        script, but no evidence of English or Dutch.
+        """
         script = script_of(text)
-        words = len([w for w in _WORD.findall(normalize(text)) if not w.isdigit()])
+        words = [w for w in _WORD.findall(strip_control(text).casefold()) if not w.isdigit()]
         if script is None:
-            return Prediction(None, 0.0, None, words)
+            return Prediction(None, 0.0, None, len(words))
         probs = self.scores(text, script)
         best = max(probs, key=probs.__getitem__)
-        return Prediction(best, round(probs[best], 4), script, words)
+        confidence = probs[best]
+        locales = SCRIPT_LOCALES[script]
+        if len(locales) > 1 and words:
+            known = sum(
+                any(f"w:{w}" in self.counts.get(loc, {}) for loc in locales) for w in words
+            ) / len(words)
+            confidence *= min(1.0, 2 * known)
+        return Prediction(best, round(confidence, 4), script, len(words))
 
     def to_dict(self) -> dict:
         return {
@@ -148,7 +160,8 @@ def is_clear_switch(pred: Prediction, current: str | None, threshold: float = 0.
     if pred.locale is None or current is None or pred.locale == current:
         return False
     if pred.script == "ethiopic" or script_locale_differs(pred.locale, current):
-        return pred.words >= 2
+        # Another script is strong evidence, but not gibberish in it.
+        return pred.words >= 2 and pred.confidence >= 0.5
     return pred.words >= 3 and pred.confidence >= threshold
 
 

@@ -1,11 +1,18 @@
-"""Shared fixtures: copies of content and catalogs that a test may edit."""
+"""Shared fixtures: copies of content and catalogs, and the running stack."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.content import ContentSource
+from bot.i18n.render import Renderer
+from tests.integration.chat import ChatClient
+from tests.integration.stack import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,3 +25,49 @@ def content_copy(tmp_path: Path) -> tuple[Path, Path]:
     locales = tmp_path / "locales"
     shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
     return content, locales
+
+
+# The running stack, shared by integration and browser tests (one per test session).
+
+MODEL = ROOT / "models" / "wegwijs.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Real Rasa, action server and app on free ports, with their own database and
+    copies of the content and catalogs (which tests may edit)."""
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does)")
+    workdir = tmp_path_factory.mktemp("stack")
+    locales = workdir / "locales"
+    shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
+    content = workdir / "responses.yml"
+    shutil.copy(ROOT / "content" / "responses.yml", content)
+    s = Stack(workdir, locales_dir=locales, content_path=content)
+    try:
+        s.start()
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="session")
+def renderer(stack: Stack) -> Renderer:
+    """Renders from the same files as the running app, to know what it must say."""
+    assert stack.content_path and stack.locales_dir
+    return Renderer(ContentSource(stack.content_path), Catalogs(stack.locales_dir))
+
+
+@pytest.fixture
+async def chat(stack: Stack):  # type: ignore[no-untyped-def]
+    """Makes web chat users; disconnects them after the test."""
+    clients: list[ChatClient] = []
+
+    def make() -> ChatClient:
+        c = ChatClient(stack.app_url)
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        await c.close()

@@ -9,7 +9,7 @@ import pytest
 
 from bot.channels.gateway import Gateway, Incoming
 from bot.rasa_client import RasaClient
-from tests.integration.conftest import db_path, expect, texts
+from tests.integration.chat import db_path, expect, texts
 from tests.integration.stack import free_port
 
 pytestmark = pytest.mark.stack

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bot.i18n.locales import LOCALES
-from tests.integration.conftest import db_path, expect, texts
+from tests.integration.chat import db_path, expect, texts
 
 pytestmark = pytest.mark.stack
 

@@ -83,6 +83,13 @@ async def test_same_locale_does_not_repeat_the_notice(locale: str) -> None:
     assert messages == []
 
 
+async def test_urgent_help_switches_silently_so_the_numbers_come_first() -> None:
+    t = tracker(text="ساعدوني زوجي عم يضربني", intent="urgent_help", language="ar", slots={"language": "nl"})
+    events, messages = await run(ValidateSlotMappings(), t)
+    assert slot_events(events)["language"] == "ar"
+    assert messages == []
+
+
 async def test_one_word_in_another_language_does_not_switch() -> None:
     t = tracker(text="zorgtoeslag", intent="benefits", language="nl", slots={"language": "ar"})
     events, messages = await run(ValidateSlotMappings(), t)

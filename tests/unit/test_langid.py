@@ -37,6 +37,13 @@ def test_dialects_and_loanwords(model: LanguageIdentifier, text: str, locale: st
     assert model.predict(text).locale == locale
 
 
+def test_gibberish_is_latin_but_no_evidence(model: LanguageIdentifier) -> None:
+    pred = model.predict("qwx zzv plop")
+    assert pred.script == "latin" and pred.confidence < 0.5
+    assert not is_clear_switch(pred, "ar")  # cross-script, but see below
+    assert model.predict("can i get zorgtoeslag please").confidence > 0.9
+
+
 def test_no_letters_means_no_language(model: LanguageIdentifier) -> None:
     assert model.predict("👍 123").locale is None
 

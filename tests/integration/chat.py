@@ -1,48 +1,16 @@
-"""The running stack for integration tests: real Rasa, action server and app."""
+"""A web chat user for tests, and helpers to compare what the bot said."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 import socketio
 
-from bot.i18n.catalogs import Catalogs
-from bot.i18n.content import ContentSource
 from bot.i18n.render import Renderer
-from tests.integration.stack import ROOT, Stack
-
-MODEL = ROOT / "models" / "wegwijs.tar.gz"
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does)")
-    import shutil
-
-    workdir = tmp_path_factory.mktemp("stack")
-    locales = workdir / "locales"
-    shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
-    content = workdir / "responses.yml"
-    shutil.copy(ROOT / "content" / "responses.yml", content)
-    s = Stack(workdir, locales_dir=locales, content_path=content)
-    try:
-        s.start()
-        yield s
-    finally:
-        s.stop()
-
-
-@pytest.fixture(scope="session")
-def renderer(stack: Stack) -> Renderer:
-    """Renders from the same files as the running app, to know what it must say."""
-    assert stack.content_path and stack.locales_dir
-    return Renderer(ContentSource(stack.content_path), Catalogs(stack.locales_dir))
+from tests.integration.stack import Stack
 
 
 class ChatClient:
@@ -93,20 +61,6 @@ class ChatClient:
 
     async def close(self) -> None:
         await self.sio.disconnect()
-
-
-@pytest.fixture
-async def chat(stack: Stack):  # type: ignore[no-untyped-def]
-    clients: list[ChatClient] = []
-
-    def make() -> ChatClient:
-        c = ChatClient(stack.app_url)
-        clients.append(c)
-        return c
-
-    yield make
-    for c in clients:
-        await c.close()
 
 
 def texts(messages: list[dict]) -> str:
