@@ -18,6 +18,7 @@ def main() -> int:
         "--model", str(ROOT / "models" / "wegwijs.tar.gz"),
         "--stories", str(ROOT / "tests"),
         "--fail-on-prediction-errors",
+        "--e2e",
         "--out", str(out),
         "--no-plot",
     ]
