@@ -50,7 +50,7 @@ i18n-extract: $(VENV)/.installed ## content/responses.yml -> locales/wegwijs.pot
 	  --project Wegwijs --copyright-holder "Gemeente Amsterdam" .
 
 i18n-update: i18n-extract ## carry new and changed English texts into every catalog (changed = fuzzy)
-	$(PYBABEL) update -D wegwijs -i $(POT) -d locales --no-fuzzy-matching --previous --width 76 2>&1 | grep -v '^updating' || true
+	$(PYBABEL) update -D wegwijs -i $(POT) -d locales --no-fuzzy-matching --ignore-obsolete --previous --width 76 2>&1 | grep -v '^updating' || true
 
 i18n-compile: $(VENV)/.installed ## compile the catalogs (fails on a broken catalog)
 	$(PYBABEL) compile -D wegwijs -d locales --statistics

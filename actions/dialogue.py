@@ -8,6 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.privacy import CONFIRM_FORGET, request_erasure
+
 OFFER_CASEMANAGER = "offer_casemanager"
 
 
@@ -44,7 +46,14 @@ class ActionAnswerYesNo(Action):
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         pending = tracker.get_slot("pending_question")
         events: list[dict[str, Any]] = [SlotSet("pending_question", None)] if pending else []
-        if pending == OFFER_CASEMANAGER and intent == "affirm":
+        if pending == CONFIRM_FORGET and intent == "affirm":
+            if request_erasure(tracker.sender_id):
+                dispatcher.utter_message(response="utter_forget_me_done")
+            else:
+                dispatcher.utter_message(response="app_error")
+        elif pending == CONFIRM_FORGET:
+            dispatcher.utter_message(response="utter_forget_me_cancelled")
+        elif pending == OFFER_CASEMANAGER and intent == "affirm":
             dispatcher.utter_message(response="utter_casemanager_contact")
             events.append(SlotSet("fallback_count", 0))
         elif pending == OFFER_CASEMANAGER:

@@ -1,6 +1,10 @@
 """The ``wegwijs`` command: database, processes, environment.
 
     wegwijs db upgrade|downgrade [REVISION]
+    wegwijs seed                        load the (fictional) demo data into an empty database
+    wegwijs clients                     list clients: id, name, locale, casemanager
+    wegwijs link-code --client ID       a one-time code for a client (last line of output)
+    wegwijs import schools FILE.csv     load the city's list of language schools
     wegwijs serve app|rasa|actions      start one process with the settings' environment
     wegwijs env                         print the environment endpoints.yml needs
 """
@@ -39,6 +43,75 @@ def cmd_db(args: argparse.Namespace) -> int:
         command.upgrade(cfg, args.revision or "head")
     else:
         command.downgrade(cfg, args.revision or "base")
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from bot.db.seed import seed
+    from bot.db.session import session_scope
+
+    with session_scope() as s:
+        loaded = seed(session=s)
+    print("demo data loaded" if loaded else "the database has clients already: nothing loaded")
+    return 0
+
+
+def cmd_clients(args: argparse.Namespace) -> int:
+    from bot.db.clients import list_clients
+    from bot.db.models import Casemanager
+    from bot.db.session import session_scope
+
+    with session_scope() as s:
+        print(f"{'id':>4}  {'name':32} {'locale':6} casemanager")
+        for c in list_clients(session=s):
+            cm = s.get(Casemanager, c.casemanager_id) if c.casemanager_id else None
+            cm_name = f"{cm.first_name} {cm.last_name}" if cm else "(team queue)"
+            print(f"{c.id:>4}  {c.first_name + ' ' + c.last_name:32} {c.locale:6} {cm_name}")
+    return 0
+
+
+def cmd_link_code(args: argparse.Namespace) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from bot.db.clients import create_link_code
+    from bot.db.session import session_scope
+
+    settings = get_settings()
+    ttl = timedelta(hours=settings.link_code_ttl_hours)
+    try:
+        with session_scope() as s:
+            code = create_link_code(
+                session=s,
+                client_id=args.client,
+                secret=settings.secret_key,
+                ttl=ttl,
+                now=datetime.now(timezone.utc),
+            )
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"One-time code for client {args.client}, valid {settings.link_code_ttl_hours:g} hours.")
+    print("The person types it in the chat, or opens t.me/<bot>?start=<code> in Telegram.")
+    print(code)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from bot.db.schools import ImportError_, import_schools
+    from bot.db.session import session_scope
+
+    try:
+        with session_scope() as s:
+            n = import_schools(session=s, path=Path(args.file))
+    except ImportError_ as exc:
+        print(f"nothing imported; fix these rows in {args.file}:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except FileNotFoundError:
+        print(f"no such file: {args.file}", file=sys.stderr)
+        return 1
+    print(f"{n} schools imported")
     return 0
 
 
@@ -93,6 +166,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=["upgrade", "downgrade"])
     p.add_argument("revision", nargs="?")
     p.set_defaults(func=cmd_db)
+
+    p = sub.add_parser("seed", help="load the fictional demo data into an empty database")
+    p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser("clients", help="list clients")
+    p.set_defaults(func=cmd_clients)
+
+    p = sub.add_parser("link-code", help="create a one-time link code for a client")
+    p.add_argument("--client", type=int, required=True)
+    p.set_defaults(func=cmd_link_code)
+
+    p = sub.add_parser("import", help="import data from a file")
+    p.add_argument("what", choices=["schools"])
+    p.add_argument("file")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("env", help="print the environment Rasa's endpoints.yml needs")
     p.set_defaults(func=cmd_env)

@@ -27,6 +27,9 @@ class Settings:
     action_url: str = "http://127.0.0.1:5055"
     # Shared secret between the app, Rasa's HTTP API and the NLG endpoint.
     internal_token: str = "change-me-internal-token"
+    # Key for hashing link codes (and, later, signing sessions). Set your own.
+    secret_key: str = "change-me-secret-key"
+    link_code_ttl_hours: float = 24.0
     database_url: str = f"sqlite:///{ROOT / 'var' / 'wegwijs.db'}"
     content_path: Path = ROOT / "content" / "responses.yml"
     locales_dir: Path = ROOT / "locales"
@@ -55,6 +58,8 @@ class Settings:
             .rstrip("/")
             .removesuffix("/webhook"),
             internal_token=_env("WEGWIJS_INTERNAL_TOKEN", d.internal_token),
+            secret_key=_env("WEGWIJS_SECRET_KEY", d.secret_key),
+            link_code_ttl_hours=float(_env("WEGWIJS_LINK_CODE_TTL_HOURS", str(d.link_code_ttl_hours))),
             database_url=_env("DATABASE_URL", d.database_url),
             content_path=Path(_env("WEGWIJS_CONTENT_PATH", str(d.content_path))),
             locales_dir=Path(_env("WEGWIJS_LOCALES_DIR", str(d.locales_dir))),

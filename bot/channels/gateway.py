@@ -20,6 +20,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from bot.db import conversations as repo
+from bot.db.clients import erase_conversation, find_code, redact_codes, redeem_link_code
 from bot.db.session import session_scope
 from bot.i18n.locales import LOCALES, direction, to_locale
 from bot.i18n.render import Renderer
@@ -76,6 +77,7 @@ class Gateway:
     renderer: Renderer
     default_locale: str = "en"
     max_message_chars: int = 2000
+    secret_key: str = "change-me-secret-key"
     _locks: OrderedDict[str, asyncio.Lock] = field(default_factory=OrderedDict)
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
@@ -116,7 +118,12 @@ class Gateway:
 
     async def _handle(self, msg: Incoming) -> list[Reply]:
         text, truncated = clean_text(msg.text, self.max_message_chars)
-        stored_id, locale, offered = await run_in_threadpool(self._store_incoming, msg, text)
+        # A one-time link code is redeemed here and never stored or passed on in clear.
+        code = find_code(text) if msg.kind in ("text", "command") else None
+        stored_text = redact_codes(text) if code else text
+        stored_id, locale, offered = await run_in_threadpool(
+            self._store_incoming, msg, stored_text
+        )
         locale = locale or to_locale(msg.locale_hint) or self.default_locale
 
         if msg.kind not in ("text", "command") or not text:
@@ -124,8 +131,14 @@ class Gateway:
             await run_in_threadpool(self._store_replies, msg.conversation_id, replies)
             return replies
 
-        rasa_text = neutralise_command(text, offered)
         metadata: dict[str, Any] = {"channel": msg.channel}
+        if code:
+            metadata["link_status"] = await run_in_threadpool(
+                self._redeem, msg.conversation_id, code
+            )
+            rasa_text = "/link_account"
+        else:
+            rasa_text = neutralise_command(text, offered)
         hint = to_locale(msg.locale_hint)
         if hint:
             metadata["language"] = hint
@@ -155,6 +168,7 @@ class Gateway:
         if truncated:
             replies.insert(0, self.render_app_message("app_too_long", locale))
         await run_in_threadpool(self._store_replies, msg.conversation_id, replies)
+        await run_in_threadpool(self._erase_if_requested, msg.conversation_id)
         return replies
 
     # Database work (run in a thread) ------------------------------------------------
@@ -186,6 +200,31 @@ class Gateway:
                     buttons=r.buttons or None,
                     locale=r.locale,
                 )
+
+    def _redeem(self, conversation_id: str, code: str) -> str:
+        from datetime import datetime, timezone
+
+        with session_scope() as s:
+            result = redeem_link_code(
+                session=s,
+                conversation_id=conversation_id,
+                code=code,
+                secret=self.secret_key,
+                now=datetime.now(timezone.utc),
+            )
+        logger.info("link attempt for %s: %s", conversation_id, result.status)
+        return result.status
+
+    def _erase_if_requested(self, conversation_id: str) -> None:
+        """``forget_me`` confirmed during this turn: erase now that Rasa is done with it."""
+        from bot.db.models import Conversation
+
+        with session_scope() as s:
+            conv = s.get(Conversation, conversation_id)
+            if conv is None or not conv.erase_requested:
+                return
+            counts = erase_conversation(session=s, conversation_id=conversation_id)
+        logger.info("erased conversation %s: %s", conversation_id, counts)
 
     def _mark_failed(self, message_id: int) -> None:
         with session_scope() as s:

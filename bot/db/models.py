@@ -25,6 +25,8 @@ class Conversation(Base):
     id = Column(String(200), primary_key=True)
     channel = Column(String(20), nullable=False)
     locale = Column(String(10))
+    # Set by the forget_me action; the app erases the conversation after the turn.
+    erase_requested = Column(Integer, default=0)
     created_at = Column(DateTime(timezone=True), default=utcnow)
     updated_at = Column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -45,4 +47,126 @@ class Message(Base):
     buttons = Column(JSON)
     locale = Column(String(10))
     status = Column(String(20), default="ok")  # ok, failed
+    created_at = Column(DateTime(timezone=True), default=utcnow)
+
+
+# Personal services -------------------------------------------------------------------
+
+
+class Casemanager(Base):
+    """A klantmanager with a caseload of about 50 clients."""
+
+    __tablename__ = "casemanagers"
+
+    id = Column(Integer, primary_key=True)
+    first_name = Column(String(100), nullable=False)
+    last_name = Column(String(100), nullable=False)
+    team = Column(String(100), nullable=False)
+    email = Column(String(200))
+    phone = Column(String(40))
+    languages = Column(JSON, default=list)  # locale identifiers spoken
+    # {"mon": ["09:00", "17:00"], ...}; days without hours are days off.
+    office_hours = Column(JSON, default=dict)
+    absent_until = Column(DateTime(timezone=True))
+
+
+class Client(Base):
+    """A status holder in the programme (demo data is fictional)."""
+
+    __tablename__ = "clients"
+
+    id = Column(Integer, primary_key=True)
+    first_name = Column(String(100), nullable=False)
+    last_name = Column(String(100), nullable=False)
+    locale = Column(String(10), nullable=False)
+    casemanager_id = Column(Integer, ForeignKey("casemanagers.id"), nullable=True)
+    district = Column(String(40))
+    children = Column(Integer, default=0)
+    created_at = Column(DateTime(timezone=True), default=utcnow)
+
+
+class ChannelIdentity(Base):
+    """A chat identity (``webchat:<session>``, ``telegram:<user id>``) linked to a client."""
+
+    __tablename__ = "channel_identities"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(200), nullable=False, unique=True)
+    client_id = Column(Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False)
+    linked_at = Column(DateTime(timezone=True), default=utcnow)
+
+
+class LinkCode(Base):
+    """A one-time code from the casemanager; only its hash is stored."""
+
+    __tablename__ = "link_codes"
+
+    id = Column(Integer, primary_key=True)
+    client_id = Column(Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False)
+    code_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(DateTime(timezone=True), default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+    used_at = Column(DateTime(timezone=True))
+    used_by = Column(String(200))
+
+
+class LinkAttempt(Base):
+    """A code tried by a chat identity (for the limit on wrong attempts)."""
+
+    __tablename__ = "link_attempts"
+    __table_args__ = (Index("ix_link_attempts_conv_at", "conversation_id", "attempted_at"),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(200), nullable=False)
+    attempted_at = Column(DateTime(timezone=True), default=utcnow)
+    success = Column(Integer, default=0)
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (Index("ix_appointments_client_start", "client_id", "starts_at"),)
+
+    id = Column(Integer, primary_key=True)
+    client_id = Column(Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False)
+    # intake, assessment, casemanager, language_boost, exam, job_hunter, …
+    kind = Column(String(40), nullable=False)
+    starts_at = Column(DateTime(timezone=True), nullable=False)
+    duration_min = Column(Integer, default=60)
+    location = Column(String(200))
+    address = Column(String(300))
+    with_whom = Column(String(200))
+    bring = Column(Text)  # what to bring, in Dutch (names of documents)
+
+
+class LanguageSchool(Base):
+    __tablename__ = "language_schools"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(200), nullable=False, unique=True)
+    district = Column(String(40), nullable=False)
+    address = Column(String(300), nullable=False)
+    routes = Column(JSON, default=list)  # b1, onderwijs, z
+    levels = Column(JSON, default=list)  # A1 … B2
+    daytime = Column(Integer, default=0)
+    evening = Column(Integer, default=0)
+    weekend = Column(Integer, default=0)
+    childcare = Column(Integer, default=0)
+    women_only = Column(Integer, default=0)
+    online = Column(Integer, default=0)
+    waiting_weeks = Column(Integer, default=0)
+    blik_op_werk = Column(Integer, default=0)
+
+
+class Escalation(Base):
+    """A request for a person: reschedule, school choice, handoff (the inbox shows them)."""
+
+    __tablename__ = "escalations"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(200), nullable=False)
+    client_id = Column(Integer, ForeignKey("clients.id", ondelete="SET NULL"))
+    casemanager_id = Column(Integer, ForeignKey("casemanagers.id", ondelete="SET NULL"))
+    kind = Column(String(40), nullable=False)  # reschedule, school_choice, …
+    status = Column(String(20), default="open")
+    details = Column(JSON, default=dict)
     created_at = Column(DateTime(timezone=True), default=utcnow)

@@ -36,6 +36,8 @@ class Response:
     facts: tuple[Fact, ...] = ()
     note: str = ""
     line: int = 0
+    # One button per item of the ``choices`` argument (e.g. the person's appointments).
+    choice_button: Button | None = None
 
 
 
@@ -94,8 +96,15 @@ def load_responses(path: Path) -> dict[str, Response]:
             Fact(claim=str(f["claim"]), source=str(f["source"]), date=str(f["date"]))
             for f in spec.get("facts") or []
         )
+        cb = spec.get("choice_button")
+        choice_button = (
+            Button(id=f"{key}:choice", title=str(cb["title"]), payload=str(cb["payload"]), translate=False)
+            if isinstance(cb, dict)
+            else None
+        )
         out[key] = Response(
             key=key,
+            choice_button=choice_button,
             text=str(spec["text"]).strip(),
             buttons=buttons,
             facts=facts,

@@ -33,6 +33,10 @@ def extract_responses(
         for f in r.facts:
             comments.append(f"Fact: {f.claim} | Source: {f.source} | Date: {f.date}")
         yield r.line, "pgettext", (r.key, r.text), comments
+        if r.choice_button is not None:
+            yield r.line, "pgettext", (r.key + ":choice", r.choice_button.title), [
+                "The title of each choice button; keep the {placeholders}"
+            ]
         for b in r.buttons:
             if b.translate:
                 yield r.line, "pgettext", (button_context(b), b.title), ["A button (short)"]

@@ -8,13 +8,16 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource, Response, button_context
 from bot.i18n.locales import NATIVE_NAMES, RTL_LOCALES
 
 logger = logging.getLogger(__name__)
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 RLM = "\u200f"
 LRI = "\u2066"
@@ -95,13 +98,33 @@ class Renderer:
             response = self.content.get(key.split("/", 1)[0] + "/unknown")
         return response
 
+    def term(self, locale: str, context: str, source: str) -> str:
+        return self.catalogs.translate(locale, context, source)[0]
+
+    def values(self, locale: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Placeholder values: the arguments, plus ``<name>_key`` arguments translated
+        (a term of the content file) and ``reason_keys`` as a list in the locale's way."""
+        from babel.lists import format_list
+
+        values = placeholder_values(locale, arguments)
+        for name, key in arguments.items():
+            if name.endswith("_key") and isinstance(key, str):
+                r = self.content.get(key)
+                values[name.removesuffix("_key")] = self.term(locale, key, r.text) if r else key
+        reason_keys = arguments.get("reason_keys")
+        if isinstance(reason_keys, list):
+            terms = [self.term(locale, k, r.text) for k in reason_keys if (r := self.content.get(k))]
+            values["reasons"] = format_list(terms, locale=_babel_locale(locale)) if terms else ""
+        return values
+
     def render(self, key: str, locale: str, arguments: dict[str, Any] | None = None) -> Rendered:
         response = self.resolve(key)
         if response is None:
             logger.error("Unknown response %s; answering with app_error", key)
             response = self.content.get("app_error")
             assert response is not None, "content/responses.yml must define app_error"
-        values = placeholder_values(locale, arguments or {})
+        arguments = arguments or {}
+        values = self.values(locale, arguments)
         text, used = self.catalogs.translate(locale, response.key, response.text)
         text = fill(text, values)
         buttons = []
@@ -110,6 +133,14 @@ class Renderer:
             if b.translate:
                 title, _ = self.catalogs.translate(locale, button_context(b), b.title)
             buttons.append({"title": fill(title, values), "payload": fill(b.payload, values)})
+        if response.choice_button is not None:
+            for choice in arguments.get("choices") or []:
+                if isinstance(choice, dict):
+                    cv = self.values(locale, choice)
+                    title = self.term(locale, response.key + ":choice", response.choice_button.title)
+                    buttons.append(
+                        {"title": fill(title, cv), "payload": fill(response.choice_button.payload, cv)}
+                    )
         # A fallback text is English or Dutch: it reads left to right.
         rtl = used in RTL_LOCALES
         if rtl:
@@ -124,10 +155,31 @@ class Renderer:
         )
 
 
+def _babel_locale(locale: str) -> str:
+    return locale  # Babel knows ar, ti, fa_AF, en and nl by these names
+
+
+def format_when(iso: str, locale: str) -> tuple[str, str]:
+    """(date, time) of an ISO timestamp in Amsterdam time, written the locale's way."""
+    from babel.dates import format_date, format_time
+
+    when = datetime.fromisoformat(iso).astimezone(AMSTERDAM)
+    return (
+        format_date(when, format="full", locale=_babel_locale(locale)),
+        format_time(when, format="short", locale=_babel_locale(locale)),
+    )
+
+
 def placeholder_values(locale: str, arguments: dict[str, Any]) -> dict[str, Any]:
     values = {k: v for k, v in arguments.items() if isinstance(v, (str, int, float))}
     values.setdefault("language_name", NATIVE_NAMES.get(locale, locale))
     previous = arguments.get("previous")
     if isinstance(previous, str) and previous in NATIVE_NAMES:
         values["previous_name"] = NATIVE_NAMES[previous]
+    starts_at = arguments.get("starts_at")
+    if isinstance(starts_at, str):
+        try:
+            values["date"], values["time"] = format_when(starts_at, locale)
+        except ValueError:
+            logger.warning("starts_at is not an ISO timestamp: %r", starts_at[:40])
     return values

@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         renderer=renderer,
         default_locale=settings.default_locale,
         max_message_chars=settings.max_message_chars,
+        secret_key=settings.secret_key,
     )
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 

@@ -46,15 +46,34 @@ def test_every_response_has_english_source(key: str) -> None:
     assert key in load_responses(ROOT / "content" / "responses.yml")
 
 
+SAMPLE_ARGUMENTS = {
+    "previous": "nl",
+    "first_name": "Amal",
+    "count": 2,
+    "kind_key": "term_appointment_intake",
+    "starts_at": "2026-11-24T09:00:00+00:00",
+    "duration": 60,
+    "location": "Stadsloket",
+    "address": "Osdorpplein 1000",
+    "with_whom": "Leila",
+    "bring": "paspoort",
+    "name": "Taalschool",
+    "minutes": 10,
+    "waiting_weeks": 2,
+    "reason_keys": ["term_school_reason_evening", "term_school_reason_childcare"],
+    "choices": [],
+}
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 @pytest.mark.parametrize("key", domain_responses() + retrieval_keys())
 def test_every_response_is_translated(renderer: Renderer, locale: str, key: str) -> None:
-    rendered = renderer.render(key, locale, {"previous": "nl"})
+    rendered = renderer.render(key, locale, SAMPLE_ARGUMENTS)
     assert not rendered.fallback, f"{key} has no {locale} translation"
     assert rendered.text.strip()
     assert "{" not in re.sub(r"\{[^}]*\"", "", rendered.text), rendered.text
     if locale != "en":
-        english = renderer.render(key, "en", {"previous": "nl"})
+        english = renderer.render(key, "en", SAMPLE_ARGUMENTS)
         assert rendered.text != english.text
 
 
@@ -178,3 +197,31 @@ def test_edited_catalog_changes_the_answer_without_restart(content_copy) -> None
     assert "Tot ziens" in r.render("utter_goodbye", "nl").text
     _edit_po(locales / "nl" / "LC_MESSAGES" / "wegwijs.po", "utter_goodbye", "Dag! Tot snel.")
     assert r.render("utter_goodbye", "nl").text == "Dag! Tot snel."
+
+
+@pytest.mark.parametrize(
+    ("locale", "weekday"),
+    [("ar", "الثلاثاء"), ("ti", "ሰሉስ"), ("fa_AF", "سه\u200cشنبه"), ("en", "Tuesday"), ("nl", "dinsdag")],
+)
+def test_appointment_dates_are_written_the_locale_way(renderer: Renderer, locale: str, weekday: str) -> None:
+    # 09:00 UTC on 24 November 2026 is 10:00 in Amsterdam.
+    text = renderer.render("utter_appointment_item", locale, SAMPLE_ARGUMENTS).text
+    assert weekday in text and "10:00" in text and "24" in text
+
+
+def test_appointment_kind_and_school_reasons_are_translated(renderer: Renderer) -> None:
+    text = renderer.render("utter_appointment_item", "nl", SAMPLE_ARGUMENTS).text
+    assert text.startswith("Intakegesprek")
+    school = renderer.render("utter_school_item", "nl", SAMPLE_ARGUMENTS).text
+    assert "avondlessen en kinderopvang" in school
+
+
+def test_choices_become_buttons_with_their_own_payloads(renderer: Renderer) -> None:
+    choice = {k: v for k, v in SAMPLE_ARGUMENTS.items() if k != "choices"}
+    args = {"choices": [{**choice, "id": "7"}, {**choice, "id": "9", "kind_key": "term_appointment_assessment"}]}
+    buttons = renderer.render("utter_ask_appointment_id", "ti", args).buttons
+    assert [b["payload"] for b in buttons] == [
+        '/change_appointment{"appointment_id": "7"}',
+        '/change_appointment{"appointment_id": "9"}',
+    ]
+    assert buttons[0]["title"].startswith("ቀዳማይ ርክብ")

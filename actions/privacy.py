@@ -1,0 +1,40 @@
+"""Erasing a person's data on request (forget_me): explain, confirm, erase.
+
+The erasure itself happens in the app right after this turn (it can delete Rasa's tracker
+only once Rasa has finished writing it): this action marks the conversation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.db import db
+from bot.db.models import Conversation
+
+CONFIRM_FORGET = "forget_me"
+
+
+class ActionAskForgetMe(Action):
+    """Says what will be erased and asks for a yes or no."""
+
+    def name(self) -> str:
+        return "action_ask_forget_me"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_forget_me_confirm")
+        return [SlotSet("pending_question", CONFIRM_FORGET)]
+
+
+def request_erasure(conversation_id: str) -> bool:
+    with db() as session:
+        conv = session.get(Conversation, conversation_id)
+        if conv is None:
+            return False
+        conv.erase_requested = 1
+        return True

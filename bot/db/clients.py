@@ -1,0 +1,199 @@
+"""Clients, their chat identities, one-time link codes and appointments.
+
+Who a person is comes only from the conversation id the app gave Rasa (the sender id of
+the REST channel) and the identities linked to it here; never from anything the person
+sends (text, ``/intent{...}``, slots, metadata).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.orm import Session
+
+from bot.db.models import (
+    Appointment,
+    ChannelIdentity,
+    Client,
+    Conversation,
+    Escalation,
+    LinkAttempt,
+    LinkCode,
+    Message,
+)
+
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+# Overlapping candidates: four characters, an optional hyphen or space, four characters.
+_CODE = re.compile(
+    r"(?=(?<![A-Za-z0-9])([A-Za-z0-9]{4})([- ]?)([A-Za-z0-9]{4})(?![A-Za-z0-9]))"
+)
+MAX_ATTEMPTS_PER_HOUR = 5
+
+
+def as_utc(dt: datetime) -> datetime:
+    """Datetimes are stored in UTC; SQLite gives them back without a zone."""
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+def hash_code(code: str, secret: str) -> str:
+    return hmac.new(secret.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def new_code() -> str:
+    """``XXXX-XXXX`` from an alphabet without look-alikes; always with a digit."""
+    while True:
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        if any(c.isdigit() for c in raw) and any(c.isalpha() for c in raw):
+            return f"{raw[:4]}-{raw[4:]}"
+
+
+def _code_candidates(text_: str):  # type: ignore[no-untyped-def]
+    for m in _CODE.finditer(text_):
+        raw = (m.group(1) + m.group(3)).upper()
+        if (
+            all(c in CODE_ALPHABET for c in raw)
+            and any(c.isdigit() for c in raw)
+            and any(c.isalpha() for c in raw)
+        ):
+            end = m.start() + len(m.group(1)) + len(m.group(2)) + len(m.group(3))
+            yield f"{raw[:4]}-{raw[4:]}", m.start(), end
+
+
+def find_code(text_: str) -> str | None:
+    """A link code in what the person typed ("my code is 4kx7 92pq" too), normalised.
+
+    A code always mixes letters and digits, so words like "afspraak" are no code.
+    """
+    return next((code for code, _, _ in _code_candidates(text_)), None)
+
+
+def redact_codes(text_: str) -> str:
+    """The text with every link code replaced by ``[code]`` (for transcripts and logs)."""
+    out, pos = [], 0
+    for _, start, end in _code_candidates(text_):
+        if start < pos:
+            continue
+        out.append(text_[pos:start] + "[code]")
+        pos = end
+    return "".join(out) + text_[pos:]
+
+
+def create_link_code(
+    *, session: Session, client_id: int, secret: str, ttl: timedelta, now: datetime
+) -> str:
+    if session.get(Client, client_id) is None:
+        raise ValueError(f"no client {client_id}")
+    code = new_code()
+    now = as_utc(now)
+    session.add(
+        LinkCode(
+            client_id=client_id,
+            code_hash=hash_code(code, secret),
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    session.flush()
+    return code
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    status: str  # linked, invalid, expired, rate_limited
+    client: Client | None = None
+
+
+def redeem_link_code(
+    *, session: Session, conversation_id: str, code: str, secret: str, now: datetime
+) -> LinkResult:
+    """Link ``conversation_id`` to the code's client, once, before it expires."""
+    now = as_utc(now)
+    since = now - timedelta(hours=1)
+    failures = session.execute(
+        select(func.count(LinkAttempt.id)).where(
+            LinkAttempt.conversation_id == conversation_id,
+            LinkAttempt.attempted_at >= since,
+            LinkAttempt.success == 0,
+        )
+    ).scalar_one()
+    if failures >= MAX_ATTEMPTS_PER_HOUR:
+        return LinkResult("rate_limited")
+    row = session.execute(
+        select(LinkCode).where(LinkCode.code_hash == hash_code(code, secret))
+    ).scalar_one_or_none()
+    status = "linked"
+    if row is None or row.used_at is not None:
+        status = "invalid"
+    elif as_utc(row.expires_at) <= as_utc(now):
+        status = "expired"
+    session.add(
+        LinkAttempt(conversation_id=conversation_id, attempted_at=now, success=int(status == "linked"))
+    )
+    if status != "linked":
+        return LinkResult(status)
+    row.used_at = now
+    row.used_by = conversation_id
+    identity = session.execute(
+        select(ChannelIdentity).where(ChannelIdentity.conversation_id == conversation_id)
+    ).scalar_one_or_none()
+    if identity is None:
+        session.add(ChannelIdentity(conversation_id=conversation_id, client_id=row.client_id, linked_at=now))
+    else:
+        identity.client_id = row.client_id
+        identity.linked_at = now
+    session.flush()
+    return LinkResult("linked", session.get(Client, row.client_id))
+
+
+def client_for_conversation(*, session: Session, conversation_id: str) -> Client | None:
+    return session.execute(
+        select(Client)
+        .join(ChannelIdentity, ChannelIdentity.client_id == Client.id)
+        .where(ChannelIdentity.conversation_id == conversation_id)
+    ).scalar_one_or_none()
+
+
+def upcoming_appointments(
+    *, session: Session, client_id: int, now: datetime, limit: int = 3
+) -> list[Appointment]:
+    return list(
+        session.execute(
+            select(Appointment)
+            .where(Appointment.client_id == client_id, Appointment.starts_at >= as_utc(now))
+            .order_by(Appointment.starts_at)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def list_clients(*, session: Session) -> list[Client]:
+    return list(session.execute(select(Client).order_by(Client.id)).scalars())
+
+
+def erase_conversation(*, session: Session, conversation_id: str) -> dict[str, int]:
+    """Everything stored about one chat identity: messages, links, attempts, the
+    conversation, its escalations and Rasa's tracker events. Returns counts."""
+    counts = {}
+    for name, stmt in (
+        ("messages", delete(Message).where(Message.conversation_id == conversation_id)),
+        ("identities", delete(ChannelIdentity).where(ChannelIdentity.conversation_id == conversation_id)),
+        ("link_attempts", delete(LinkAttempt).where(LinkAttempt.conversation_id == conversation_id)),
+        ("escalations", delete(Escalation).where(Escalation.conversation_id == conversation_id)),
+        ("conversations", delete(Conversation).where(Conversation.id == conversation_id)),
+    ):
+        counts[name] = session.execute(stmt).rowcount or 0
+    # Rasa's SQL tracker store lives in the same database (table "events").
+    if session.get_bind().dialect.has_table(session.connection(), "events"):
+        counts["tracker_events"] = (
+            session.execute(
+                text("DELETE FROM events WHERE sender_id = :sid"), {"sid": conversation_id}
+            ).rowcount
+            or 0
+        )
+    return counts

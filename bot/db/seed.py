@@ -1,0 +1,142 @@
+"""Demo data: clearly fictional casemanagers, clients, appointments and language schools.
+
+``wegwijs seed`` loads it into an empty database (again: it is left as it is). Client 1
+always has upcoming appointments. Appointment times are relative to today so the demo
+stays current.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.db.models import Appointment, Casemanager, Client, LanguageSchool
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+OFFICE = {d: ["08:30", "17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
+
+CASEMANAGERS = [
+    dict(first_name="Sanne", last_name="de Vries (demo)", team="Statushouders West",
+         email="sanne.devries@example.org", phone="020 555 0101", languages=["nl", "en"],
+         office_hours=OFFICE),
+    dict(first_name="Yonas", last_name="Tesfay (demo)", team="Statushouders West",
+         email="yonas.tesfay@example.org", phone="020 555 0102", languages=["nl", "ti", "en"],
+         office_hours={d: ["09:00", "17:30"] for d in ("mon", "tue", "thu", "fri")}),
+    dict(first_name="Leila", last_name="Haddad (demo)", team="Statushouders Oost",
+         email="leila.haddad@example.org", phone="020 555 0103", languages=["nl", "ar", "en"],
+         office_hours=OFFICE),
+]
+
+# (first name, last name, locale, casemanager index, district, children)
+CLIENTS = [
+    ("Amal", "Hamdan", "ar", 2, "Nieuw-West", 2),
+    ("Yohannes", "Kidane", "ti", 1, "Noord", 0),
+    ("Freshta", "Ahmadi", "fa_AF", 0, "West", 3),
+    ("Samuel", "Okello", "en", 0, "Zuidoost", 1),
+    ("Noor", "Bakker", "nl", 0, "Oost", 0),
+    ("Rami", "Khalil", "ar", 2, "Oost", 0),
+    ("Huda", "Saleh", "ar", 2, "Zuidoost", 4),
+    ("Mahmoud", "Darwish", "ar", 2, "Centrum", 1),
+    ("Selam", "Gebremedhin", "ti", 1, "Nieuw-West", 1),
+    ("Merhawi", "Tekle", "ti", 1, "Noord", 0),
+    ("Senait", "Habte", "ti", 1, "Weesp", 2),
+    ("Ahmad", "Rahimi", "fa_AF", 0, "Nieuw-West", 0),
+    ("Mariam", "Karimi", "fa_AF", 0, "Zuid", 2),
+    ("Zahra", "Hosseini", "fa_AF", 2, "Oost", 1),
+    ("Grace", "Achieng", "en", 0, "Zuidoost", 2),
+    ("Abdi", "Warsame", "en", 1, "Noord", 0),
+    ("Lina", "Mansour", "nl", 2, "West", 0),
+    ("Tesfalem", "Berhe", "nl", 1, "Centrum", 0),
+    ("Omid", "Sultani", "fa_AF", 0, None, 0),
+    ("Hiba", "Yousef", "ar", None, "Zuid", 1),
+]
+
+STANDARD_BRING = "verblijfsvergunning (residence permit), paspoort of ID"
+
+# (kind, days from today, hour, minutes, location, address, with whom or None = own cm, bring)
+APPOINTMENTS = [
+    ("casemanager", 2, 10, 60, "Stadsloket Nieuw-West", "Osdorpplein 1000, 1068 TG Amsterdam", None,
+     STANDARD_BRING + ", brief van de Belastingdienst"),
+    ("language_boost", 5, 13, 90, "Taalcentrum Nieuw-West (demo)", "Pieter Calandlaan 1, 1065 KH Amsterdam",
+     "docent Taalboost", "schrift en pen"),
+    ("assessment", 12, 9, 120, "Werkplein Amsterdam (demo)", "Jan van Galenstraat 323, 1061 AZ Amsterdam",
+     "adviseur werk", STANDARD_BRING + ", diploma's en cv"),
+    ("intake", -20, 11, 60, "Stadsloket Nieuw-West", "Osdorpplein 1000, 1068 TG Amsterdam", None, STANDARD_BRING),
+]
+
+SCHOOLS = [
+    # name, district, address, routes, levels, day, evening, weekend, childcare, women, online, wait, mark
+    ("Taalschool De Brug (demo)", "Nieuw-West", "Osdorpplein 200, Amsterdam", ["b1", "z"], ["A1", "A2", "B1"], 1, 1, 0, 1, 1, 0, 3, 1),
+    ("Leerhuis Noord (demo)", "Noord", "Buikslotermeerplein 10, Amsterdam", ["b1"], ["A1", "A2", "B1"], 1, 1, 0, 1, 0, 1, 2, 1),
+    ("Taalcentrum West (demo)", "West", "Jan Evertsenstraat 50, Amsterdam", ["b1", "onderwijs"], ["A2", "B1", "B2"], 1, 0, 1, 0, 0, 1, 4, 1),
+    ("Amsterdam Taal Academie (demo)", "Centrum", "Nieuwmarkt 5, Amsterdam", ["onderwijs", "b1"], ["B1", "B2"], 1, 1, 1, 0, 0, 1, 6, 1),
+    ("Vrouwenleerhuis Oost (demo)", "Oost", "Dappermarkt 12, Amsterdam", ["b1", "z"], ["A1", "A2", "B1"], 1, 0, 0, 1, 1, 0, 1, 1),
+    ("Zuidoost Leert (demo)", "Zuidoost", "Bijlmerplein 88, Amsterdam", ["b1", "z"], ["A1", "A2", "B1"], 1, 1, 1, 1, 0, 0, 2, 1),
+    ("Taalpunt Weesp (demo)", "Weesp", "Nieuwstad 20, Weesp", ["b1"], ["A1", "A2", "B1"], 1, 1, 0, 1, 0, 0, 2, 0),
+    ("Inburgering Zuid (demo)", "Zuid", "Rijnstraat 40, Amsterdam", ["b1", "onderwijs"], ["A2", "B1", "B2"], 1, 1, 0, 0, 0, 1, 5, 1),
+    ("Avondschool Centrum (demo)", "Centrum", "Waterlooplein 3, Amsterdam", ["b1"], ["A1", "A2", "B1"], 0, 1, 1, 0, 0, 0, 2, 1),
+    ("Stap Verder Nieuw-West (demo)", "Nieuw-West", "Slotervaart 77, Amsterdam", ["z"], ["A1", "A2"], 1, 0, 0, 1, 1, 0, 0, 1),
+    ("Noorderlicht Taal (demo)", "Noord", "Van der Pekstraat 15, Amsterdam", ["b1", "z"], ["A1", "A2", "B1"], 1, 0, 1, 0, 1, 0, 3, 0),
+    ("Westerpark Taalhuis (demo)", "West", "Haarlemmerweg 10, Amsterdam", ["b1"], ["A1", "A2", "B1"], 0, 1, 0, 1, 0, 1, 1, 1),
+    ("Studiecentrum Oost (demo)", "Oost", "Linnaeusstraat 60, Amsterdam", ["onderwijs"], ["B1", "B2"], 1, 1, 0, 0, 0, 1, 8, 1),
+    ("Gaasperdam Taal (demo)", "Zuidoost", "Gaasperplein 4, Amsterdam", ["b1", "z"], ["A1", "A2", "B1"], 0, 1, 1, 1, 1, 0, 4, 1),
+    ("Buitenveldert Talen (demo)", "Zuid", "Van Boshuizenstraat 9, Amsterdam", ["b1"], ["A2", "B1"], 1, 0, 0, 1, 0, 0, 3, 1),
+    ("Online Inburgeren (demo)", "Centrum", "Online (les thuis), Amsterdam", ["b1", "onderwijs"], ["A2", "B1", "B2"], 0, 1, 1, 0, 0, 1, 1, 1),
+]
+
+
+def seed(*, session: Session, now: datetime | None = None) -> bool:
+    """Load the demo data into an empty database. Returns False if data was there."""
+    if session.execute(select(func.count(Client.id))).scalar_one():
+        return False
+    now = now or datetime.now(AMSTERDAM)
+    cms = [Casemanager(**data) for data in CASEMANAGERS]
+    session.add_all(cms)
+    session.flush()
+    clients = []
+    for first, last, locale, cm, district, children in CLIENTS:
+        client = Client(
+            first_name=first,
+            last_name=f"{last} (demo)",
+            locale=locale,
+            casemanager_id=cms[cm].id if cm is not None else None,
+            district=district,
+            children=children,
+        )
+        clients.append(client)
+    session.add_all(clients)
+    session.flush()
+    today = now.astimezone(AMSTERDAM).date()
+    for i, client in enumerate(clients):
+        cm = session.get(Casemanager, client.casemanager_id) if client.casemanager_id else None
+        plan = APPOINTMENTS if i == 0 or i % 3 == 0 else APPOINTMENTS[3:]
+        for kind, days, hour, minutes, location, address, with_whom, bring in plan:
+            local = datetime.combine(today + timedelta(days=days + i % 3), time(hour), AMSTERDAM)
+            starts = local.astimezone(timezone.utc)  # stored in UTC, shown in Amsterdam time
+            session.add(
+                Appointment(
+                    client_id=client.id,
+                    kind=kind,
+                    starts_at=starts,
+                    duration_min=minutes,
+                    location=location,
+                    address=address,
+                    with_whom=with_whom or (f"{cm.first_name} {cm.last_name}" if cm else "team"),
+                    bring=bring,
+                )
+            )
+    for row in SCHOOLS:
+        (name, district, address, routes, levels, day, evening, weekend, childcare, women,
+         online, wait, mark) = row
+        session.add(
+            LanguageSchool(
+                name=name, district=district, address=address, routes=routes, levels=levels,
+                daytime=day, evening=evening, weekend=weekend, childcare=childcare,
+                women_only=women, online=online, waiting_weeks=wait, blik_op_werk=mark,
+            )
+        )
+    session.flush()
+    return True
