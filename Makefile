@@ -40,10 +40,11 @@ $(VENDOR)/.installed: $(WEB)/package.json $(WEB)/package-lock.json
 
 web: $(VENDOR)/.installed ## browser files of the web chat (socket.io client, Noto fonts) from npm
 
-setup: $(VENV)/.installed web i18n-compile db ## virtualenv, dependencies, browser files, catalogs, database
+setup: $(VENV)/.installed web i18n-compile db ## virtualenv, dependencies, browser files, catalogs, database with demo data
 
-db: $(VENV)/.installed ## migrate the database to the newest schema
+db: $(VENV)/.installed ## migrate the database to the newest schema and load the demo data (once)
 	$(BIN)/wegwijs db upgrade
+	$(BIN)/wegwijs seed
 
 i18n-extract: $(VENV)/.installed ## content/responses.yml -> locales/wegwijs.pot
 	$(PYBABEL) -q extract -F babel.cfg -o $(POT) --no-location --sort-by-file \

@@ -71,3 +71,24 @@ async def chat(stack: Stack):  # type: ignore[no-untyped-def]
     yield make
     for c in clients:
         await c.close()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh, migrated SQLite database that bot.settings points at for this test."""
+    from alembic import command
+
+    from bot.cli import _alembic_config
+    from bot.db import session as db_session
+    from bot.settings import get_settings
+
+    url = f"sqlite:///{tmp_path / 'test.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    db_session.get_engine.cache_clear()
+    cfg = _alembic_config()
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "head")
+    yield url
+    db_session.get_engine.cache_clear()
+    get_settings.cache_clear()

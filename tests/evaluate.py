@@ -79,8 +79,10 @@ async def evaluate(model: Path = MODEL) -> list[dict]:
     import logging
 
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
     logging.getLogger("rasa").setLevel(logging.WARNING)
+    configure_structlog(logging.WARNING)  # no per-message debug lines
 
     agent = Agent.load(str(model))
     results = []

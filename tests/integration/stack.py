@@ -44,6 +44,7 @@ class Stack:
                 "WEGWIJS_RASA_URL": f"http://127.0.0.1:{self.ports['rasa']}",
                 "WEGWIJS_ACTION_URL": f"http://127.0.0.1:{self.ports['actions']}/webhook",
                 "WEGWIJS_INTERNAL_TOKEN": "test-internal-token",
+                "WEGWIJS_SECRET_KEY": "test-secret-key",
                 "DATABASE_URL": self.database_url,
                 "WEGWIJS_LOG_LEVEL": "INFO",
                 "PYTHONUNBUFFERED": "1",
@@ -62,9 +63,17 @@ class Stack:
     def log(self, name: str) -> Path:
         return self.workdir / f"{name}.log"
 
+    def cli(self, *args: str) -> str:
+        """Run a ``wegwijs`` command against this stack's database; returns its output."""
+        done = subprocess.run(
+            [str(BIN / "wegwijs"), *args], env=self.env, check=True, cwd=ROOT,
+            capture_output=True, text=True,
+        )
+        return done.stdout
+
     def migrate(self) -> None:
-        subprocess.run([str(BIN / "wegwijs"), "db", "upgrade"], env=self.env, check=True,
-                       cwd=ROOT, capture_output=True)
+        self.cli("db", "upgrade")
+        self.cli("seed")
 
     def start_process(self, name: str) -> None:
         fh = self.log(name).open("ab")

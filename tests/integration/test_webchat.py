@@ -85,7 +85,7 @@ ANSWER = {
     "help": "utter_help",
     "thank": "utter_thank",
     "goodbye": "utter_goodbye",
-    "ask_appointment": "utter_appointments_not_available",
+    "ask_appointment": "utter_not_linked",
     "talk_to_casemanager": "utter_casemanager_contact",
 }
 
