@@ -78,51 +78,39 @@ class ValidateSchoolForm(FormValidationAction):
     def name(self) -> str:
         return "validate_school_form"
 
-    def _requested(self, tracker: Tracker, slot: str) -> bool:
-        return tracker.get_slot("requested_slot") == slot
+    @staticmethod
+    def _extract(tracker: Tracker, slot: str, read) -> dict:  # type: ignore[no-untyped-def]
+        """The answer to ``slot`` if it is the question asked: skip, or what ``read`` finds."""
+        if tracker.get_slot("requested_slot") != slot:
+            return {}
+        if is_skip(tracker):
+            return {slot: ANY}
+        value = read(tracker)
+        return {} if value is None else {slot: value}
 
     async def extract_school_district(self, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:  # type: ignore[no-untyped-def]
-        if not self._requested(tracker, "school_district"):
-            return {}
-        if is_skip(tracker):
-            return {"school_district": ANY}
-        text = (tracker.latest_message or {}).get("text") or ""
-        found = _match(text, _DISTRICT_WORDS, tracker.get_slot("language"))
-        return {"school_district": found} if found else {}
+        return self._extract(tracker, "school_district", lambda t: _match_text(t, _DISTRICT_WORDS))
 
     async def extract_school_time(self, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:  # type: ignore[no-untyped-def]
-        if not self._requested(tracker, "school_time"):
-            return {}
-        if is_skip(tracker):
-            return {"school_time": ANY}
-        text = (tracker.latest_message or {}).get("text") or ""
-        found = _match(text, _TIME_WORDS, tracker.get_slot("language"))
-        return {"school_time": found} if found else {}
+        return self._extract(tracker, "school_time", lambda t: _match_text(t, _TIME_WORDS))
 
     async def extract_school_childcare(self, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:  # type: ignore[no-untyped-def]
-        if not self._requested(tracker, "school_childcare"):
-            return {}
-        if is_skip(tracker):
-            return {"school_childcare": ANY}
-        answer = yes_no(tracker)
-        return {} if answer is None else {"school_childcare": "yes" if answer else "no"}
+        return self._extract(tracker, "school_childcare", _yes_no_value)
 
     async def extract_school_women_only(self, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:  # type: ignore[no-untyped-def]
-        if not self._requested(tracker, "school_women_only"):
-            return {}
-        if is_skip(tracker):
-            return {"school_women_only": ANY}
-        answer = yes_no(tracker)
-        return {} if answer is None else {"school_women_only": "yes" if answer else "no"}
+        return self._extract(tracker, "school_women_only", _yes_no_value)
 
     async def extract_school_route(self, dispatcher, tracker: Tracker, domain: DomainDict) -> dict:  # type: ignore[no-untyped-def]
-        if not self._requested(tracker, "school_route"):
-            return {}
-        if is_skip(tracker):
-            return {"school_route": ANY}
-        text = (tracker.latest_message or {}).get("text") or ""
-        found = _match(text, _ROUTE_WORDS, tracker.get_slot("language"))
-        return {"school_route": found} if found else {}
+        return self._extract(tracker, "school_route", lambda t: _match_text(t, _ROUTE_WORDS))
+
+
+def _match_text(tracker: Tracker, table: dict[str, list[str]]) -> str | None:
+    return _match((tracker.latest_message or {}).get("text") or "", table, tracker.get_slot("language"))
+
+
+def _yes_no_value(tracker: Tracker) -> str | None:
+    answer = yes_no(tracker)
+    return None if answer is None else ("yes" if answer else "no")
 
 
 class ActionStartSchoolChoice(Action):
