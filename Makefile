@@ -13,7 +13,7 @@ PYBABEL := $(BIN)/pybabel
 POT := locales/wegwijs.pot
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-unit test-integration test-e2e test-stories validate eval train \
+.PHONY: content-status content-check help setup run test test-unit test-integration test-e2e test-stories validate eval train \
         i18n-extract i18n-update i18n-compile db web lint clean
 
 help: ## list every target
@@ -50,8 +50,14 @@ i18n-extract: $(VENV)/.installed ## content/responses.yml -> locales/wegwijs.pot
 	$(PYBABEL) -q extract -F babel.cfg -o $(POT) --no-location --sort-by-file \
 	  --project Wegwijs --copyright-holder "Gemeente Amsterdam" .
 
-i18n-update: i18n-extract ## carry new and changed English texts into every catalog (changed = fuzzy)
-	$(PYBABEL) update -D wegwijs -i $(POT) -d locales --no-fuzzy-matching --ignore-obsolete --previous --width 76 2>&1 | grep -v '^updating' || true
+i18n-update: $(VENV)/.installed ## carry new and changed English texts into every catalog (changed = needs review)
+	$(BIN)/wegwijs content update
+
+content-status: $(VENV)/.installed ## per locale: translated, missing, needs review (oldest first)
+	$(BIN)/wegwijs content status
+
+content-check: $(VENV)/.installed ## every rule answers and catalogs must meet (make test runs it)
+	$(BIN)/wegwijs content check
 
 i18n-compile: $(VENV)/.installed ## compile the catalogs (fails on a broken catalog)
 	$(PYBABEL) compile -D wegwijs -d locales --statistics
@@ -87,7 +93,7 @@ eval: setup $(MODEL) ## per-locale intent accuracy, macro-F1 and language ID on 
 test-e2e: setup $(MODEL) ## browser tests in headless Chromium (Debian's chromium)
 	$(BIN)/pytest -q tests/e2e
 
-test: setup lint validate $(MODEL) ## set up and run every test
+test: setup lint content-check validate $(MODEL) ## set up and run every test
 	$(BIN)/pytest -q tests/unit tests/integration tests/e2e
 	$(PY) -m tests.run_stories
 	$(PY) -m tests.evaluate

@@ -5,6 +5,10 @@
     wegwijs clients                     list clients: id, name, locale, casemanager
     wegwijs link-code --client ID       a one-time code for a client (last line of output)
     wegwijs import schools FILE.csv     load the city's list of language schools
+    wegwijs content status [--format json]   per locale: translated, missing, needs review
+    wegwijs content check               every rule the catalogs and answers must meet
+    wegwijs content update              carry English changes into every catalog
+    wegwijs content new-topic benefits/NAME   scaffold an FAQ topic
     wegwijs serve app|rasa|actions      start one process with the settings' environment
     wegwijs env                         print the environment endpoints.yml needs
 """
@@ -115,6 +119,43 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_content(args: argparse.Namespace) -> int:
+    import json
+
+    from bot.i18n.workflow import ContentRepo, status_json, status_table
+
+    repo = ContentRepo(Path(args.root) if args.root else ROOT)
+    if args.action == "status":
+        statuses = repo.status()
+        if args.format == "json":
+            print(json.dumps(status_json(statuses), ensure_ascii=False, indent=2))
+        else:
+            print(status_table(statuses))
+        return 0
+    if args.action == "check":
+        problems = repo.check()
+        for problem in problems:
+            print(problem)
+        print(f"{len(problems)} problem(s)" if problems else "content check passed")
+        return 1 if problems else 0
+    if args.action == "update":
+        for locale, counts in repo.update().items():
+            print(f"{locale:6} new {counts['new']}, changed (needs review) {counts['changed']}, removed {counts['removed']}")
+        return 0
+    if not args.topic:
+        print("new-topic needs a topic: benefits/<name> or insurance/<name>", file=sys.stderr)
+        return 2
+    try:
+        todo = repo.new_topic(args.topic)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"Scaffolded {args.topic}. Still to do (the topic is live only when the check passes):")
+    for item in todo:
+        print(f"  - {item}")
+    return 0
+
+
 def cmd_env(args: argparse.Namespace) -> int:
     for key, value in get_settings().rasa_environment().items():
         print(f"{key}={value}")
@@ -181,6 +222,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("what", choices=["schools"])
     p.add_argument("file")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("content", help="the communications team's content workflow")
+    p.add_argument("action", choices=["status", "check", "update", "new-topic"])
+    p.add_argument("topic", nargs="?")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--root", help="checkout to work on (default: this one)")
+    p.set_defaults(func=cmd_content)
 
     p = sub.add_parser("env", help="print the environment Rasa's endpoints.yml needs")
     p.set_defaults(func=cmd_env)

@@ -120,3 +120,30 @@ def _key_lines(text: str) -> dict[str, int]:
         if line and not line[0].isspace() and not line.startswith("#") and ":" in line:
             lines[line.split(":", 1)[0].strip()] = no
     return lines
+
+
+def source_messages(responses: dict[str, Response]) -> list[tuple[str, str, list[str]]]:
+    """(context, English source, comments) of every translatable text, in file order.
+
+    The one definition of what goes into the catalogs: used by the Babel extractor and by
+    ``wegwijs content update``.
+    """
+    out: list[tuple[str, str, list[str]]] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(context: str, source: str, comments: list[str]) -> None:
+        if (context, source) not in seen:
+            seen.add((context, source))
+            out.append((context, source, comments))
+
+    for r in responses.values():
+        comments = [f"Note: {r.note}"] if r.note else []
+        comments += [f"Fact: {f.claim} | Source: {f.source} | Date: {f.date}" for f in r.facts]
+        add(r.key, r.text, comments)
+        if r.choice_button is not None:
+            add(r.key + ":choice", r.choice_button.title,
+                ["The title of each choice button; keep the {placeholders}"])
+        for b in r.buttons:
+            if b.translate:
+                add(button_context(b), b.title, ["A button (short)"])
+    return out

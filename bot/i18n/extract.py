@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from bot.i18n.content import button_context, load_responses
+from bot.i18n.content import load_responses, source_messages
 
 
 def extract_responses(
@@ -26,17 +26,6 @@ def extract_responses(
         responses = load_responses(Path(tmp.name))
     finally:
         Path(tmp.name).unlink()
-    for r in responses.values():
-        comments = []
-        if r.note:
-            comments.append(f"Note: {r.note}")
-        for f in r.facts:
-            comments.append(f"Fact: {f.claim} | Source: {f.source} | Date: {f.date}")
-        yield r.line, "pgettext", (r.key, r.text), comments
-        if r.choice_button is not None:
-            yield r.line, "pgettext", (r.key + ":choice", r.choice_button.title), [
-                "The title of each choice button; keep the {placeholders}"
-            ]
-        for b in r.buttons:
-            if b.translate:
-                yield r.line, "pgettext", (button_context(b), b.title), ["A button (short)"]
+    lines = {r.key: r.line for r in responses.values()}
+    for context, source, comments in source_messages(responses):
+        yield lines.get(context.split("|")[0].split(":choice")[0], 0), "pgettext", (context, source), comments

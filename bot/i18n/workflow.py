@@ -1,0 +1,372 @@
+"""The communications team's workflow: update catalogs, report status, check, scaffold.
+
+Message ids are stable keys: context = response key, id = English source. When the
+English text of a key changes, ``update`` keeps each translation but marks it fuzzy
+("needs review"), remembers the old English (``#| msgid``) and the day it became
+outdated (a translator comment ``outdated-since: YYYY-MM-DD``), so nothing breaks
+silently and the oldest outdated answers can be shown first.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+from babel.messages.catalog import Catalog, Message
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+from bot.i18n.catalogs import DOMAIN
+from bot.i18n.content import Response, load_responses, source_messages
+from bot.i18n.locales import LOCALES
+
+OUTDATED = "outdated-since:"
+TELEGRAM_LIMIT = 4096
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_URL = re.compile(r"\b(?:https?|ftp)://[^\s)]+", re.IGNORECASE)
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+# Facts that must carry a source: money, percentages, years, phone numbers.
+_FACT = re.compile(r"€\s?\d|\d\s?%|\b(?:19|20)\d\d\b|\b0800-\d{4}\b|\b14 ?020\b|\b11[23]\b")
+_TOPIC = re.compile(r"^(benefits|insurance)/[a-z][a-z0-9_]*$")
+TODO = "TODO"
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int
+    locale: str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: [{self.locale}] {self.key}: {self.message}"
+
+
+@dataclass
+class LocaleStatus:
+    locale: str
+    total: int
+    translated: int
+    missing: int
+    needs_review: int
+    outdated: list[dict] = field(default_factory=list)  # oldest first: key, since
+
+
+@dataclass
+class ContentRepo:
+    """The content of one checkout: English source, catalogs, training examples."""
+
+    root: Path
+
+    @property
+    def content_path(self) -> Path:
+        return self.root / "content" / "responses.yml"
+
+    @property
+    def locales_dir(self) -> Path:
+        return self.root / "locales"
+
+    @property
+    def nlu_dir(self) -> Path:
+        return self.root / "nlu"
+
+    def po_path(self, locale: str) -> Path:
+        return self.locales_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    # Template and update ----------------------------------------------------------
+
+    def template(self) -> Catalog:
+        """Every message of the English source, as ``pybabel extract`` would write it."""
+        catalog = Catalog(project="Wegwijs", copyright_holder="Gemeente Amsterdam")
+        for context, source, comments in source_messages(load_responses(self.content_path)):
+            catalog.add(source, context=context, auto_comments=comments)
+        return catalog
+
+    def update(self, today: date | None = None) -> dict[str, dict[str, int]]:
+        """Carry the English source into the template and every catalog.
+
+        New keys arrive empty; a key whose English changed keeps its translation, marked
+        fuzzy with the day; keys no longer in the source are dropped. Returns counts.
+        """
+        today = today or date.today()
+        template = self.template()
+        with (self.locales_dir / f"{DOMAIN}.pot").open("wb") as fh:
+            write_po(fh, template, width=76, omit_header=False)
+        report = {}
+        for locale in LOCALES:
+            path = self.po_path(locale)
+            old = _read(path, locale) if path.exists() else Catalog(locale=locale)
+            previous = _previous_ids(path) if path.exists() else {}
+            by_context = {m.context: m for m in old if m.id}
+            new = Catalog(
+                locale=locale,
+                project="Wegwijs",
+                copyright_holder="Gemeente Amsterdam",
+                last_translator=old.last_translator,
+                language_team=old.language_team,
+                revision_date=old.revision_date,
+                fuzzy=False,
+            )
+            counts = {"new": 0, "changed": 0, "removed": 0}
+            for t in template:
+                if not t.id:
+                    continue
+                prev = by_context.get(t.context)
+                msg = Message(t.id, context=t.context, auto_comments=t.auto_comments)
+                if prev is None:
+                    counts["new"] += 1
+                elif prev.id == t.id:
+                    msg.string = prev.string
+                    msg.flags = set(prev.flags)
+                    msg.user_comments = list(prev.user_comments)
+                    if prev.fuzzy and t.context in previous:
+                        msg.previous_id = [previous[t.context]]
+                else:
+                    counts["changed"] += 1
+                    msg.string = prev.string
+                    if prev.string and locale != "en":
+                        msg.flags = {"fuzzy"}
+                        msg.previous_id = [prev.id]
+                        msg.user_comments = [c for c in prev.user_comments if not c.startswith(OUTDATED)]
+                        msg.user_comments.append(f"{OUTDATED} {today.isoformat()}")
+                new[t.id] = msg
+            counts["removed"] = len(set(by_context) - {t.context for t in template if t.id})
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as fh:
+                write_po(fh, new, width=76, include_previous=True)
+            report[locale] = counts
+        return report
+
+    # Status --------------------------------------------------------------------------
+
+    def status(self) -> list[LocaleStatus]:
+        template = self.template()
+        keys = [(m.context, m.id) for m in template if m.id]
+        out = []
+        for locale in LOCALES:
+            catalog = _read(self.po_path(locale), locale)
+            translated = missing = review = 0
+            outdated = []
+            for ctx, msgid in keys:
+                m = catalog.get(msgid, context=ctx)
+                if locale == "en":
+                    translated += 1  # English is the source language
+                elif m is None or not m.string:
+                    missing += 1
+                elif m.fuzzy:
+                    review += 1
+                    since = next(
+                        (c.split(":", 1)[1].strip() for c in m.user_comments if c.startswith(OUTDATED)),
+                        "unknown",
+                    )
+                    outdated.append({"key": ctx, "since": since})
+                else:
+                    translated += 1
+            outdated.sort(key=lambda o: o["since"])
+            out.append(LocaleStatus(locale, len(keys), translated, missing, review, outdated))
+        return out
+
+    # Check ---------------------------------------------------------------------------
+
+    def check(self) -> list[Problem]:
+        problems: list[Problem] = []
+        content_file = self.rel(self.content_path)
+        try:
+            responses = load_responses(self.content_path)
+        except (ValueError, KeyError, yaml.YAMLError) as exc:
+            return [Problem(content_file, 0, "en", "-", f"content file does not load: {exc}")]
+        problems += self._check_source(responses, content_file)
+        problems += self._check_catalogs(responses)
+        problems += self._check_topics(responses, content_file)
+        return problems
+
+    def _check_source(self, responses: dict[str, Response], file: str) -> list[Problem]:
+        out = []
+        for r in responses.values():
+            def p(msg: str, r: Response = r) -> None:
+                out.append(Problem(file, r.line, "en", r.key, msg))
+
+            if not r.text.strip() or TODO in r.text:
+                p("the English answer is not written yet (empty or TODO)")
+            for b in r.buttons:
+                if not b.title.strip():
+                    p(f"button {b.id!r} has no title")
+                if not b.payload.strip():
+                    p(f"button {b.id!r} has no payload")
+            if _FACT.search(r.text) and not r.facts:
+                p("states an amount, year or phone number without a source: add `facts`")
+            for f in r.facts:
+                if not f.source.startswith("https://") or TODO in f.source:
+                    p(f"fact {f.claim[:40]!r} needs an https source")
+                if not re.match(r"^\d{4}(-\d\d){0,2}$", f.date):
+                    p(f"fact {f.claim[:40]!r} needs a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+                if TODO in f.claim:
+                    p("a fact is still TODO")
+        return out
+
+    def _check_catalogs(self, responses: dict[str, Response]) -> list[Problem]:
+        out = []
+        template = self.template()
+        for locale in LOCALES:
+            path = self.po_path(locale)
+            file = self.rel(path)
+            if not path.exists():
+                out.append(Problem(file, 0, locale, "-", "catalog is missing"))
+                continue
+            try:
+                catalog = _read(path, locale, strict=True)
+                write_mo(io.BytesIO(), catalog)
+            except Exception as exc:  # noqa: BLE001 - any parse error is the finding
+                out.append(Problem(file, 0, locale, "-", f"catalog does not compile: {exc}"))
+                continue
+            for m in catalog:
+                if not m.id:
+                    continue
+                line = m.lineno or 0
+                text = m.string if locale != "en" else (m.string or m.id)
+                if not isinstance(text, str):
+                    out.append(Problem(file, line, locale, m.context or "-", "plural forms are not used here"))
+                    continue
+                if template.get(m.id, context=m.context) is None:
+                    out.append(Problem(file, line, locale, m.context or "-",
+                                       "not in the English source any more: run `make i18n-update`"))
+                if not text:
+                    continue
+                out += [Problem(file, line, locale, m.context or "-", msg) for msg in _text_problems(m.id, text)]
+        return out
+
+    def _check_topics(self, responses: dict[str, Response], file: str) -> list[Problem]:
+        out = []
+        trained: dict[str, dict[str, int]] = {}
+        todo_files = []
+        for path in sorted(self.nlu_dir.glob("*/*.yml")):
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for block in data.get("nlu") or []:
+                intent = block.get("intent") or ""
+                examples = [e for e in (block.get("examples") or "").splitlines() if e.strip().startswith("- ")]
+                if "/" in intent:
+                    trained.setdefault(intent, {})[path.parent.name] = len(examples)
+                if any(TODO in e for e in examples):
+                    todo_files.append((path, intent))
+        answers = {k.removeprefix("utter_") for k in responses if _TOPIC.match(k.removeprefix("utter_"))}
+        answers -= {k for k in answers if k.endswith("/unknown")}
+        for topic in sorted(set(trained) - answers):
+            out.append(Problem(file, 0, "en", f"utter_{topic}", "topic has training examples but no answer"))
+        for topic in sorted(answers - set(trained)):
+            r = responses[f"utter_{topic}"]
+            out.append(Problem(file, r.line, "en", r.key, "answer has no training examples"))
+        for topic in sorted(answers & set(trained)):
+            for locale in LOCALES:
+                n = trained[topic].get(locale, 0)
+                if n < 8:
+                    out.append(Problem(f"nlu/{locale}", 0, locale, topic, f"{n} training examples; at least 8 needed"))
+        for path, intent in todo_files:
+            out.append(Problem(self.rel(path), 0, path.parent.name, intent, "training examples still TODO"))
+        return out
+
+    # Scaffold ------------------------------------------------------------------------
+
+    def new_topic(self, topic: str) -> list[str]:
+        """Add an FAQ topic everywhere it must be; returns what is still to be filled."""
+        if not _TOPIC.match(topic):
+            raise ValueError("a topic is benefits/<name> or insurance/<name>, name in a-z, 0-9, _")
+        key = f"utter_{topic}"
+        if key in load_responses(self.content_path):
+            raise ValueError(f"{topic} exists already")
+        with self.content_path.open("a", encoding="utf-8") as fh:
+            fh.write(
+                f"\n{key}:\n"
+                f"  text: {TODO} write the answer in English (short, B1, the Dutch term in brackets, the next step)\n"
+                f"  facts:\n"
+                f"    - {{claim: \"{TODO}\", source: \"https://{TODO}\", date: \"{TODO}\"}}\n"
+            )
+        self.update()
+        todo = [f"{self.rel(self.content_path)}: the English answer of {key} and its facts"]
+        name = topic.replace("/", "_")
+        for locale in LOCALES:
+            path = self.nlu_dir / locale / f"{name}.yml"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(
+                'version: "3.1"\nnlu:\n'
+                f"- intent: {topic}\n  metadata:\n    language: {locale}\n  examples: |\n"
+                + "".join(f"    - {TODO} question {i} as people type it\n" for i in range(1, 9)),
+                encoding="utf-8",
+            )
+            todo.append(f"{self.rel(path)}: at least 8 questions in {locale}")
+            if locale != "en":
+                todo.append(f"{self.rel(self.po_path(locale))}: the translation of {key}")
+        todo.append("then `wegwijs content check` must pass, and `make train`")
+        return todo
+
+
+def _read(path: Path, locale: str, strict: bool = False) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh, locale=locale, abort_invalid=strict)
+
+
+def _unquote(s: str) -> str:
+    from babel.messages.pofile import unescape
+
+    return unescape(s.strip())
+
+
+def _previous_ids(path: Path) -> dict[str, str]:
+    """``#| msgid`` of each fuzzy entry, by context (Babel writes them but does not read them)."""
+    out: dict[str, str] = {}
+    pending: list[str] | None = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#| msgid "):
+            pending = [_unquote(line[len("#| msgid "):])]
+        elif line.startswith('#| "') and pending is not None:
+            pending.append(_unquote(line[3:]))
+        elif line.startswith("msgctxt ") and pending is not None:
+            out[_unquote(line[len("msgctxt "):])] = "".join(pending)
+            pending = None
+        elif line.startswith("msgid "):
+            pending = None
+    return out
+
+
+def _text_problems(source: str, text: str) -> list[str]:
+    problems = []
+    src, dst = set(_PLACEHOLDER.findall(source)), set(_PLACEHOLDER.findall(text))
+    if src != dst:
+        problems.append(
+            f"placeholders differ from the English: {sorted(src)} there, {sorted(dst)} here"
+        )
+    if _TAG.search(text):
+        problems.append("contains HTML-like markup; write plain text")
+    for open_, close in (("(", ")"), ("[", "]"), ("«", "»")):
+        if text.count(open_) != text.count(close):
+            problems.append(f"unbalanced {open_}{close}")
+    if len(text) > TELEGRAM_LIMIT:
+        problems.append(f"{len(text)} characters; Telegram allows {TELEGRAM_LIMIT}")
+    for url in _URL.findall(text):
+        if not url.lower().startswith("https://"):
+            problems.append(f"URL is not https: {url}")
+    return problems
+
+
+def status_table(statuses: list[LocaleStatus]) -> str:
+    lines = [f"{'locale':8} {'total':>6} {'translated':>11} {'missing':>8} {'needs review':>13}"]
+    for s in statuses:
+        lines.append(f"{s.locale:8} {s.total:>6} {s.translated:>11} {s.missing:>8} {s.needs_review:>13}")
+    for s in statuses:
+        for o in s.outdated:
+            lines.append(f"  [{s.locale}] outdated since {o['since']}: {o['key']}")
+    return "\n".join(lines)
+
+
+def status_json(statuses: list[LocaleStatus]) -> list[dict]:
+    return [asdict(s) for s in statuses]

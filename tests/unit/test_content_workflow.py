@@ -1,0 +1,157 @@
+"""The communications team's workflow on copies of the real content, broken on purpose."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+
+from bot.cli import main
+from bot.i18n.workflow import ContentRepo
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> ContentRepo:
+    for part in ("content", "locales", "nlu"):
+        shutil.copytree(ROOT / part, tmp_path / part, ignore=shutil.ignore_patterns("*.mo", "*.py", "__pycache__"))
+    return ContentRepo(tmp_path)
+
+
+def set_translation(repo: ContentRepo, locale: str, key: str, text: str | None, fuzzy: bool = False) -> None:
+    path = repo.po_path(locale)
+    with path.open("rb") as fh:
+        catalog = read_po(fh)
+    for m in catalog:
+        if m.context == key:
+            if text is not None:
+                m.string = text
+            if fuzzy:
+                m.flags.add("fuzzy")
+    with path.open("wb") as fh:
+        write_po(fh, catalog)
+
+
+def edit_source(repo: ContentRepo, old: str, new: str) -> None:
+    text = repo.content_path.read_text(encoding="utf-8")
+    assert old in text
+    repo.content_path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def messages(repo: ContentRepo) -> list[str]:
+    return [str(p) for p in repo.check()]
+
+
+def test_real_content_passes(repo: ContentRepo) -> None:
+    assert messages(repo) == []
+
+
+def test_placeholder_that_differs_is_reported_with_file_line_locale_key(repo: ContentRepo) -> None:
+    set_translation(repo, "ar", "utter_link_success", "أهلاً {name}!")
+    (problem,) = [p for p in repo.check() if p.key == "utter_link_success"]
+    assert problem.file == "locales/ar/LC_MESSAGES/wegwijs.po" and problem.locale == "ar"
+    assert problem.line > 0 and "placeholders differ" in problem.message
+    assert re.match(r"locales/ar/LC_MESSAGES/wegwijs.po:\d+: \[ar\] utter_link_success: ", str(problem))
+
+
+@pytest.mark.parametrize(
+    ("text", "finding"),
+    [
+        ("Hallo <b>daar</b>", "markup"),
+        ("Bel 14 020 (gratis", "unbalanced ()"),
+        ("x" * 5000, "Telegram allows 4096"),
+        ("Zie http://www.belastingdienst.nl", "not https"),
+    ],
+)
+def test_text_rules(repo: ContentRepo, text: str, finding: str) -> None:
+    set_translation(repo, "nl", "utter_goodbye", text)
+    assert any(finding in m and "utter_goodbye" in m for m in messages(repo)), messages(repo)
+
+
+def test_button_without_title(repo: ContentRepo) -> None:
+    edit_source(repo, 'title: "Insurance"', 'title: ""')
+    assert any("button 'insurance' has no title" in m for m in messages(repo))
+
+
+def test_fact_without_source(repo: ContentRepo) -> None:
+    edit_source(repo, "utter_thank:\n  text: You are welcome!", "utter_thank:\n  text: You are welcome! It costs €12 a month.")
+    assert any("utter_thank" in m and "without a source" in m for m in messages(repo))
+
+
+def test_fact_with_http_source_or_no_date(repo: ContentRepo) -> None:
+    edit_source(repo, 'source: "https://www.svb.nl/nl/kinderbijslag"', 'source: "http://www.svb.nl/nl/kinderbijslag"')
+    edit_source(repo, 'date: "2026"', 'date: "soon"')
+    found = messages(repo)
+    assert any("needs an https source" in m for m in found)
+    assert any("needs a date" in m for m in found)
+
+
+def test_catalog_that_does_not_compile(repo: ContentRepo) -> None:
+    path = repo.po_path("ti")
+    path.write_text(path.read_text(encoding="utf-8") + '\nmsgid "broken\n', encoding="utf-8")
+    assert any("ti" in m and "does not compile" in m for m in messages(repo))
+
+
+def test_topic_with_examples_but_no_answer_and_the_reverse(repo: ContentRepo) -> None:
+    text = repo.content_path.read_text(encoding="utf-8")
+    start = text.index("utter_insurance/inboedel:")
+    end = text.index("\nutter_insurance/unknown:")
+    repo.content_path.write_text(text[:start] + text[end + 1 :], encoding="utf-8")
+    for locale in ("en", "nl", "ar", "ti", "fa_AF"):
+        nlu = repo.nlu_dir / locale / "benefits.yml"
+        nlu.write_text(nlu.read_text(encoding="utf-8").replace("benefits/huurtoeslag", "benefits/woontoeslag"), encoding="utf-8")
+    found = messages(repo)
+    assert any("utter_insurance/inboedel: topic has training examples but no answer" in m for m in found)
+    assert any("utter_benefits/huurtoeslag: answer has no training examples" in m for m in found)
+
+
+def test_status_counts_and_oldest_outdated_first(repo: ContentRepo) -> None:
+    set_translation(repo, "ti", "utter_thank", "")
+    edit_source(repo, "Goodbye! You can come back any time.", "Goodbye! Come back whenever you like.")
+    repo.update(today=date(2026, 10, 1))
+    edit_source(repo, "Okay. What can I do for you?", "Fine. What can I do for you?")
+    repo.update(today=date(2026, 11, 1))
+    by_locale = {s.locale: s for s in repo.status()}
+    assert by_locale["ti"].missing == 1
+    for locale in ("ar", "ti", "fa_AF", "nl"):
+        s = by_locale[locale]
+        assert s.needs_review == 2
+        assert [o["key"] for o in s.outdated] == ["utter_goodbye", "utter_ack"]
+        assert s.outdated[0]["since"] == "2026-10-01"
+        assert s.translated + s.missing + s.needs_review == s.total
+    assert by_locale["en"].needs_review == 0
+    # The old translation is kept for the translator, with the old English beside it.
+    with repo.po_path("nl").open("rb") as fh:
+        msg = next(m for m in read_po(fh) if m.context == "utter_goodbye")
+    assert msg.fuzzy and msg.string.startswith("Tot ziens")
+    po_text = repo.po_path("nl").read_text(encoding="utf-8")
+    assert '#| msgid "Goodbye! You can come back any time.' in po_text  # shown by Poedit
+
+
+def test_status_json_for_automation(repo: ContentRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["content", "status", "--format", "json", "--root", str(repo.root)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [d["locale"] for d in data] == ["ar", "ti", "fa_AF", "en", "nl"]
+    assert all(d["missing"] == 0 and d["needs_review"] == 0 for d in data)
+
+
+def test_new_topic_scaffold_is_not_live_until_filled(repo: ContentRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["content", "new-topic", "benefits/energietoeslag", "--root", str(repo.root)]) == 0
+    out = capsys.readouterr().out
+    assert "nlu/ti/benefits_energietoeslag.yml" in out and "locales/ar/LC_MESSAGES/wegwijs.po" in out
+    for locale in ("ar", "ti", "fa_AF", "en", "nl"):
+        assert (repo.nlu_dir / locale / "benefits_energietoeslag.yml").exists()
+        with repo.po_path(locale).open("rb") as fh:
+            assert any(m.context == "utter_benefits/energietoeslag" for m in read_po(fh))
+    assert main(["content", "check", "--root", str(repo.root)]) == 1
+    found = messages(repo)
+    assert any("not written yet" in m for m in found)
+    assert any("training examples still TODO" in m for m in found)
+    assert main(["content", "new-topic", "benefits/energietoeslag", "--root", str(repo.root)]) == 2
+    assert main(["content", "new-topic", "rent", "--root", str(repo.root)]) == 2
