@@ -47,7 +47,7 @@ db: $(VENV)/.installed ## migrate the database to the newest schema and load the
 	$(BIN)/wegwijs seed
 
 i18n-extract: $(VENV)/.installed ## content/responses.yml -> locales/wegwijs.pot
-	$(PYBABEL) -q extract -F babel.cfg -o $(POT) --no-location --sort-by-file \
+	$(PYBABEL) -q extract -F babel.cfg -o $(POT) --no-location --sort-by-file --no-wrap \
 	  --project Wegwijs --copyright-holder "Gemeente Amsterdam" .
 
 i18n-update: $(VENV)/.installed ## carry new and changed English texts into every catalog (changed = needs review)

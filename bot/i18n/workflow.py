@@ -102,7 +102,7 @@ class ContentRepo:
         today = today or date.today()
         template = self.template()
         with (self.locales_dir / f"{DOMAIN}.pot").open("wb") as fh:
-            write_po(fh, template, width=76, omit_header=False)
+            write_po(fh, template, width=0, omit_header=False)
         report = {}
         for locale in LOCALES:
             path = self.po_path(locale)
@@ -144,7 +144,7 @@ class ContentRepo:
             counts["removed"] = len(set(by_context) - {t.context for t in template if t.id})
             path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("wb") as fh:
-                write_po(fh, new, width=76, include_previous=True)
+                write_po(fh, new, width=0, include_previous=True)
             report[locale] = counts
         return report
 
