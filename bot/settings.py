@@ -30,6 +30,8 @@ class Settings:
     # Key for hashing link codes (and, later, signing sessions). Set your own.
     secret_key: str = "change-me-secret-key"
     link_code_ttl_hours: float = 24.0
+    # Password of the "comms" user of the content page (/content). Set your own.
+    comms_password: str = "comms-demo"
     database_url: str = f"sqlite:///{ROOT / 'var' / 'wegwijs.db'}"
     content_path: Path = ROOT / "content" / "responses.yml"
     locales_dir: Path = ROOT / "locales"
@@ -59,6 +61,7 @@ class Settings:
             .removesuffix("/webhook"),
             internal_token=_env("WEGWIJS_INTERNAL_TOKEN", d.internal_token),
             secret_key=_env("WEGWIJS_SECRET_KEY", d.secret_key),
+            comms_password=_env("WEGWIJS_COMMS_PASSWORD", d.comms_password),
             link_code_ttl_hours=float(_env("WEGWIJS_LINK_CODE_TTL_HOURS", str(d.link_code_ttl_hours))),
             database_url=_env("DATABASE_URL", d.database_url),
             content_path=Path(_env("WEGWIJS_CONTENT_PATH", str(d.content_path))),

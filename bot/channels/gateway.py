@@ -78,6 +78,8 @@ class Gateway:
     default_locale: str = "en"
     max_message_chars: int = 2000
     secret_key: str = "change-me-secret-key"
+    # Filled by the NLG endpoint while Rasa answers: conversation id -> response keys.
+    rendered_keys: dict[str, list[str]] = field(default_factory=dict)
     _locks: OrderedDict[str, asyncio.Lock] = field(default_factory=OrderedDict)
 
     def _lock(self, conversation_id: str) -> asyncio.Lock:
@@ -155,6 +157,9 @@ class Gateway:
 
         # The NLG endpoint stored the locale it rendered in; read it back.
         locale = await run_in_threadpool(self._conversation_locale, msg.conversation_id) or locale
+        keys = self.rendered_keys.pop(msg.conversation_id, [])
+        if keys:
+            await run_in_threadpool(self._mark_answered, stored_id, keys)
         replies = [
             Reply(m.get("text") or "", _buttons(m.get("buttons")), locale)
             for m in bot_messages
@@ -225,6 +230,21 @@ class Gateway:
                 return
             counts = erase_conversation(session=s, conversation_id=conversation_id)
         logger.info("erased conversation %s: %s", conversation_id, counts)
+
+    def record_rendered(self, conversation_id: str, key: str) -> None:
+        keys = self.rendered_keys.setdefault(conversation_id, [])
+        if len(keys) < 50:
+            keys.append(key)
+        while len(self.rendered_keys) > 10_000:
+            self.rendered_keys.pop(next(iter(self.rendered_keys)))
+
+    def _mark_answered(self, message_id: int, keys: list[str]) -> None:
+        from bot.db.models import Message
+
+        with session_scope() as s:
+            msg = s.get(Message, message_id)
+            if msg is not None:
+                msg.answered_with = keys
 
     def _mark_failed(self, message_id: int) -> None:
         with session_scope() as s:

@@ -47,6 +47,8 @@ class Message(Base):
     buttons = Column(JSON)
     locale = Column(String(10))
     status = Column(String(20), default="ok")  # ok, failed
+    # For incoming messages: the response keys the bot answered with (utter_…).
+    answered_with = Column(JSON)
     created_at = Column(DateTime(timezone=True), default=utcnow)
 
 

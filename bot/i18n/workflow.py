@@ -62,14 +62,16 @@ class ContentRepo:
     """The content of one checkout: English source, catalogs, training examples."""
 
     root: Path
+    content_file: Path | None = None
+    locales_path: Path | None = None
 
     @property
     def content_path(self) -> Path:
-        return self.root / "content" / "responses.yml"
+        return self.content_file or self.root / "content" / "responses.yml"
 
     @property
     def locales_dir(self) -> Path:
-        return self.root / "locales"
+        return self.locales_path or self.root / "locales"
 
     @property
     def nlu_dir(self) -> Path:

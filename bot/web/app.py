@@ -28,8 +28,10 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource
 from bot.i18n.locales import HTML_LANG, LOCALES, NATIVE_NAMES, direction, to_locale
 from bot.i18n.render import Renderer
+from bot.i18n.workflow import ContentRepo
 from bot.rasa_client import RasaClient
 from bot.settings import ROOT, Settings, get_settings
+from bot.web.content_page import make_content_page
 
 logger = logging.getLogger(__name__)
 WEB_DIR = ROOT / "bot" / "web"
@@ -119,8 +121,10 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         locale = nlg_locale(body, settings.default_locale)
         rendered = renderer.render(body["response"], locale, body.get("arguments") or {})
         sender = (body.get("tracker") or {}).get("sender_id")
-        if isinstance(sender, str) and not (body.get("arguments") or {}).get("locale"):
-            await run_in_threadpool(_remember_locale, sender, locale)
+        if isinstance(sender, str):
+            gateway.record_rendered(sender, rendered.key)
+            if not (body.get("arguments") or {}).get("locale"):
+                await run_in_threadpool(_remember_locale, sender, locale)
         return JSONResponse(rendered.as_nlg())
 
     async def healthz(request: Request) -> JSONResponse:
@@ -149,9 +153,15 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         yield
         await rasa.close()
 
+    content_page = make_content_page(
+        renderer, ContentRepo(ROOT, settings.content_path,
+                              settings.locales_dir), templates, settings.comms_password
+    )
+
     starlette_app = Starlette(
         routes=[
             Route("/", webchat_page),
+            Route("/content", content_page),
             Route("/nlg", nlg, methods=["POST"]),
             Route("/healthz", healthz),
             Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),

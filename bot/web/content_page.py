@@ -1,0 +1,106 @@
+"""The communications team's page (/content): every answer in the five locales as a person
+sees it, search, what is outdated or missing, and the questions the bot could not answer.
+
+Access: HTTP Basic with the comms password (``WEGWIJS_COMMS_PASSWORD``); staff accounts
+with roles replace this when the casemanager inbox arrives.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+from typing import Any
+
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.templating import Jinja2Templates
+
+from bot.db.models import Conversation, Message
+from bot.db.session import session_scope
+from bot.i18n.locales import HTML_LANG, LOCALES, NATIVE_NAMES, direction
+from bot.i18n.render import Renderer
+from bot.i18n.workflow import ContentRepo
+from bot.privacy import redact
+
+UNANSWERED_KEYS = {"utter_ask_rephrase", "utter_out_of_scope", "utter_offer_casemanager",
+                   "utter_benefits/unknown", "utter_insurance/unknown"}
+# What the page fills placeholders with, so an answer looks as a person would see it.
+EXAMPLE_ARGUMENTS: dict[str, Any] = {
+    "previous": "nl", "first_name": "Amal", "count": 3, "kind_key": "term_appointment_casemanager",
+    "starts_at": "2026-11-24T09:00:00+00:00", "duration": 60, "location": "Stadsloket Nieuw-West",
+    "address": "Osdorpplein 1000", "with_whom": "Leila Haddad", "bring": "verblijfsvergunning",
+    "name": "Taalschool De Brug", "minutes": 10, "waiting_weeks": 3,
+    "reason_keys": ["term_school_reason_evening", "term_school_reason_childcare"], "choices": [],
+}
+
+
+def authorised(request: Request, password: str) -> bool:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return False
+    try:
+        user, _, given = base64.b64decode(header[6:]).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return user == "comms" and hmac.compare_digest(given.encode(), password.encode())
+
+
+def unanswered_questions(limit: int = 100) -> dict[str, list[dict[str, Any]]]:
+    """Recent messages the bot could not answer, per locale, personal data redacted."""
+    out: dict[str, list[dict[str, Any]]] = {loc: [] for loc in LOCALES}
+    with session_scope() as s:
+        rows = s.execute(
+            select(Message, Conversation.locale)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Message.direction == "in", Message.answered_with.isnot(None))
+            .order_by(Message.id.desc())
+            .limit(2000)
+        ).all()
+        for msg, conv_locale in rows:
+            if not set(msg.answered_with or []) & UNANSWERED_KEYS:
+                continue
+            locale = msg.locale or conv_locale or "en"
+            bucket = out.setdefault(locale, [])
+            if len(bucket) < limit:
+                bucket.append({"text": redact(msg.text or ""), "at": msg.created_at})
+    return out
+
+
+def make_content_page(renderer: Renderer, repo: ContentRepo, templates: Jinja2Templates, password: str):  # type: ignore[no-untyped-def]
+    async def content_page(request: Request) -> Response:
+        if not authorised(request, password):
+            return Response(
+                "Log in as comms.", status_code=401,
+                headers={"WWW-Authenticate": 'Basic realm="Wegwijs content", charset="UTF-8"'},
+            )
+        query = (request.query_params.get("q") or "").strip()
+        statuses = {s.locale: s for s in repo.status()}
+        outdated = {loc: {o["key"] for o in s.outdated} for loc, s in statuses.items()}
+        rows = []
+        for key in renderer.content.responses():
+            cells = []
+            for locale in LOCALES:
+                r = renderer.render(key, locale, EXAMPLE_ARGUMENTS)
+                cells.append({
+                    "locale": locale, "lang": HTML_LANG[locale], "dir": r.direction,
+                    "text": r.text, "buttons": [b["title"] for b in r.buttons],
+                    "missing": r.fallback, "outdated": key in outdated.get(locale, set()),
+                })
+            haystack = " ".join([key] + [c["text"] for c in cells]).casefold()
+            if query and query.casefold() not in haystack:
+                continue
+            rows.append({"key": key, "cells": cells})
+        unanswered = await run_in_threadpool(unanswered_questions)
+        return templates.TemplateResponse(
+            request,
+            "content.html",
+            {
+                "rows": rows, "query": query, "statuses": [statuses[loc] for loc in LOCALES],
+                "locales": [(loc, NATIVE_NAMES[loc], HTML_LANG[loc], direction(loc)) for loc in LOCALES],
+                "unanswered": unanswered,
+            },
+        )
+
+    return content_page

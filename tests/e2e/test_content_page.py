@@ -1,0 +1,44 @@
+"""The content page in a real browser: every answer in five locales, search, what the
+bot could not answer (personal data redacted), and no entry without the comms login."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.stack
+
+
+async def test_content_page_needs_the_comms_login(stack) -> None:  # type: ignore[no-untyped-def]
+    assert httpx.get(f"{stack.app_url}/content").status_code == 401
+    assert httpx.get(f"{stack.app_url}/content", auth=("comms", "wrong")).status_code == 401
+    assert httpx.get(f"{stack.app_url}/content", auth=("admin", "comms-demo")).status_code == 401
+
+
+async def test_answers_side_by_side_search_and_unanswered(stack, chat, browser_context) -> None:  # type: ignore[no-untyped-def]
+    # Something the bot cannot answer, with personal data in it.
+    user = chat()
+    await user.connect(language="nl")
+    await user.say("mijn bsn is 123456782 qwx zzv plop")
+
+    page = await browser_context(http_credentials={"username": "comms", "password": "comms-demo"})
+    await page.goto(f"{stack.app_url}/content")
+    row = page.locator('tr[data-key="utter_benefits/zorgtoeslag"]')
+    assert await row.locator('td[data-locale="ar"]').get_attribute("dir") == "rtl"
+    assert await row.locator('td[data-locale="fa_AF"]').get_attribute("dir") == "rtl"
+    assert await row.locator('td[data-locale="ti"]').get_attribute("lang") == "ti"
+    assert "zorgtoeslag" in await row.locator('td[data-locale="ti"]').inner_text()
+    help_row = page.locator('tr[data-key="utter_help"]')
+    assert await help_row.locator('td[data-locale="nl"] .chip').count() == 5
+
+    unanswered = await page.locator("#unanswered-nl").inner_text()
+    assert "[BSN] qwx zzv plop" in unanswered and "123456782" not in unanswered
+    await page.screenshot(path=str(ARTIFACTS / "content-page.png"), full_page=False)
+
+    await page.fill('input[name="q"]', "eigen risico")
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+    keys = await page.locator("#answers tbody tr").evaluate_all("rows => rows.map(r => r.dataset.key)")
+    assert "utter_insurance/eigen_risico" in keys and "utter_greet" not in keys
