@@ -13,7 +13,7 @@ PYBABEL := $(BIN)/pybabel
 POT := locales/wegwijs.pot
 
 .DEFAULT_GOAL := help
-.PHONY: content-status content-check help setup run test test-unit test-integration test-e2e test-stories validate eval train \
+.PHONY: bench bench-smoke content-status content-check help setup run test test-unit test-integration test-e2e test-stories validate eval train \
         i18n-extract i18n-update i18n-compile db web lint clean
 
 help: ## list every target
@@ -97,9 +97,16 @@ test: setup lint content-check validate $(MODEL) ## set up and run every test
 	$(BIN)/pytest -q tests/unit tests/integration tests/e2e
 	$(PY) -m tests.run_stories
 	$(PY) -m tests.evaluate
+	$(PY) -m bench --smoke
+
+bench: setup $(MODEL) ## measure understanding per locale and serving speed; report in bench/results/
+	$(PY) -m bench
+
+bench-smoke: setup $(MODEL) ## the benchmark on a tiny load (make test runs it so it never rots)
+	$(PY) -m bench --smoke
 
 lint: $(VENV)/.installed ## ruff
-	$(BIN)/ruff check bot nlu actions tests
+	$(BIN)/ruff check bot nlu actions tests bench
 
 clean: ## remove built files (model, caches, vendor files, compiled catalogs)
 	rm -rf models .rasa results $(VENDOR) $(WEB)/node_modules

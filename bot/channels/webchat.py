@@ -47,6 +47,8 @@ def create_socketio_server(gateway: Gateway) -> socketio.AsyncServer:
     async def emit_replies(replies: list[Reply], room: str) -> None:
         for reply in replies:
             await sio.emit("bot_uttered", bot_uttered(reply), room=room)
+        # Not part of Rasa's protocol (clients ignore it): the bot's turn is complete.
+        await sio.emit("bot_turn_done", {"messages": len(replies)}, room=room)
 
     @sio.event
     async def connect(sid: str, environ: dict, auth: Any = None) -> None:

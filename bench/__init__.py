@@ -1,0 +1,1 @@
+"""`make bench`: understanding quality per locale and serving speed, measured and reported."""

@@ -1,0 +1,42 @@
+"""The benchmark's arithmetic and report (its measurements run in `make bench-smoke`)."""
+
+import os
+
+from bench.__main__ import report, rss_mb
+from bench.load import LoadResult, message_mix
+
+
+def test_percentiles_and_throughput() -> None:
+    r = LoadResult("webchat", 2, 10, 5.0, latencies_ms=[float(x) for x in range(1, 101)])
+    s = r.summary()
+    assert s["throughput_msg_s"] == 2.0
+    assert s["p50_ms"] == 50.0 and s["p95_ms"] == 95.0 and s["p99_ms"] == 99.0
+
+
+def test_empty_load_reports_zero_not_an_error() -> None:
+    assert LoadResult("rasa_rest", 1, 0, 0.0).summary()["p95_ms"] == 0.0
+
+
+def test_message_mix_covers_five_locales() -> None:
+    assert {loc for loc, _ in message_mix()} == {"ar", "ti", "fa_AF", "en", "nl"}
+
+
+def test_resident_memory_of_this_process() -> None:
+    assert rss_mb(os.getpid()) > 10
+
+
+def test_report_states_machine_commit_and_headline() -> None:
+    row = {"locale": "ti", "n": 66, "intent_accuracy": 0.97, "intent_macro_f1": 0.96, "full_key_accuracy": 0.95,
+           "full_key_macro_f1": 0.94, "language_id_accuracy": 1.0, "fallback_rate": 0.0, "worst_pairs": []}
+    load = {"concurrency": 1, "messages": 3, "throughput_msg_s": 4.0, "p50_ms": 1.0, "p95_ms": 2.0, "p99_ms": 3.0, "errors": 0}
+    results = {
+        "smoke": True,
+        "machine": {"commit": "abc1234", "date": "2026-11-22", "cores": 2, "memory_gb": 23.4, "python": "3.10.13"},
+        "understanding": {"per_locale": [row], "gap_best_worst_intent_accuracy": 0.03, "worst_locale": "ti", "confusion_plots": []},
+        "serving": {"startup_s": 30.0, "webchat": [load], "rasa_rest": [load], "rss_mb": {"app": 70.0},
+                    "conversation_growth": {"length": 12, "median_first_10_ms": 200.0, "median_last_10_ms": 210.0, "ratio": 1.05}},
+        "training": {"model_mb": 136.0, "note": "full bench only"},
+    }
+    text = report(results)
+    assert "abc1234" in text and "2 cores" in text and "gap between the best and the worst locale is 0.030" in text
+    assert "| ti | 66 | 0.970 |" in text
