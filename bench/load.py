@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import statistics
 import time
@@ -41,7 +42,7 @@ class LoadResult:
         if not self.latencies_ms:
             return 0.0
         data = sorted(self.latencies_ms)
-        k = max(0, min(len(data) - 1, round(p / 100 * (len(data) - 1))))
+        k = max(0, min(len(data) - 1, math.ceil(p / 100 * len(data)) - 1))  # nearest rank
         return data[k]
 
     def summary(self) -> dict:
