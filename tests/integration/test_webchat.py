@@ -9,6 +9,7 @@ import pytest
 
 from bot.i18n.locales import LOCALES
 from tests.integration.chat import db_path, expect, texts
+from tests.po_files import edit_po
 
 pytestmark = pytest.mark.stack
 
@@ -220,16 +221,8 @@ async def test_bad_input_gets_a_clear_answer_and_is_kept(stack, renderer, chat) 
 
 
 async def test_edited_catalog_is_live_on_the_next_message(stack, chat) -> None:  # type: ignore[no-untyped-def]
-    from babel.messages.pofile import read_po, write_po
-
     po = stack.locales_dir / "nl" / "LC_MESSAGES" / "wegwijs.po"
-    with po.open("rb") as fh:
-        catalog = read_po(fh)
-    for msg in catalog:
-        if msg.context == "utter_goodbye":
-            msg.string = "Dag! Tot de volgende keer."
-    with po.open("wb") as fh:
-        write_po(fh, catalog)
+    edit_po(po, "utter_goodbye", "Dag! Tot de volgende keer.")
 
     user = chat()
     await user.connect(language="nl")

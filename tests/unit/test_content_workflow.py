@@ -9,10 +9,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import read_po
 
 from bot.cli import main
 from bot.i18n.workflow import ContentRepo
+from tests.po_files import edit_po
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,17 +26,7 @@ def repo(tmp_path: Path) -> ContentRepo:
 
 
 def set_translation(repo: ContentRepo, locale: str, key: str, text: str | None, fuzzy: bool = False) -> None:
-    path = repo.po_path(locale)
-    with path.open("rb") as fh:
-        catalog = read_po(fh)
-    for m in catalog:
-        if m.context == key:
-            if text is not None:
-                m.string = text
-            if fuzzy:
-                m.flags.add("fuzzy")
-    with path.open("wb") as fh:
-        write_po(fh, catalog)
+    edit_po(repo.po_path(locale), key, text, fuzzy)
 
 
 def edit_source(repo: ContentRepo, old: str, new: str) -> None:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 import yaml
-from babel.messages.pofile import read_po, write_po
 
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource, load_responses
 from bot.i18n.locales import LOCALES
 from bot.i18n.render import LRI, PDI, RLM, Renderer, fill, isolate_ltr
+from tests.po_files import edit_po
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -139,26 +138,10 @@ def test_unknown_response_gets_the_error_message(renderer: Renderer) -> None:
     assert renderer.render("utter_does_not_exist", "ar").key == "app_error"
 
 
-def _edit_po(path: Path, context: str, new_text: str | None, fuzzy: bool = False) -> None:
-    with path.open("rb") as fh:
-        catalog = read_po(fh)
-    for msg in catalog:
-        if msg.context == context:
-            if new_text is not None:
-                msg.string = new_text
-            if fuzzy:
-                msg.flags.add("fuzzy")
-    with path.open("wb") as fh:
-        write_po(fh, catalog)
-    # Make sure the change is visible even on file systems with coarse timestamps.
-    st = path.stat()
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
-
-
 def test_missing_translation_falls_back_to_english_and_is_counted(content_copy) -> None:
     content, locales = content_copy
     r = make_renderer(content, locales)
-    _edit_po(locales / "ti" / "LC_MESSAGES" / "wegwijs.po", "utter_goodbye", "")
+    edit_po(locales / "ti" / "LC_MESSAGES" / "wegwijs.po", "utter_goodbye", "")
     rendered = r.render("utter_goodbye", "ti")
     assert rendered.fallback
     assert rendered.text == r.render("utter_goodbye", "en").text
@@ -168,14 +151,14 @@ def test_missing_translation_falls_back_to_english_and_is_counted(content_copy) 
 def test_fuzzy_translation_counts_as_missing(content_copy) -> None:
     content, locales = content_copy
     r = make_renderer(content, locales)
-    _edit_po(locales / "nl" / "LC_MESSAGES" / "wegwijs.po", "utter_thank", None, fuzzy=True)
+    edit_po(locales / "nl" / "LC_MESSAGES" / "wegwijs.po", "utter_thank", None, fuzzy=True)
     assert r.render("utter_thank", "nl").fallback
 
 
 def test_english_missing_too_falls_back_to_dutch(content_copy) -> None:
     content, locales = content_copy
     r = make_renderer(content, locales)
-    _edit_po(locales / "ar" / "LC_MESSAGES" / "wegwijs.po", "utter_thank", "")
+    edit_po(locales / "ar" / "LC_MESSAGES" / "wegwijs.po", "utter_thank", "")
     # English is the source language and is never missing in the real catalogs; make it
     # so here to see the second step of the chain.
     r.catalogs.lookup = _lookup_without_english(r.catalogs.lookup)  # type: ignore[method-assign]
@@ -195,7 +178,7 @@ def test_edited_catalog_changes_the_answer_without_restart(content_copy) -> None
     content, locales = content_copy
     r = make_renderer(content, locales)
     assert "Tot ziens" in r.render("utter_goodbye", "nl").text
-    _edit_po(locales / "nl" / "LC_MESSAGES" / "wegwijs.po", "utter_goodbye", "Dag! Tot snel.")
+    edit_po(locales / "nl" / "LC_MESSAGES" / "wegwijs.po", "utter_goodbye", "Dag! Tot snel.")
     assert r.render("utter_goodbye", "nl").text == "Dag! Tot snel."
 
 
