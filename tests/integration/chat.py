@@ -12,6 +12,8 @@ import socketio
 from bot.i18n.render import Renderer
 from tests.integration.stack import Stack
 
+TURN_DONE = "__turn_done__"
+
 
 class ChatClient:
     """A web chat user, speaking Rasa's socketio protocol to the app."""
@@ -24,9 +26,13 @@ class ChatClient:
         self.sio.on("bot_uttered", self._on_bot)
         self.confirmed: asyncio.Event = asyncio.Event()
         self.sio.on("session_confirm", self._on_confirm)
+        self.sio.on("bot_turn_done", self._on_turn_done)
 
     async def _on_bot(self, data: dict[str, Any]) -> None:
         await self.queue.put(data)
+
+    async def _on_turn_done(self, data: dict[str, Any]) -> None:
+        await self.queue.put({TURN_DONE: True})
 
     async def _on_confirm(self, data: dict[str, Any]) -> None:
         self.session_id = data["session_id"]
@@ -50,14 +56,14 @@ class ChatClient:
         )
         return await self.replies()
 
-    async def replies(self, first_timeout: float = 30, quiet: float = 1.0) -> list[dict]:
-        """Every bot message until the bot has been quiet for ``quiet`` seconds."""
-        out = [await asyncio.wait_for(self.queue.get(), first_timeout)]
+    async def replies(self, timeout: float = 60) -> list[dict]:
+        """Every bot message of one turn (the app signals the end with ``bot_turn_done``)."""
+        out = []
         while True:
-            try:
-                out.append(await asyncio.wait_for(self.queue.get(), quiet))
-            except asyncio.TimeoutError:
+            item = await asyncio.wait_for(self.queue.get(), timeout)
+            if TURN_DONE in item:
                 return out
+            out.append(item)
 
     async def close(self) -> None:
         await self.sio.disconnect()
