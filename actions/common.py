@@ -1,4 +1,4 @@
-"""What several actions need: the conversation's locale and the latest user event."""
+"""What several actions need: the latest user event and the client's locale hint."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from bot.i18n.locales import to_locale
-
-DEFAULT_LOCALE = "en"
 
 
 def latest_user_event(tracker: Tracker) -> dict[str, Any] | None:
@@ -23,7 +21,3 @@ def metadata_locale(tracker: Tracker) -> str | None:
     event = latest_user_event(tracker) or {}
     meta = event.get("metadata") or {}
     return to_locale(meta.get("language") or meta.get("locale"))
-
-
-def current_locale(tracker: Tracker) -> str:
-    return tracker.get_slot("language") or metadata_locale(tracker) or DEFAULT_LOCALE

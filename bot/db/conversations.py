@@ -66,13 +66,3 @@ def recent_button_payloads(*, session: Session, conversation_id: str, limit: int
         .limit(limit)
     ).scalars()
     return {b["payload"] for buttons in rows if buttons for b in buttons if "payload" in b}
-
-
-def list_messages(*, session: Session, conversation_id: str) -> list[Message]:
-    return list(
-        session.execute(
-            select(Message)
-            .where(Message.conversation_id == conversation_id)
-            .order_by(Message.id)
-        ).scalars()
-    )

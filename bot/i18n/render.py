@@ -114,7 +114,7 @@ class Renderer:
         reason_keys = arguments.get("reason_keys")
         if isinstance(reason_keys, list):
             terms = [self.term(locale, k, r.text) for k in reason_keys if (r := self.content.get(k))]
-            values["reasons"] = format_list(terms, locale=_babel_locale(locale)) if terms else ""
+            values["reasons"] = format_list(terms, locale=locale) if terms else ""
         return values
 
     def render(self, key: str, locale: str, arguments: dict[str, Any] | None = None) -> Rendered:
@@ -155,18 +155,14 @@ class Renderer:
         )
 
 
-def _babel_locale(locale: str) -> str:
-    return locale  # Babel knows ar, ti, fa_AF, en and nl by these names
-
-
 def format_when(iso: str, locale: str) -> tuple[str, str]:
     """(date, time) of an ISO timestamp in Amsterdam time, written the locale's way."""
     from babel.dates import format_date, format_time
 
     when = datetime.fromisoformat(iso).astimezone(AMSTERDAM)
     return (
-        format_date(when, format="full", locale=_babel_locale(locale)),
-        format_time(when, format="short", locale=_babel_locale(locale)),
+        format_date(when, format="full", locale=locale),
+        format_time(when, format="short", locale=locale),
     )
 
 
