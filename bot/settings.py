@@ -6,6 +6,8 @@ Every process (app, Rasa via endpoints.yml, action server) reads the same variab
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -39,6 +41,16 @@ class Settings:
     max_message_chars: int = 2000
     rasa_timeout_s: float = 30.0
     log_level: str = "INFO"
+    # Telegram (optional: without a token the app runs without the Telegram channel).
+    telegram_token: str = ""
+    telegram_mode: str = "webhook"  # webhook (production) or polling (development)
+    telegram_webhook_url: str = ""  # public https URL ending in /telegram/webhook
+    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; derived from
+    # secret_key when not set.
+    telegram_webhook_secret: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_poll_timeout_s: int = 30
+    telegram_bot_username: str = ""  # for deep links t.me/<name>?start=<code>
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -48,6 +60,14 @@ class Settings:
     @property
     def db_dialect(self) -> str:
         return self.database_url.split(":", 1)[0].split("+", 1)[0]
+
+    @property
+    def webhook_secret(self) -> str:
+        """The secret Telegram must send with every webhook request ([A-Za-z0-9_-])."""
+        if self.telegram_webhook_secret:
+            return self.telegram_webhook_secret
+        digest = hmac.new(self.secret_key.encode(), b"telegram-webhook", hashlib.sha256)
+        return digest.hexdigest()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -70,6 +90,15 @@ class Settings:
             max_message_chars=int(_env("WEGWIJS_MAX_MESSAGE_CHARS", str(d.max_message_chars))),
             rasa_timeout_s=float(_env("WEGWIJS_RASA_TIMEOUT", str(d.rasa_timeout_s))),
             log_level=_env("WEGWIJS_LOG_LEVEL", d.log_level),
+            telegram_token=_env("TELEGRAM_TOKEN", d.telegram_token),
+            telegram_mode=_env("TELEGRAM_MODE", d.telegram_mode).lower(),
+            telegram_webhook_url=_env("TELEGRAM_WEBHOOK_URL", d.telegram_webhook_url),
+            telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET", d.telegram_webhook_secret),
+            telegram_api_base_url=_env("TELEGRAM_API_BASE_URL", d.telegram_api_base_url),
+            telegram_poll_timeout_s=int(
+                _env("TELEGRAM_POLL_TIMEOUT", str(d.telegram_poll_timeout_s))
+            ),
+            telegram_bot_username=_env("TELEGRAM_BOT_USERNAME", d.telegram_bot_username),
         )
 
     def rasa_environment(self) -> dict[str, str]:

@@ -12,6 +12,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource
 from bot.i18n.render import Renderer
 from tests.integration.chat import ChatClient
+from tests.integration.fake_telegram import FakeBot, FakeTelegram
 from tests.integration.stack import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,9 +34,27 @@ MODEL = ROOT / "models" / "wegwijs.tar.gz"
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def telegram_api() -> Iterator[FakeTelegram]:
+    """The local stand-in for api.telegram.org (real HTTP on 127.0.0.1)."""
+    fake = FakeTelegram()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="session")
+def telegram_bot(telegram_api: FakeTelegram) -> FakeBot:
+    """The bot the stack's app serves in webhook mode."""
+    return telegram_api.add_bot("wegwijs_test_bot")
+
+
+@pytest.fixture(scope="session")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeTelegram, telegram_bot: FakeBot
+) -> Iterator[Stack]:
     """Real Rasa, action server and app on free ports, with their own database and
-    copies of the content and catalogs (which tests may edit)."""
+    copies of the content and catalogs (which tests may edit). The app serves the web chat
+    and, in webhook mode, Telegram (against the local fake Bot API server)."""
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does)")
     workdir = tmp_path_factory.mktemp("stack")
@@ -44,6 +63,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     content = workdir / "responses.yml"
     shutil.copy(ROOT / "content" / "responses.yml", content)
     s = Stack(workdir, locales_dir=locales, content_path=content)
+    s.extra_env = {
+        "TELEGRAM_TOKEN": telegram_bot.token,
+        "TELEGRAM_MODE": "webhook",
+        "TELEGRAM_WEBHOOK_URL": f"{s.app_url}/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": "test-webhook-secret",
+        "TELEGRAM_API_BASE_URL": telegram_api.base_url,
+    }
     try:
         s.start()
         yield s

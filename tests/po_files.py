@@ -19,7 +19,7 @@ def edit_po(path: Path, context: str, new_text: str | None, fuzzy: bool = False)
             if fuzzy:
                 msg.flags.add("fuzzy")
     with path.open("wb") as fh:
-        write_po(fh, catalog)
+        write_po(fh, catalog, width=0)
     # Make sure the change is visible even on file systems with coarse timestamps.
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))

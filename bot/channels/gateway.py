@@ -47,13 +47,31 @@ class Reply:
         return direction(self.locale)
 
 
+# What a person typed or tapped. "command" is a payload the channel itself vouches for (a
+# Telegram menu command it translated); "button" is a tapped button's payload.
+TEXT_KINDS = {"text", "command", "button"}
+# The app's own answer to what it cannot read; anything else gets app_unsupported_content.
+APP_ANSWER_FOR_KIND = {
+    "photo": "app_photo",
+    "document": "app_photo",
+    "voice": "app_voice",
+    "audio": "app_voice",
+    "video_note": "app_voice",
+    "edited": "app_edited_message",
+}
+
+
 @dataclass
 class Incoming:
     conversation_id: str
     channel: str
     text: str = ""
-    kind: str = "text"  # text, photo, voice, sticker, document, location, contact, …
+    # text, command, button, or what it is instead: photo, voice, sticker, document,
+    # location, contact, edited, unsupported, …
+    kind: str = "text"
     locale_hint: str | None = None
+    # Where the content of a non-text message can be found (e.g. a Telegram file_id).
+    attachment: dict[str, Any] | None = None
 
 
 def clean_text(text: str, max_chars: int) -> tuple[str, bool]:
@@ -105,6 +123,11 @@ class Gateway:
             Incoming(conversation_id, channel, START_PAYLOAD, "command", locale_hint)
         )
 
+    async def locale_of(self, conversation_id: str, hint: str | None = None) -> str:
+        """The conversation's locale, else the client's hint, else the default."""
+        known = await run_in_threadpool(self._conversation_locale, conversation_id)
+        return known or to_locale(hint) or self.default_locale
+
     async def is_new(self, conversation_id: str) -> bool:
         def _check() -> bool:
             with session_scope() as s:
@@ -121,15 +144,16 @@ class Gateway:
     async def _handle(self, msg: Incoming) -> list[Reply]:
         text, truncated = clean_text(msg.text, self.max_message_chars)
         # A one-time link code is redeemed here and never stored or passed on in clear.
-        code = find_code(text) if msg.kind in ("text", "command") else None
+        code = find_code(text) if msg.kind == "text" else None
         stored_text = redact_codes(text) if code else text
         stored_id, locale, offered = await run_in_threadpool(
             self._store_incoming, msg, stored_text
         )
         locale = locale or to_locale(msg.locale_hint) or self.default_locale
 
-        if msg.kind not in ("text", "command") or not text:
-            replies = [self.render_app_message("app_unsupported_content", locale)]
+        if msg.kind not in TEXT_KINDS or not text:
+            key = APP_ANSWER_FOR_KIND.get(msg.kind, "app_unsupported_content")
+            replies = [self.render_app_message(key, locale)]
             await run_in_threadpool(self._store_replies, msg.conversation_id, replies)
             return replies
 
@@ -140,7 +164,7 @@ class Gateway:
             )
             rasa_text = "/link_account"
         else:
-            rasa_text = neutralise_command(text, offered)
+            rasa_text = text if msg.kind == "command" else neutralise_command(text, offered)
         hint = to_locale(msg.locale_hint)
         if hint:
             metadata["language"] = hint
@@ -191,6 +215,7 @@ class Gateway:
                 text=text,
                 kind=msg.kind,
                 locale=conv.locale,
+                attachment=msg.attachment,
             )
             return stored.id, conv.locale, offered
 

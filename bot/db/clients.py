@@ -26,6 +26,7 @@ from bot.db.models import (
     LinkAttempt,
     LinkCode,
     Message,
+    TelegramOutbox,
 )
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
@@ -185,6 +186,10 @@ def erase_conversation(*, session: Session, conversation_id: str) -> dict[str, i
         ("identities", delete(ChannelIdentity).where(ChannelIdentity.conversation_id == conversation_id)),
         ("link_attempts", delete(LinkAttempt).where(LinkAttempt.conversation_id == conversation_id)),
         ("escalations", delete(Escalation).where(Escalation.conversation_id == conversation_id)),
+        (
+            "telegram_outbox",
+            delete(TelegramOutbox).where(TelegramOutbox.conversation_id == conversation_id),
+        ),
         ("conversations", delete(Conversation).where(Conversation.id == conversation_id)),
     ):
         counts[name] = session.execute(stmt).rowcount or 0

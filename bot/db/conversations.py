@@ -36,8 +36,10 @@ def add_message(
     buttons: list[dict] | None = None,
     locale: str | None = None,
     status: str = "ok",
+    attachment: dict | None = None,
 ) -> Message:
     msg = Message(
+        attachment=attachment,
         conversation_id=conversation_id,
         direction=direction,
         text=text,
@@ -57,12 +59,20 @@ def set_message_status(*, session: Session, message_id: int, status: str) -> Non
         msg.status = status
 
 
-def recent_button_payloads(*, session: Session, conversation_id: str, limit: int = 10) -> set[str]:
-    """Payloads of the buttons in the last ``limit`` messages the bot sent."""
+def recent_buttons(*, session: Session, conversation_id: str, limit: int = 10) -> list[dict]:
+    """The buttons of the last ``limit`` messages the bot sent, newest first."""
     rows = session.execute(
         select(Message.buttons)
         .where(Message.conversation_id == conversation_id, Message.direction == "out")
         .order_by(Message.id.desc())
         .limit(limit)
     ).scalars()
-    return {b["payload"] for buttons in rows if buttons for b in buttons if "payload" in b}
+    return [b for buttons in rows if buttons for b in buttons if "payload" in b]
+
+
+def recent_button_payloads(*, session: Session, conversation_id: str, limit: int = 10) -> set[str]:
+    """Payloads of the buttons in the last ``limit`` messages the bot sent."""
+    return {
+        b["payload"]
+        for b in recent_buttons(session=session, conversation_id=conversation_id, limit=limit)
+    }

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -49,6 +59,8 @@ class Message(Base):
     status = Column(String(20), default="ok")  # ok, failed
     # For incoming messages: the response keys the bot answered with (utter_…).
     answered_with = Column(JSON)
+    # Non-text messages: {"type": "photo", "file_id": …, "file_name": …, "mime_type": …}.
+    attachment = Column(JSON)
     created_at = Column(DateTime(timezone=True), default=utcnow)
 
 
@@ -171,4 +183,44 @@ class Escalation(Base):
     kind = Column(String(40), nullable=False)  # reschedule, school_choice, …
     status = Column(String(20), default="open")
     details = Column(JSON, default=dict)
+    created_at = Column(DateTime(timezone=True), default=utcnow)
+
+
+# Telegram ---------------------------------------------------------------------------
+
+
+class TelegramUpdate(Base):
+    """Each Telegram update once: a replayed ``update_id`` is recognised and ignored.
+
+    The payload is kept only until the update is handled (crash recovery), then cleared.
+    """
+
+    __tablename__ = "telegram_updates"
+
+    bot_id = Column(BigInteger, primary_key=True, autoincrement=False)
+    update_id = Column(BigInteger, primary_key=True, autoincrement=False)
+    status = Column(String(20), nullable=False, default="received")  # received, processing, done
+    payload = Column(JSON)
+    received_at = Column(DateTime(timezone=True), default=utcnow)
+    done_at = Column(DateTime(timezone=True))
+
+
+class TelegramOutbox(Base):
+    """A message on its way to Telegram; deleted once Telegram accepted it.
+
+    Rows that could not be delivered yet (429, 5xx, network) wait for ``next_attempt_at``.
+    """
+
+    __tablename__ = "telegram_outbox"
+    __table_args__ = (Index("ix_telegram_outbox_chat_id_id", "chat_id", "id"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    bot_id = Column(BigInteger, nullable=False)
+    chat_id = Column(BigInteger, nullable=False)
+    conversation_id = Column(String(200), nullable=False)
+    text = Column(Text, nullable=False)
+    reply_markup = Column(JSON)
+    attempts = Column(Integer, default=0)
+    next_attempt_at = Column(DateTime(timezone=True), default=utcnow)
+    last_error = Column(String(300))
     created_at = Column(DateTime(timezone=True), default=utcnow)

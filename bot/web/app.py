@@ -6,6 +6,7 @@ Run with ``uvicorn bot.web.app:create_app --factory``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import logging
@@ -21,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from bot.channels.gateway import Gateway
+from bot.channels.telegram import SECRET_HEADER, TelegramChannel
 from bot.channels.webchat import create_socketio_server
 from bot.db import conversations as repo
 from bot.db.session import ping, session_scope
@@ -127,6 +129,34 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
                 await run_in_threadpool(_remember_locale, sender, locale)
         return JSONResponse(rendered.as_nlg())
 
+    telegram = TelegramChannel(settings, gateway) if settings.telegram_token else None
+
+    async def telegram_webhook(request: Request) -> JSONResponse:
+        """Updates from Telegram; only with the secret set in setWebhook."""
+        if telegram is None:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        secret = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(secret.encode(), telegram.webhook_secret.encode()):
+            logger.warning("telegram webhook without the right secret from %s", request.client)
+            return JSONResponse({"error": "forbidden"}, status_code=403)
+        if not telegram.ready:
+            # Telegram tries again later; nothing is lost.
+            return JSONResponse({"error": "starting"}, status_code=503)
+        if int(request.headers.get("content-length") or 0) > 1_000_000:
+            return JSONResponse({"error": "too large"}, status_code=413)
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"error": "invalid JSON"}, status_code=400)
+        if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
+            return JSONResponse({"error": "not an update"}, status_code=400)
+        try:
+            status = await telegram.receive_webhook(body)
+        except (KeyError, TypeError, ValueError) as exc:
+            logger.warning("telegram webhook: unreadable update: %r", exc)
+            return JSONResponse({"error": "unreadable update"}, status_code=400)
+        return JSONResponse({"ok": True, "status": status})
+
     async def healthz(request: Request) -> JSONResponse:
         try:
             db_ok = await run_in_threadpool(ping)
@@ -144,13 +174,24 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
                 "status": "ok" if ok else "degraded",
                 "checks": checks,
                 "translation_fallbacks": catalogs.fallback_summary(),
+                # Informative only: Telegram being unreachable must not restart the app.
+                "channels": {
+                    "webchat": True,
+                    "telegram": None if telegram is None else telegram.ready,
+                },
             },
             status_code=200 if ok else 503,
         )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
+        starting = asyncio.create_task(telegram.start()) if telegram else None
         yield
+        if starting is not None:
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+            await telegram.stop()
         await rasa.close()
 
     content_page = make_content_page(
@@ -164,12 +205,14 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             Route("/content", content_page),
             Route("/nlg", nlg, methods=["POST"]),
             Route("/healthz", healthz),
+            Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
             Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
         ],
         lifespan=lifespan,
     )
     starlette_app.state.gateway = gateway
     starlette_app.state.catalogs = catalogs
+    starlette_app.state.telegram = telegram
     sio = create_socketio_server(gateway)
     return socketio.ASGIApp(sio, other_asgi_app=starlette_app, socketio_path="socket.io")
 

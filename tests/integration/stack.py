@@ -29,6 +29,8 @@ class Stack:
     locales_dir: Path | None = None
     content_path: Path | None = None
     ports: dict[str, int] = field(default_factory=dict)
+    # More environment for every process (e.g. the Telegram settings).
+    extra_env: dict[str, str] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -54,6 +56,7 @@ class Stack:
             env["WEGWIJS_LOCALES_DIR"] = str(self.locales_dir)
         if self.content_path:
             env["WEGWIJS_CONTENT_PATH"] = str(self.content_path)
+        env.update(self.extra_env)
         return env
 
     @property
@@ -75,11 +78,14 @@ class Stack:
         self.cli("db", "upgrade")
         self.cli("seed")
 
-    def start_process(self, name: str) -> None:
+    def start_process(
+        self, name: str, process: str | None = None, env: dict[str, str] | None = None
+    ) -> None:
+        """``wegwijs serve <process>`` under ``name`` (a second app, say), with more env."""
         fh = self.log(name).open("ab")
         self.procs[name] = subprocess.Popen(
-            [str(BIN / "wegwijs"), "serve", name],
-            env=self.env,
+            [str(BIN / "wegwijs"), "serve", process or name],
+            env={**self.env, **(env or {})},
             cwd=ROOT,
             stdout=fh,
             stderr=subprocess.STDOUT,

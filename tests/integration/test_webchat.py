@@ -9,87 +9,10 @@ import pytest
 
 from bot.i18n.locales import LOCALES
 from tests.integration.chat import db_path, expect, texts
+from tests.integration.phrases import ANSWER, SAY
 from tests.po_files import edit_po
 
 pytestmark = pytest.mark.stack
-
-# What a person types, per locale and intent (the held-out split measures accuracy;
-# here the point is the whole path).
-SAY = {
-    "ar": {
-        "greet": "مرحبا كيف حالك",
-        "zorgtoeslag": "بقدر اخد زورخ توسلاخ",
-        "eigen_risico": "قديش الايخن ريسكو",
-        "urgent_help": "ساعدوني زوجي عم يضربني",
-        "bot_challenge": "انت روبوت",
-        "help": "شو بتقدر تعمل",
-        "thank": "شكرا جزيلا",
-        "goodbye": "مع السلامة",
-        "ask_appointment": "امتى موعدي الجاي",
-        "talk_to_casemanager": "بدي احكي مع الكيس مانجر",
-    },
-    "ti": {
-        "greet": "ሰላም ከመይ ኣለኻ",
-        "zorgtoeslag": "ዞርኽቱስላኽ ክረክብ እኽእል ዶ",
-        "eigen_risico": "ኣይኽን ሪስኮ እንታይ እዩ",
-        "urgent_help": "ሓግዙኒ ሰብኣየይ ይወቕዓኒ ኣሎ",
-        "bot_challenge": "ሮቦት ዲኻ",
-        "help": "እንታይ ክትገብር ትኽእል",
-        "thank": "ብጣዕሚ የቐንየለይ",
-        "goodbye": "ደሓን ኩን",
-        "ask_appointment": "ዝቕጽል ቆጸራይ መዓስ እዩ",
-        "talk_to_casemanager": "ምስ ኬዝ ማናጀረይ ክዛረብ እደሊ",
-    },
-    "fa_AF": {
-        "greet": "سلام چطور هستی",
-        "zorgtoeslag": "میتانم زورخ توسلاخ بگیرم",
-        "eigen_risico": "آیخن ریسیکو چی است",
-        "urgent_help": "کمک شوهرم مرا میزنه",
-        "bot_challenge": "تو روبات استی",
-        "help": "چی کار کده میتانی",
-        "thank": "بسیار تشکر",
-        "goodbye": "خدا حافظ",
-        "ask_appointment": "وقت ملاقات بعدی مه چی وقت است",
-        "talk_to_casemanager": "میخایم با کیس منیجر خود گپ بزنم",
-    },
-    "en": {
-        "greet": "hi there how are you",
-        "zorgtoeslag": "can i get zorgtoeslag",
-        "eigen_risico": "what is eigen risico",
-        "urgent_help": "help my husband is hitting me",
-        "bot_challenge": "are you a bot",
-        "help": "what can you do",
-        "thank": "thank you very much",
-        "goodbye": "bye",
-        "ask_appointment": "when is my next appointment",
-        "talk_to_casemanager": "i want to talk to my casemanager",
-    },
-    "nl": {
-        "greet": "hoi hoe gaat het met je",
-        "zorgtoeslag": "kan ik zorgtoeslag krijgen",
-        "eigen_risico": "wat is het eigen risico",
-        "urgent_help": "help mijn man slaat mij",
-        "bot_challenge": "ben jij een robot",
-        "help": "wat kan je",
-        "thank": "dank je wel",
-        "goodbye": "doei",
-        "ask_appointment": "wanneer is mijn volgende afspraak",
-        "talk_to_casemanager": "ik wil met mijn klantmanager praten",
-    },
-}
-ANSWER = {
-    "greet": "utter_greet",
-    "zorgtoeslag": "utter_benefits/zorgtoeslag",
-    "eigen_risico": "utter_insurance/eigen_risico",
-    "urgent_help": "utter_urgent_help",
-    "bot_challenge": "utter_bot_challenge",
-    "help": "utter_help",
-    "thank": "utter_thank",
-    "goodbye": "utter_goodbye",
-    "ask_appointment": "utter_not_linked",
-    "talk_to_casemanager": "utter_casemanager_contact",
-}
-
 
 async def test_healthz_reports_every_part(stack) -> None:  # type: ignore[no-untyped-def]
     resp = httpx.get(f"{stack.app_url}/healthz")
