@@ -95,7 +95,8 @@ def cmd_link_code(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     print(f"One-time code for client {args.client}, valid {settings.link_code_ttl_hours:g} hours.")
-    print("The person types it in the chat, or opens t.me/<bot>?start=<code> in Telegram.")
+    bot = settings.telegram_bot_username or "<bot>"
+    print(f"The person types it in the chat, or opens https://t.me/{bot}?start={code} in Telegram.")
     print(code)
     return 0
 

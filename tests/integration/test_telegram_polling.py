@@ -1,0 +1,115 @@
+"""Telegram in polling mode (development without a public URL): a second app process,
+with its own bot, fetches updates with getUpdates from the fake Bot API server."""
+
+from __future__ import annotations
+
+import html
+import sqlite3
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from bot.channels.telegram import TELEGRAM_LANGUAGE
+from bot.i18n.locales import LOCALES
+from tests.integration.chat import db_path, expect
+from tests.integration.fake_telegram import FakeBot, FakeTelegram
+from tests.integration.phrases import ANSWER, SAY
+from tests.integration.stack import Stack, free_port
+from tests.integration.telegram_user import TelegramUser, buttons, message, text_content, texts
+
+pytestmark = pytest.mark.stack
+
+NATIVE = {"ar": "العربية", "ti": "ትግርኛ", "fa_AF": "دری", "en": "English", "nl": "Nederlands"}
+
+
+@pytest.fixture(scope="module")
+def polling_bot(stack: Stack, telegram_api: FakeTelegram) -> Iterator[FakeBot]:
+    bot = telegram_api.add_bot("wegwijs_dev_bot")
+    # Left over from an earlier webhook run: polling must remove it first.
+    bot.webhook_url, bot.webhook_secret = "https://example.invalid/hook", "old"
+    port = free_port()
+    stack.start_process(
+        "app-polling",
+        "app",
+        env={
+            "WEGWIJS_APP_PORT": str(port),
+            "TELEGRAM_TOKEN": bot.token,
+            "TELEGRAM_MODE": "polling",
+            "TELEGRAM_WEBHOOK_URL": "",
+            "TELEGRAM_POLL_TIMEOUT": "1",
+        },
+    )
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
+            if health["channels"]["telegram"]:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(stack.log("app-polling").read_text()[-3000:])
+        time.sleep(0.3)
+    yield bot
+    stack.stop_process("app-polling")
+
+
+@pytest.fixture
+def user(stack: Stack, telegram_api: FakeTelegram, polling_bot: FakeBot):  # type: ignore[no-untyped-def]
+    def make(language_code: str | None) -> TelegramUser:
+        return TelegramUser(telegram_api, polling_bot, db_path(stack), language_code)
+
+    return make
+
+
+def said(calls) -> str:  # type: ignore[no-untyped-def]
+    return html.unescape(texts(calls))
+
+
+async def test_polling_replaces_the_webhook(polling_bot: FakeBot) -> None:
+    assert polling_bot.webhook_url == ""
+    methods = [c.method for c in polling_bot.calls]
+    assert methods.index("deleteWebhook") < methods.index("getUpdates")
+    assert set(polling_bot.commands) == {"", "ar", "ti", "fa", "en", "nl"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_whole_conversation_in_each_locale(user, renderer, locale: str) -> None:  # type: ignore[no-untyped-def]
+    person = user(TELEGRAM_LANGUAGE[locale])
+    welcome = await person.say("/start")
+    assert said(welcome) == expect(renderer, "utter_welcome", locale)
+    replies = await person.tap(welcome, NATIVE[locale])
+    assert said(replies) == expect(renderer, "utter_language_set", locale)
+    assert buttons(replies[-1])  # the topic buttons
+    for intent in ("zorgtoeslag", "bot_challenge"):
+        replies = await person.say(SAY[locale][intent])
+        assert said(replies) == expect(renderer, ANSWER[intent], locale)
+
+
+async def test_an_update_fetched_twice_is_handled_once(stack, user, telegram_api, polling_bot, renderer) -> None:  # type: ignore[no-untyped-def]
+    person = user("en")
+    await person.say("/start")
+    update = person.update(message=message(person.id, "en", **text_content("are you a bot")))
+    # As after a restart that did not confirm the offset: the same update comes twice.
+    await telegram_api.push(polling_bot, update)
+    replies = await person.send_update(update)
+    time.sleep(1.5)  # one more getUpdates round
+    sent = [c for c in polling_bot.sent("sendMessage", person.id)]
+    assert said(sent).count(expect(renderer, "utter_bot_challenge", "en")) == 1
+    with sqlite3.connect(db_path(stack)) as db:
+        incoming = db.execute(
+            "SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND text = ?",
+            (person.conversation_id, "are you a bot"),
+        ).fetchone()[0]
+    assert incoming == 1
+    assert replies == [] or said(replies) == expect(renderer, "utter_bot_challenge", "en")
+
+
+async def test_polling_survives_telegram_errors(user, polling_bot, renderer) -> None:  # type: ignore[no-untyped-def]
+    person = user("nl")
+    polling_bot.fail("getUpdates", 502, times=2)
+    polling_bot.fail("sendMessage", 429, retry_after=1)
+    replies = await person.say("/start")
+    assert said(replies) == expect(renderer, "utter_welcome", "nl")
