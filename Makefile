@@ -31,6 +31,7 @@ $(VENDOR)/.installed: $(WEB)/package.json $(WEB)/package-lock.json
 	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/fonts
 	cp $(WEB)/node_modules/socket.io-client/dist/socket.io.min.js $(VENDOR)/
+	cp $(WEB)/node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
 	for f in noto-sans noto-sans-ethiopic noto-naskh-arabic; do \
 	  mkdir -p $(VENDOR)/fonts/$$f/files && \
 	  cp $(WEB)/node_modules/@fontsource/$$f/400.css $(VENDOR)/fonts/$$f/ && \
@@ -38,7 +39,7 @@ $(VENDOR)/.installed: $(WEB)/package.json $(WEB)/package-lock.json
 	done
 	touch $@
 
-web: $(VENDOR)/.installed ## browser files of the web chat (socket.io client, Noto fonts) from npm
+web: $(VENDOR)/.installed ## browser files (socket.io client, htmx, Noto fonts) from npm
 
 setup: $(VENV)/.installed web i18n-compile db ## virtualenv, dependencies, browser files, catalogs, database with demo data
 
@@ -49,6 +50,12 @@ db: $(VENV)/.installed ## migrate the database to the newest schema and load the
 i18n-extract: $(VENV)/.installed ## content/responses.yml -> locales/wegwijs.pot
 	$(PYBABEL) -q extract -F babel.cfg -o $(POT) --no-location --sort-by-file --no-wrap \
 	  --project Wegwijs --copyright-holder "Gemeente Amsterdam" .
+
+i18n-inbox: $(VENV)/.installed ## staff pages (inbox) and notifications -> locales/inbox.pot -> nl/en inbox.po
+	$(PYBABEL) -q extract -F babel-inbox.cfg -k N_ -k gettext:2 -o locales/inbox.pot --no-location \
+	  --no-wrap --project "Wegwijs inbox" --copyright-holder "Gemeente Amsterdam" .
+	$(PYBABEL) -q update -D inbox -i locales/inbox.pot -d locales -l nl --no-wrap
+	$(PYBABEL) -q update -D inbox -i locales/inbox.pot -d locales -l en --no-wrap
 
 i18n-update: $(VENV)/.installed ## carry new and changed English texts into every catalog (changed = needs review)
 	$(BIN)/wegwijs content update
@@ -61,6 +68,7 @@ content-check: $(VENV)/.installed ## every rule answers and catalogs must meet (
 
 i18n-compile: $(VENV)/.installed ## compile the catalogs (fails on a broken catalog)
 	$(PYBABEL) compile -D wegwijs -d locales --statistics
+	$(PYBABEL) compile -D inbox -d locales --statistics
 
 $(MODEL): $(VENV)/.installed $(TRAINING)
 	$(BIN)/rasa train --fixed-model-name wegwijs --data data nlu --out models

@@ -12,7 +12,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.db import db, linked_client
 from bot.db.clients import as_utc, upcoming_appointments
-from bot.db.models import Appointment, Escalation
+from bot.db.escalations import add_request
+from bot.db.models import Appointment
 
 
 def appointment_arguments(appt: Appointment) -> dict[str, Any]:
@@ -141,15 +142,14 @@ class ActionRequestReschedule(Action):
             if client is None or appt is None or appt.client_id != client.id:
                 dispatcher.utter_message(response="utter_appointment_not_found")
                 return [SlotSet("appointment_id", None), SlotSet("reschedule_reason", None)]
-            session.add(
-                Escalation(
-                    conversation_id=tracker.sender_id,
-                    client_id=client.id,
-                    casemanager_id=client.casemanager_id,
-                    kind="reschedule",
-                    details={"appointment_id": appt.id, "reason": reason,
-                             "starts_at": as_utc(appt.starts_at).isoformat()},
-                )
+            add_request(
+                session=session,
+                conversation_id=tracker.sender_id,
+                client=client,
+                kind="reschedule",
+                details={"appointment_id": appt.id, "reason": reason,
+                         "starts_at": as_utc(appt.starts_at).isoformat()},
+                locale=tracker.get_slot("language"),
             )
             args = appointment_arguments(appt)
         dispatcher.utter_message(response="utter_reschedule_requested", **args)

@@ -8,7 +8,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import hand_over
 from actions.privacy import CONFIRM_FORGET, request_erasure
+from bot.handoff.rules import NOT_UNDERSTOOD
 
 OFFER_CASEMANAGER = "offer_casemanager"
 
@@ -54,8 +56,8 @@ class ActionAnswerYesNo(Action):
         elif pending == CONFIRM_FORGET:
             dispatcher.utter_message(response="utter_forget_me_cancelled")
         elif pending == OFFER_CASEMANAGER and intent == "affirm":
-            dispatcher.utter_message(response="utter_casemanager_contact")
-            events.append(SlotSet("fallback_count", 0))
+            # The bot failed twice and the person wants a person.
+            return [*events, *hand_over(dispatcher, tracker, NOT_UNDERSTOOD)]
         elif pending == OFFER_CASEMANAGER:
             dispatcher.utter_message(response="utter_help")
             events.append(SlotSet("fallback_count", 0))

@@ -10,7 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.db import db, linked_client
-from bot.db.models import Escalation, LanguageSchool
+from bot.db.escalations import add_request
+from bot.db.models import LanguageSchool
 from bot.db.schools import DISTRICTS, Preferences, rank_schools
 from nlu.text import normalize
 
@@ -195,14 +196,13 @@ class ActionPassSchoolChoice(Action):
         with db() as session:
             client = linked_client(session, tracker)
             names = [s.name for s in (session.get(LanguageSchool, i) for i in ids) if s]
-            session.add(
-                Escalation(
-                    conversation_id=tracker.sender_id,
-                    client_id=client.id if client else None,
-                    casemanager_id=client.casemanager_id if client else None,
-                    kind="school_choice",
-                    details={"schools": names, "preferences": {s: tracker.get_slot(s) for s in SLOTS}},
-                )
+            add_request(
+                session=session,
+                conversation_id=tracker.sender_id,
+                client=client,
+                kind="school_choice",
+                details={"schools": names, "preferences": {s: tracker.get_slot(s) for s in SLOTS}},
+                locale=tracker.get_slot("language"),
             )
         dispatcher.utter_message(
             response="utter_school_passed" if client else "utter_school_passed_unlinked"

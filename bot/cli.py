@@ -4,6 +4,7 @@
     wegwijs seed                        load the (fictional) demo data into an empty database
     wegwijs clients                     list clients: id, name, locale, casemanager
     wegwijs link-code --client ID       a one-time code for a client (last line of output)
+    wegwijs staff add NAME --role R     a login for the inbox or content page; staff list
     wegwijs import schools FILE.csv     load the city's list of language schools
     wegwijs content status [--format json]   per locale: translated, missing, needs review
     wegwijs content check               every rule the catalogs and answers must meet
@@ -71,6 +72,42 @@ def cmd_clients(args: argparse.Namespace) -> int:
             cm = s.get(Casemanager, c.casemanager_id) if c.casemanager_id else None
             cm_name = f"{cm.first_name} {cm.last_name}" if cm else "(team queue)"
             print(f"{c.id:>4}  {c.first_name + ' ' + c.last_name:32} {c.locale:6} {cm_name}")
+    return 0
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    import getpass
+
+    from sqlalchemy import select
+
+    from bot.db.models import Staff
+    from bot.db.session import session_scope
+    from bot.db.staff import create_staff
+
+    if args.staff_command == "list":
+        with session_scope() as s:
+            print(f"{'id':>4}  {'username':16} {'role':12} {'casemanager':>11}  name")
+            for st in s.execute(select(Staff).order_by(Staff.id)).scalars():
+                print(f"{st.id:>4}  {st.username:16} {st.role:12} {st.casemanager_id or '-':>11}  {st.display_name}")
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password (at least 10 characters): ")
+    try:
+        with session_scope() as s:
+            staff = create_staff(
+                session=s, username=args.username, password=password,
+                display_name=args.name or args.username, role=args.role,
+                casemanager_id=args.casemanager_id, email=args.email, locale=args.locale,
+            )
+            print(f"staff account {staff.username} ({staff.role}) created")
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - e.g. the username exists
+        print(f"could not create the account: {exc.__class__.__name__}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -218,6 +255,19 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("link-code", help="create a one-time link code for a client")
     p.add_argument("--client", type=int, required=True)
     p.set_defaults(func=cmd_link_code)
+
+    p = sub.add_parser("staff", help="staff accounts for the inbox and the content page")
+    staff_sub = p.add_subparsers(dest="staff_command", required=True)
+    sp = staff_sub.add_parser("add", help="create an account (password asked, or --password-stdin)")
+    sp.add_argument("username")
+    sp.add_argument("--name", help="first name shown to status holders")
+    sp.add_argument("--role", choices=["casemanager", "teamlead", "comms"], required=True)
+    sp.add_argument("--casemanager-id", type=int, help="the casemanager record (role casemanager)")
+    sp.add_argument("--email")
+    sp.add_argument("--locale", choices=["nl", "en"], default="nl", help="language of the inbox")
+    sp.add_argument("--password-stdin", action="store_true")
+    staff_sub.add_parser("list", help="list the accounts")
+    p.set_defaults(func=cmd_staff)
 
     p = sub.add_parser("import", help="import data from a file")
     p.add_argument("what", choices=["schools"])

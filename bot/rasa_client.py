@@ -55,6 +55,19 @@ class RasaClient:
             raise RasaUnavailable("REST channel answered something that is not a list")
         return data
 
+    async def append_event(self, sender: str, event: dict[str, Any]) -> None:
+        """Add an event to a conversation's tracker (``pause``, ``resume``)."""
+        try:
+            resp = await self.client.post(
+                f"{self.base_url}/conversations/{sender}/tracker/events",
+                params={"token": self.token, "include_events": "NONE"},
+                json=event,
+            )
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"tracker events unreachable: {exc!r}") from exc
+        if resp.status_code != 200:
+            raise RasaUnavailable(f"tracker events answered {resp.status_code}: {resp.text[:200]}")
+
     async def rasa_ready(self) -> bool:
         """Rasa answers and has a model loaded."""
         try:

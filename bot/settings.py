@@ -32,8 +32,6 @@ class Settings:
     # Key for hashing link codes (and, later, signing sessions). Set your own.
     secret_key: str = "change-me-secret-key"
     link_code_ttl_hours: float = 24.0
-    # Password of the "comms" user of the content page (/content). Set your own.
-    comms_password: str = "comms-demo"
     database_url: str = f"sqlite:///{ROOT / 'var' / 'wegwijs.db'}"
     content_path: Path = ROOT / "content" / "responses.yml"
     locales_dir: Path = ROOT / "locales"
@@ -51,7 +49,21 @@ class Settings:
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_poll_timeout_s: int = 30
     telegram_bot_username: str = ""  # for deep links t.me/<name>?start=<code>
+    # Inbox: the address casemanagers open (links in notifications); cookies over HTTPS only.
+    public_url_setting: str = ""
+    secure_cookies: bool = False
+    # E-mail notifications (no host: no e-mail).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "wegwijs@example.org"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def public_url(self) -> str:
+        return (self.public_url_setting or f"http://{self.app_host}:{self.app_port}").rstrip("/")
 
     @property
     def nlg_url(self) -> str:
@@ -81,7 +93,6 @@ class Settings:
             .removesuffix("/webhook"),
             internal_token=_env("WEGWIJS_INTERNAL_TOKEN", d.internal_token),
             secret_key=_env("WEGWIJS_SECRET_KEY", d.secret_key),
-            comms_password=_env("WEGWIJS_COMMS_PASSWORD", d.comms_password),
             link_code_ttl_hours=float(_env("WEGWIJS_LINK_CODE_TTL_HOURS", str(d.link_code_ttl_hours))),
             database_url=_env("DATABASE_URL", d.database_url),
             content_path=Path(_env("WEGWIJS_CONTENT_PATH", str(d.content_path))),
@@ -99,6 +110,14 @@ class Settings:
                 _env("TELEGRAM_POLL_TIMEOUT", str(d.telegram_poll_timeout_s))
             ),
             telegram_bot_username=_env("TELEGRAM_BOT_USERNAME", d.telegram_bot_username),
+            public_url_setting=_env("WEGWIJS_PUBLIC_URL", d.public_url_setting),
+            secure_cookies=_env("WEGWIJS_SECURE_COOKIES", "0").lower() in ("1", "true", "yes"),
+            smtp_host=_env("SMTP_HOST", d.smtp_host),
+            smtp_port=int(_env("SMTP_PORT", str(d.smtp_port))),
+            smtp_from=_env("SMTP_FROM", d.smtp_from),
+            smtp_user=_env("SMTP_USER", d.smtp_user),
+            smtp_password=_env("SMTP_PASSWORD", d.smtp_password),
+            smtp_starttls=_env("SMTP_STARTTLS", "0").lower() in ("1", "true", "yes"),
         )
 
     def rasa_environment(self) -> dict[str, str]:

@@ -12,6 +12,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource
 from bot.i18n.render import Renderer
 from tests.integration.chat import ChatClient
+from tests.integration.fake_smtp import FakeSMTP
 from tests.integration.fake_telegram import FakeBot, FakeTelegram
 from tests.integration.stack import Stack
 
@@ -43,6 +44,15 @@ def telegram_api() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture(scope="session")
+def smtp() -> Iterator[FakeSMTP]:
+    """The local stand-in for the city's mail server."""
+    server = FakeSMTP()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def telegram_bot(telegram_api: FakeTelegram) -> FakeBot:
     """The bot the stack's app serves in webhook mode."""
     return telegram_api.add_bot("wegwijs_test_bot")
@@ -50,7 +60,10 @@ def telegram_bot(telegram_api: FakeTelegram) -> FakeBot:
 
 @pytest.fixture(scope="session")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeTelegram, telegram_bot: FakeBot
+    tmp_path_factory: pytest.TempPathFactory,
+    telegram_api: FakeTelegram,
+    telegram_bot: FakeBot,
+    smtp: FakeSMTP,
 ) -> Iterator[Stack]:
     """Real Rasa, action server and app on free ports, with their own database and
     copies of the content and catalogs (which tests may edit). The app serves the web chat
@@ -69,6 +82,9 @@ def stack(
         "TELEGRAM_WEBHOOK_URL": f"{s.app_url}/telegram/webhook",
         "TELEGRAM_WEBHOOK_SECRET": "test-webhook-secret",
         "TELEGRAM_API_BASE_URL": telegram_api.base_url,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp.port),
+        "SMTP_FROM": "wegwijs@example.org",
     }
     try:
         s.start()

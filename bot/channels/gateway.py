@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.db import conversations as repo
 from bot.db.clients import erase_conversation, find_code, redact_codes, redeem_link_code
+from bot.db.escalations import live_escalation
 from bot.db.session import session_scope
 from bot.i18n.locales import LOCALES, direction, to_locale
 from bot.i18n.render import Renderer
@@ -41,6 +43,8 @@ class Reply:
     text: str
     buttons: list[dict[str, str]] = field(default_factory=list)
     locale: str = "en"
+    # The name of the casemanager who wrote it; None for the bot.
+    sender: str | None = None
 
     @property
     def direction(self) -> str:
@@ -98,9 +102,13 @@ class Gateway:
     secret_key: str = "change-me-secret-key"
     # Filled by the NLG endpoint while Rasa answers: conversation id -> response keys.
     rendered_keys: dict[str, list[str]] = field(default_factory=dict)
+    # Called with the conversation id after every message: relayed to a casemanager, or
+    # answered by the bot (which may have opened an escalation).
+    on_message: Callable[[str], None] | None = None
     _locks: OrderedDict[str, asyncio.Lock] = field(default_factory=OrderedDict)
 
-    def _lock(self, conversation_id: str) -> asyncio.Lock:
+    def lock(self, conversation_id: str) -> asyncio.Lock:
+        """Messages of one conversation, in and out, one at a time."""
         lock = self._locks.get(conversation_id)
         if lock is None:
             lock = self._locks[conversation_id] = asyncio.Lock()
@@ -113,8 +121,8 @@ class Gateway:
             self._locks.move_to_end(conversation_id)
         return lock
 
-    def render_app_message(self, key: str, locale: str) -> Reply:
-        rendered = self.renderer.render(key, locale)
+    def render_app_message(self, key: str, locale: str, **arguments: Any) -> Reply:
+        rendered = self.renderer.render(key, locale, arguments)
         return Reply(rendered.text, rendered.buttons, locale)
 
     async def start(self, *, conversation_id: str, channel: str, locale_hint: str | None) -> list[Reply]:
@@ -138,7 +146,7 @@ class Gateway:
         return await run_in_threadpool(_check)
 
     async def handle(self, msg: Incoming) -> list[Reply]:
-        async with self._lock(msg.conversation_id):
+        async with self.lock(msg.conversation_id):
             return await self._handle(msg)
 
     async def _handle(self, msg: Incoming) -> list[Reply]:
@@ -146,15 +154,22 @@ class Gateway:
         # A one-time link code is redeemed here and never stored or passed on in clear.
         code = find_code(text) if msg.kind == "text" else None
         stored_text = redact_codes(text) if code else text
-        stored_id, locale, offered = await run_in_threadpool(
+        stored_id, locale, offered, live = await run_in_threadpool(
             self._store_incoming, msg, stored_text
         )
         locale = locale or to_locale(msg.locale_hint) or self.default_locale
 
+        if live:
+            # A casemanager has this conversation: everything goes to the inbox, the bot
+            # stays quiet (and a code typed now is not redeemed; it is stored redacted).
+            if self.on_message is not None:
+                self.on_message(msg.conversation_id)
+            return []
+
         if msg.kind not in TEXT_KINDS or not text:
             key = APP_ANSWER_FOR_KIND.get(msg.kind, "app_unsupported_content")
             replies = [self.render_app_message(key, locale)]
-            await run_in_threadpool(self._store_replies, msg.conversation_id, replies)
+            await run_in_threadpool(self.store_replies, msg.conversation_id, replies)
             return replies
 
         metadata: dict[str, Any] = {"channel": msg.channel}
@@ -176,7 +191,7 @@ class Gateway:
             logger.error("Rasa failed for %s: %s", msg.conversation_id, exc)
             await run_in_threadpool(self._mark_failed, stored_id)
             replies = [self.render_app_message("app_error", locale)]
-            await run_in_threadpool(self._store_replies, msg.conversation_id, replies)
+            await run_in_threadpool(self.store_replies, msg.conversation_id, replies)
             return replies
 
         # The NLG endpoint stored the locale it rendered in; read it back.
@@ -196,13 +211,17 @@ class Gateway:
             replies = [self.render_app_message("app_error", locale)]
         if truncated:
             replies.insert(0, self.render_app_message("app_too_long", locale))
-        await run_in_threadpool(self._store_replies, msg.conversation_id, replies)
+        await run_in_threadpool(self.store_replies, msg.conversation_id, replies)
         await run_in_threadpool(self._erase_if_requested, msg.conversation_id)
+        if self.on_message is not None:
+            self.on_message(msg.conversation_id)
         return replies
 
     # Database work (run in a thread) ------------------------------------------------
 
-    def _store_incoming(self, msg: Incoming, text: str) -> tuple[int, str | None, set[str]]:
+    def _store_incoming(
+        self, msg: Incoming, text: str
+    ) -> tuple[int, str | None, set[str], bool]:
         with session_scope() as s:
             conv, _ = repo.get_or_create_conversation(
                 session=s, conversation_id=msg.conversation_id, channel=msg.channel
@@ -217,9 +236,12 @@ class Gateway:
                 locale=conv.locale,
                 attachment=msg.attachment,
             )
-            return stored.id, conv.locale, offered
+            live = live_escalation(session=s, conversation_id=conv.id)
+            if live is not None:
+                live.updated_at = stored.created_at
+            return stored.id, conv.locale, offered, live is not None
 
-    def _store_replies(self, conversation_id: str, replies: list[Reply]) -> None:
+    def store_replies(self, conversation_id: str, replies: list[Reply]) -> None:
         with session_scope() as s:
             for r in replies:
                 repo.add_message(

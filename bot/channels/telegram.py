@@ -600,6 +600,16 @@ class TelegramChannel:
 
     # Sending -----------------------------------------------------------------------------
 
+    async def push(self, conv: str, replies: list[Reply]) -> None:
+        """A message that is not an answer to an update (a casemanager's reply)."""
+        user_id = int(conv.split(":", 1)[1])
+        await self.deliver(user_id, conv, replies)
+
+    async def notify_staff(self, chat_id: int, text: str) -> None:
+        """A notice to a casemanager's own Telegram (not a conversation)."""
+        await self.bot.send_message(chat_id, html.escape(text, quote=False),
+                                    parse_mode=ParseMode.HTML)
+
     async def deliver(self, chat_id: int, conv: str, replies: list[Reply]) -> None:
         """Put the replies in the outbox (so they survive failures), then send them."""
         messages = compose(replies)

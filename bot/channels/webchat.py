@@ -33,12 +33,28 @@ def bot_uttered(reply: Reply) -> dict[str, Any]:
         "text": reply.text,
         "metadata": {"locale": reply.locale, "dir": reply.direction},
     }
+    if reply.sender:
+        data["metadata"]["from"] = "staff"
+        data["metadata"]["name"] = reply.sender
     if reply.buttons:
         data["quick_replies"] = [
             {"content_type": "text", "title": b["title"], "payload": b["payload"]}
             for b in reply.buttons
         ]
     return data
+
+
+def make_webchat_pusher(sio: socketio.AsyncServer):  # type: ignore[no-untyped-def]
+    """Messages that are not an answer to a turn (a casemanager's reply): to every tab of
+    the session, then ``bot_turn_done``."""
+
+    async def push(conversation_id: str, replies: list[Reply]) -> None:
+        room = conversation_id.split(":", 1)[1]
+        for reply in replies:
+            await sio.emit("bot_uttered", bot_uttered(reply), room=room)
+        await sio.emit("bot_turn_done", {"messages": len(replies)}, room=room)
+
+    return push
 
 
 def create_socketio_server(gateway: Gateway) -> socketio.AsyncServer:

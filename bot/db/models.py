@@ -61,6 +61,9 @@ class Message(Base):
     answered_with = Column(JSON)
     # Non-text messages: {"type": "photo", "file_id": …, "file_name": …, "mime_type": …}.
     attachment = Column(JSON)
+    # A reply written by a person in the inbox (kind "staff"), not by the bot.
+    staff_id = Column(Integer)
+    sender_name = Column(String(100))
     created_at = Column(DateTime(timezone=True), default=utcnow)
 
 
@@ -172,17 +175,55 @@ class LanguageSchool(Base):
 
 
 class Escalation(Base):
-    """A request for a person: reschedule, school choice, handoff (the inbox shows them)."""
+    """A request for a person, shown in the casemanagers' inbox.
+
+    ``kind`` handoff (the person asked, the bot failed twice, urgent help: the bot is paused
+    at once), reschedule or school_choice (a request; it becomes a live conversation when
+    the casemanager replies). ``casemanager_id`` NULL is the team queue. While ``live`` and
+    not closed, everything the person sends goes to the inbox and the bot stays quiet.
+    """
 
     __tablename__ = "escalations"
+    __table_args__ = (Index("ix_escalations_conversation_status", "conversation_id", "status"),)
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(200), nullable=False)
     client_id = Column(Integer, ForeignKey("clients.id", ondelete="SET NULL"))
     casemanager_id = Column(Integer, ForeignKey("casemanagers.id", ondelete="SET NULL"))
-    kind = Column(String(40), nullable=False)  # reschedule, school_choice, …
-    status = Column(String(20), default="open")
+    kind = Column(String(40), nullable=False)  # handoff, reschedule, school_choice
+    status = Column(String(20), default="open")  # open, claimed, closed
     details = Column(JSON, default=dict)
+    created_at = Column(DateTime(timezone=True), default=utcnow)
+    reason = Column(String(40))  # asked, not_understood, urgent, reschedule, school_choice
+    urgent = Column(Integer, default=0)
+    live = Column(Integer, default=0)
+    locale = Column(String(10))
+    channel = Column(String(20))
+    claimed_by = Column(Integer, ForeignKey("staff.id", ondelete="SET NULL"))
+    claimed_at = Column(DateTime(timezone=True))
+    closed_by = Column(Integer, ForeignKey("staff.id", ondelete="SET NULL"))
+    closed_at = Column(DateTime(timezone=True))
+    note = Column(Text)  # the casemanager's own note
+    notified_at = Column(DateTime(timezone=True))
+    updated_at = Column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Staff(Base):
+    """A login for the inbox (casemanager, team lead) or the content page (comms)."""
+
+    __tablename__ = "staff"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(100), nullable=False, unique=True)
+    password_hash = Column(String(200), nullable=False)  # argon2
+    display_name = Column(String(100), nullable=False)
+    role = Column(String(20), nullable=False)  # casemanager, teamlead, comms
+    casemanager_id = Column(Integer, ForeignKey("casemanagers.id", ondelete="SET NULL"))
+    email = Column(String(200))
+    locale = Column(String(10), default="nl")  # of the inbox: nl or en
+    telegram_chat_id = Column(BigInteger)  # for notifications, when linked
+    failed_logins = Column(Integer, default=0)
+    locked_until = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), default=utcnow)
 
 

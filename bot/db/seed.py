@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Appointment, Casemanager, Client, LanguageSchool
+from bot.db.models import Appointment, Casemanager, Client, LanguageSchool, Staff
+from bot.db.staff import create_staff
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 OFFICE = {d: ["08:30", "17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
@@ -88,9 +89,37 @@ SCHOOLS = [
 ]
 
 
+# Demo logins (README): username, password, name, role, casemanager index, inbox language.
+STAFF = [
+    ("sanne", "sanne-demo-2026", "Sanne", "casemanager", 0, "nl"),
+    ("yonas", "yonas-demo-2026", "Yonas", "casemanager", 1, "en"),
+    ("leila", "leila-demo-2026", "Leila", "casemanager", 2, "nl"),
+    ("teamlead", "teamlead-demo-2026", "Femke", "teamlead", None, "nl"),
+    ("comms", "comms-demo-2026", "Communicatie", "comms", None, "nl"),
+]
+
+
+def seed_staff(*, session: Session) -> bool:
+    """Demo logins for the inbox and the content page, once."""
+    if session.execute(select(func.count(Staff.id))).scalar_one():
+        return False
+    cms = session.execute(select(Casemanager).order_by(Casemanager.id)).scalars().all()
+    for username, password, name, role, cm, locale in STAFF:
+        casemanager = cms[cm] if cm is not None and cm < len(cms) else None
+        if role == "casemanager" and casemanager is None:
+            continue
+        create_staff(
+            session=session, username=username, password=password, display_name=name, role=role,
+            casemanager_id=casemanager.id if casemanager else None,
+            email=casemanager.email if casemanager else f"{username}@example.org", locale=locale,
+        )
+    return True
+
+
 def seed(*, session: Session, now: datetime | None = None) -> bool:
     """Load the demo data into an empty database. Returns False if data was there."""
     if session.execute(select(func.count(Client.id))).scalar_one():
+        seed_staff(session=session)
         return False
     now = now or datetime.now(AMSTERDAM)
     cms = [Casemanager(**data) for data in CASEMANAGERS]
@@ -139,4 +168,5 @@ def seed(*, session: Session, now: datetime | None = None) -> bool:
             )
         )
     session.flush()
+    seed_staff(session=session)
     return True

@@ -38,12 +38,13 @@ class Catalogs:
     """Translations of every locale, keyed by (msgctxt, msgid)."""
 
     locales_dir: Path
+    domain: str = DOMAIN
     _loaded: dict[str, _Loaded] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     fallback_counts: Counter = field(default_factory=Counter)
 
     def path(self, locale: str) -> Path:
-        return self.locales_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+        return self.locales_dir / locale / "LC_MESSAGES" / f"{self.domain}.po"
 
     def messages(self, locale: str) -> dict[Key, str]:
         path = self.path(locale)

@@ -172,10 +172,18 @@ def placeholder_values(locale: str, arguments: dict[str, Any]) -> dict[str, Any]
     previous = arguments.get("previous")
     if isinstance(previous, str) and previous in NATIVE_NAMES:
         values["previous_name"] = NATIVE_NAMES[previous]
-    starts_at = arguments.get("starts_at")
-    if isinstance(starts_at, str):
+    # Every "<name>_at" ISO timestamp gives {<name>_date} and {<name>_time} in the locale's
+    # way ("starts_at" also plain {date} and {time}).
+    for name, value in arguments.items():
+        if not (name.endswith("_at") and isinstance(value, str)):
+            continue
         try:
-            values["date"], values["time"] = format_when(starts_at, locale)
+            date_text, time_text = format_when(value, locale)
         except ValueError:
-            logger.warning("starts_at is not an ISO timestamp: %r", starts_at[:40])
+            logger.warning("%s is not an ISO timestamp: %r", name, value[:40])
+            continue
+        prefix = name.removesuffix("_at")
+        values[f"{prefix}_date"], values[f"{prefix}_time"] = date_text, time_text
+        if name == "starts_at":
+            values["date"], values["time"] = date_text, time_text
     return values

@@ -15,6 +15,8 @@ from typing import Any
 import socketio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Mount, Route
@@ -23,9 +25,11 @@ from starlette.templating import Jinja2Templates
 
 from bot.channels.gateway import Gateway
 from bot.channels.telegram import SECRET_HEADER, TelegramChannel
-from bot.channels.webchat import create_socketio_server
+from bot.channels.webchat import create_socketio_server, make_webchat_pusher
 from bot.db import conversations as repo
 from bot.db.session import ping, session_scope
+from bot.handoff.notify import Mailer
+from bot.handoff.service import Handoff
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource
 from bot.i18n.locales import HTML_LANG, LOCALES, NATIVE_NAMES, direction, to_locale
@@ -34,6 +38,8 @@ from bot.i18n.workflow import ContentRepo
 from bot.rasa_client import RasaClient
 from bot.settings import ROOT, Settings, get_settings
 from bot.web.content_page import make_content_page
+from bot.web.inbox import make_inbox_routes
+from bot.web.ui import UiCatalog
 
 logger = logging.getLogger(__name__)
 WEB_DIR = ROOT / "bot" / "web"
@@ -186,7 +192,9 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
         starting = asyncio.create_task(telegram.start()) if telegram else None
+        handoff.start()
         yield
+        await handoff.stop()
         if starting is not None:
             starting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -195,9 +203,14 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         await rasa.close()
 
     content_page = make_content_page(
-        renderer, ContentRepo(ROOT, settings.content_path,
-                              settings.locales_dir), templates, settings.comms_password
+        renderer, ContentRepo(ROOT, settings.content_path, settings.locales_dir), templates
     )
+    ui = UiCatalog.load(settings.locales_dir)
+    handoff = Handoff(settings=settings, gateway=gateway, ui=ui, mailer=Mailer(settings))
+    gateway.on_message = handoff.poke
+    if telegram is not None:
+        handoff.pushers["telegram"] = telegram.push
+        handoff.telegram_notify = telegram.notify_staff
 
     starlette_app = Starlette(
         routes=[
@@ -206,14 +219,27 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
             Route("/nlg", nlg, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
+            *make_inbox_routes(settings, templates, ui, handoff),
             Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
         ],
         lifespan=lifespan,
+        middleware=[
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key,
+                session_cookie="wegwijs_staff",
+                max_age=8 * 3600,
+                same_site="strict",
+                https_only=settings.secure_cookies,
+            )
+        ],
     )
     starlette_app.state.gateway = gateway
     starlette_app.state.catalogs = catalogs
     starlette_app.state.telegram = telegram
     sio = create_socketio_server(gateway)
+    handoff.pushers["webchat"] = make_webchat_pusher(sio)
+    starlette_app.state.handoff = handoff
     return socketio.ASGIApp(sio, other_asgi_app=starlette_app, socketio_path="socket.io")
 
 

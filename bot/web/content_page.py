@@ -1,14 +1,11 @@
 """The communications team's page (/content): every answer in the five locales as a person
 sees it, search, what is outdated or missing, and the questions the bot could not answer.
 
-Access: HTTP Basic with the comms password (``WEGWIJS_COMMS_PASSWORD``); staff accounts
-with roles replace this when the casemanager inbox arrives.
+Access: a staff login with the role ``comms`` (or ``teamlead``); see ``wegwijs staff``.
 """
 
 from __future__ import annotations
 
-import base64
-import hmac
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +20,7 @@ from bot.i18n.locales import HTML_LANG, LOCALES, NATIVE_NAMES, direction
 from bot.i18n.render import Renderer
 from bot.i18n.workflow import ContentRepo
 from bot.privacy import redact
+from bot.web.staff_auth import current_staff, to_login
 
 UNANSWERED_KEYS = {"utter_ask_rephrase", "utter_out_of_scope", "utter_offer_casemanager",
                    "utter_benefits/unknown", "utter_insurance/unknown"}
@@ -34,17 +32,6 @@ EXAMPLE_ARGUMENTS: dict[str, Any] = {
     "name": "Taalschool De Brug", "minutes": 10, "waiting_weeks": 3,
     "reason_keys": ["term_school_reason_evening", "term_school_reason_childcare"], "choices": [],
 }
-
-
-def authorised(request: Request, password: str) -> bool:
-    header = request.headers.get("authorization", "")
-    if not header.lower().startswith("basic "):
-        return False
-    try:
-        user, _, given = base64.b64decode(header[6:]).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return False
-    return user == "comms" and hmac.compare_digest(given.encode(), password.encode())
 
 
 def unanswered_questions(limit: int = 100) -> dict[str, list[dict[str, Any]]]:
@@ -68,13 +55,16 @@ def unanswered_questions(limit: int = 100) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def make_content_page(renderer: Renderer, repo: ContentRepo, templates: Jinja2Templates, password: str):  # type: ignore[no-untyped-def]
+CONTENT_ROLES = ("comms", "teamlead")
+
+
+def make_content_page(renderer: Renderer, repo: ContentRepo, templates: Jinja2Templates):  # type: ignore[no-untyped-def]
     async def content_page(request: Request) -> Response:
-        if not authorised(request, password):
-            return Response(
-                "Log in as comms.", status_code=401,
-                headers={"WWW-Authenticate": 'Basic realm="Wegwijs content", charset="UTF-8"'},
-            )
+        staff = await current_staff(request)
+        if staff is None:
+            return to_login(request)
+        if staff.role not in CONTENT_ROLES:
+            return Response("This page is for the communications team.", status_code=403)
         query = (request.query_params.get("q") or "").strip()
         statuses = {s.locale: s for s in repo.status()}
         outdated = {loc: {o["key"] for o in s.outdated} for loc, s in statuses.items()}

@@ -68,11 +68,26 @@ ANSWER = {
     "greet": "utter_greet",
     "zorgtoeslag": "utter_benefits/zorgtoeslag",
     "eigen_risico": "utter_insurance/eigen_risico",
-    "urgent_help": "utter_urgent_help",
+    "urgent_help": "utter_urgent_help",  # then the handoff (see handoff_text)
     "bot_challenge": "utter_bot_challenge",
     "help": "utter_help",
     "thank": "utter_thank",
     "goodbye": "utter_goodbye",
     "ask_appointment": "utter_not_linked",
-    "talk_to_casemanager": "utter_casemanager_contact",
+    "talk_to_casemanager": "utter_handoff_team_open",  # or _closed: see handoff_text
 }
+# These hand the conversation to a person: the bot is quiet afterwards.
+HANDOFF_INTENTS = ("urgent_help", "talk_to_casemanager")
+
+
+def handoff_text(renderer, locale: str, name: str | None = None, hours=None) -> str:  # type: ignore[no-untyped-def]
+    """What the bot says when it hands over: who answers, and when (depends on the clock)."""
+    from datetime import datetime, timezone
+
+    from bot.handoff.rules import TEAM_HOURS, Assignment, handoff_response, office_status
+
+    hours = hours or TEAM_HOURS
+    key, args = handoff_response(
+        Assignment(1 if name else None, name, hours), office_status(hours, datetime.now(timezone.utc))
+    )
+    return renderer.render(key, locale, args).text

@@ -14,7 +14,7 @@ import pytest
 from bot.channels.telegram import TELEGRAM_LANGUAGE
 from bot.i18n.locales import LOCALES
 from tests.integration.chat import db_path, expect
-from tests.integration.phrases import ANSWER, SAY
+from tests.integration.phrases import ANSWER, SAY, handoff_text
 from tests.integration.telegram_user import (
     TelegramUser,
     buttons,
@@ -140,8 +140,8 @@ async def test_menu_commands(telegram, renderer) -> None:  # type: ignore[no-unt
     await user.say("/start")
     assert said(await user.say("/language")) == expect(renderer, "utter_choose_language", "nl")
     assert said(await user.say("/help")) == expect(renderer, "utter_help", "nl")
-    assert said(await user.say("/casemanager")) == expect(renderer, "utter_casemanager_contact", "nl")
     assert said(await user.say("/forget")) == expect(renderer, "utter_forget_me_confirm", "nl")
+    assert said(await user.say("/casemanager")) == handoff_text(renderer, "nl")
 
 
 async def test_typed_intent_is_not_obeyed(stack, telegram) -> None:  # type: ignore[no-untyped-def]
@@ -161,14 +161,14 @@ async def test_photos_voice_and_stickers_get_a_kind_answer(stack, telegram, rend
     assert said(photo) == expect(renderer, "app_photo", locale)
     my_casemanager = renderer.render("app_photo", locale).buttons[0]["title"]
     assert buttons(photo[-1]) == [my_casemanager]
-    # The photo's button leads to the casemanager.
-    replies = await user.tap(photo, my_casemanager)
-    assert said(replies) == expect(renderer, "utter_casemanager_contact", locale)
 
     assert said(await user.send("voice")) == expect(renderer, "app_voice", locale)
     assert said(await user.send("document")) == expect(renderer, "app_photo", locale)
     for kind in ("sticker", "location", "contact"):
         assert said(await user.send(kind)) == expect(renderer, "app_unsupported_content", locale)
+    # The photo's button hands the chat to the casemanager (the team: not linked).
+    replies = await user.tap(photo, my_casemanager)
+    assert said(replies) == handoff_text(renderer, locale)
 
     # Nothing is lost: each is stored, with where to find the file.
     rows = query(stack, "SELECT kind, text, attachment FROM messages WHERE conversation_id = ? "

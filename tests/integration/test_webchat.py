@@ -9,7 +9,7 @@ import pytest
 
 from bot.i18n.locales import LOCALES
 from tests.integration.chat import db_path, expect, texts
-from tests.integration.phrases import ANSWER, SAY
+from tests.integration.phrases import ANSWER, HANDOFF_INTENTS, SAY, handoff_text
 from tests.po_files import edit_po
 
 pytestmark = pytest.mark.stack
@@ -41,9 +41,17 @@ async def test_conversation_in_each_locale(stack, renderer, chat, locale: str) -
     assert welcome[-1]["metadata"]["dir"] == ("rtl" if locale in ("ar", "fa_AF") else "ltr")
 
     for intent, text in SAY[locale].items():
+        if intent in HANDOFF_INTENTS:
+            continue
         replies = await user.say(text)
         assert texts(replies) == expect(renderer, ANSWER[intent], locale), (locale, intent, text)
         assert all(r["metadata"]["locale"] == locale for r in replies)
+    # Urgent help: the emergency numbers first, then a person takes over.
+    replies = await user.say(SAY[locale]["urgent_help"])
+    assert texts(replies) == "\n\n".join(
+        [expect(renderer, "utter_urgent_help", locale), handoff_text(renderer, locale)]
+    )
+    assert all(r["metadata"]["locale"] == locale for r in replies)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -106,7 +114,11 @@ async def test_two_step_fallback_then_casemanager(stack, renderer, chat, locale:
     assert texts(replies) == expect(renderer, "utter_offer_casemanager", locale)
     yes = next(q["payload"] for q in replies[-1]["quick_replies"] if q["payload"] == "/affirm")
     replies = await user.say(yes)
-    assert texts(replies) == expect(renderer, "utter_casemanager_contact", locale)
+    assert texts(replies) == handoff_text(renderer, locale)
+    with sqlite3.connect(db_path(stack)) as db:
+        reason = db.execute("SELECT reason FROM escalations WHERE conversation_id = ?",
+                            (f"webchat:{user.session_id}",)).fetchone()
+    assert reason == ("not_understood",)
 
 
 async def test_injected_commands_are_only_text(stack, renderer, chat) -> None:  # type: ignore[no-untyped-def]

@@ -28,7 +28,9 @@
     const li = document.createElement("li");
     li.className = "msg " + who;
     li.textContent = text;  // never HTML: user and catalog text are data
-    if (meta && meta.locale) {
+    if (meta && meta.from === "staff") {
+      li.dir = "auto";  // the casemanager may write in any language
+    } else if (meta && meta.locale) {
       li.lang = meta.locale.replace("_", "-");
       li.dir = meta.dir || (RTL.has(meta.locale) ? "rtl" : "ltr");
     } else {
@@ -69,7 +71,8 @@
   socket.on("bot_uttered", function (data) {
     const meta = data.metadata || {};
     if (meta.locale) setLocale(meta.locale);
-    if (data.text) addMessage(data.text, "bot", meta);
+    // A casemanager's message (handoff) looks different from the bot's.
+    if (data.text) addMessage(data.text, meta.from === "staff" ? "bot staff" : "bot", meta);
     showQuickReplies(data.quick_replies, meta);
   });
 

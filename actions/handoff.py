@@ -1,0 +1,58 @@
+"""Handing the conversation to a person: the client's own casemanager, or the team."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.db import db
+from bot.db.escalations import open_handoff
+from bot.handoff.rules import ASKED, URGENT, handoff_response, office_status
+
+logger = logging.getLogger(__name__)
+
+
+def hand_over(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
+) -> list[dict[str, Any]]:
+    """Open the escalation, say who answers and when, and pause the bot."""
+    now = datetime.now(timezone.utc)
+    channel = (((tracker.latest_message or {}).get("metadata")) or {}).get("channel")
+    try:
+        with db() as session:
+            esc, assignment = open_handoff(
+                session=session,
+                conversation_id=tracker.sender_id,
+                channel=channel if isinstance(channel, str) else None,
+                locale=tracker.get_slot("language"),
+                reason=reason,
+                urgent=reason == URGENT,
+                now=now,
+            )
+            escalation_id = esc.id
+    except Exception:  # noqa: BLE001 - never a wall: give the phone route instead
+        logger.exception("could not open a handoff for %s", tracker.sender_id)
+        dispatcher.utter_message(response="utter_casemanager_contact")
+        return [SlotSet("fallback_count", 0)]
+    key, arguments = handoff_response(assignment, office_status(assignment.office_hours, now))
+    dispatcher.utter_message(response=key, **arguments)
+    logger.info("handoff %s opened for %s (%s)", escalation_id, tracker.sender_id, reason)
+    return [SlotSet("fallback_count", 0), SlotSet("pending_question", None), ConversationPaused()]
+
+
+class ActionHandoff(Action):
+    """The person asked for their casemanager, or needs urgent help."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        return hand_over(dispatcher, tracker, URGENT if intent == "urgent_help" else ASKED)

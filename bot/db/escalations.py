@@ -1,0 +1,237 @@
+"""Repository for escalations and the inbox (keyword-only functions over a session)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.db.clients import client_for_conversation
+from bot.db.models import Casemanager, Client, Escalation, Message, Staff, utcnow
+from bot.handoff.rules import Assignment, assign
+
+OPEN_STATES = ("open", "claimed")
+
+
+def open_handoff(
+    *,
+    session: Session,
+    conversation_id: str,
+    channel: str | None,
+    locale: str | None,
+    reason: str,
+    urgent: bool,
+    now: datetime,
+) -> tuple[Escalation, Assignment]:
+    """Open (or reuse) the live escalation of a conversation: the bot pauses, the person's
+    messages go to the assigned casemanager, or to the team queue."""
+    client = client_for_conversation(session=session, conversation_id=conversation_id)
+    casemanager = session.get(Casemanager, client.casemanager_id) if client and client.casemanager_id else None
+    assignment = assign(casemanager, now)
+    esc = live_escalation(session=session, conversation_id=conversation_id)
+    if esc is not None:
+        if urgent and not esc.urgent:
+            esc.urgent = 1
+        return esc, assignment
+    esc = Escalation(
+        conversation_id=conversation_id,
+        client_id=client.id if client else None,
+        casemanager_id=assignment.casemanager_id,
+        kind="handoff",
+        reason=reason,
+        urgent=1 if urgent else 0,
+        live=1,
+        status="open",
+        locale=locale,
+        channel=channel,
+        details={},
+    )
+    session.add(esc)
+    session.flush()
+    return esc, assignment
+
+
+def add_request(
+    *,
+    session: Session,
+    conversation_id: str,
+    client: Client | None,
+    kind: str,
+    details: dict[str, Any],
+    locale: str | None,
+) -> Escalation:
+    """A request (reschedule, school choice) for the casemanager; the bot goes on."""
+    casemanager = session.get(Casemanager, client.casemanager_id) if client and client.casemanager_id else None
+    assignment = assign(casemanager, utcnow())
+    esc = Escalation(
+        conversation_id=conversation_id,
+        client_id=client.id if client else None,
+        casemanager_id=assignment.casemanager_id,
+        kind=kind,
+        reason=kind,
+        status="open",
+        live=0,
+        urgent=0,
+        locale=locale,
+        channel=conversation_id.split(":", 1)[0],
+        details=details,
+    )
+    session.add(esc)
+    session.flush()
+    return esc
+
+
+def live_escalation(*, session: Session, conversation_id: str) -> Escalation | None:
+    """The escalation that has the conversation now (the bot is paused), if any."""
+    return session.execute(
+        select(Escalation)
+        .where(
+            Escalation.conversation_id == conversation_id,
+            Escalation.live == 1,
+            Escalation.status.in_(OPEN_STATES),
+        )
+        .order_by(Escalation.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def can_see(staff: Staff, esc: Escalation) -> bool:
+    """A team lead sees everything; a casemanager their own clients and the team queue."""
+    if staff.role == "teamlead":
+        return True
+    if staff.role != "casemanager":
+        return False
+    return esc.casemanager_id is None or esc.casemanager_id == staff.casemanager_id
+
+
+def visible_to(staff: Staff):  # type: ignore[no-untyped-def]
+    """The same rule as :func:`can_see`, as a query condition."""
+    if staff.role == "teamlead":
+        return True
+    if staff.role != "casemanager":
+        return False
+    return or_(Escalation.casemanager_id.is_(None), Escalation.casemanager_id == staff.casemanager_id)
+
+
+def queue(*, session: Session, staff: Staff, closed: bool = False) -> list[Escalation]:
+    """Open escalations for this staff member: urgent first, then newest first."""
+    states = ("closed",) if closed else OPEN_STATES
+    return list(
+        session.execute(
+            select(Escalation)
+            .where(visible_to(staff), Escalation.status.in_(states))
+            .order_by(Escalation.urgent.desc(), Escalation.created_at.desc(), Escalation.id.desc())
+            .limit(200)
+        ).scalars()
+    )
+
+
+def get_for(*, session: Session, staff: Staff, escalation_id: int) -> Escalation | None:
+    """The escalation, only when this staff member may see it."""
+    esc = session.get(Escalation, escalation_id)
+    return esc if esc is not None and can_see(staff, esc) else None
+
+
+def transcript(*, session: Session, conversation_id: str, limit: int = 300) -> list[Message]:
+    rows = session.execute(
+        select(Message)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.id.desc())
+        .limit(limit)
+    ).scalars()
+    return list(reversed(list(rows)))
+
+
+def context(*, session: Session, esc: Escalation, count: int = 3) -> list[Message]:
+    """The last things the person asked the bot before the escalation, with what the bot
+    answered (``answered_with``)."""
+    rows = session.execute(
+        select(Message)
+        .where(
+            Message.conversation_id == esc.conversation_id,
+            Message.direction == "in",
+            Message.created_at <= esc.created_at,
+        )
+        .order_by(Message.id.desc())
+        .limit(count)
+    ).scalars()
+    return list(reversed(list(rows)))
+
+
+def messages_since(*, session: Session, esc: Escalation) -> int:
+    """How many messages the person sent since the escalation opened."""
+    return session.execute(
+        select(func.count())
+        .select_from(Message)
+        .where(
+            Message.conversation_id == esc.conversation_id,
+            Message.direction == "in",
+            Message.created_at >= esc.created_at,
+        )
+    ).scalar_one()
+
+
+def claim(*, session: Session, esc: Escalation, staff: Staff) -> None:
+    if esc.status == "open":
+        esc.status = "claimed"
+        esc.claimed_by = staff.id
+        esc.claimed_at = utcnow()
+
+
+def add_staff_reply(*, session: Session, esc: Escalation, staff: Staff, text: str) -> Message:
+    """A casemanager's reply: stored in the transcript; the escalation is live from now."""
+    claim(session=session, esc=esc, staff=staff)
+    esc.live = 1
+    esc.updated_at = utcnow()
+    msg = Message(
+        conversation_id=esc.conversation_id,
+        direction="out",
+        kind="staff",
+        text=text,
+        locale=esc.locale,
+        staff_id=staff.id,
+        sender_name=staff.display_name,
+    )
+    session.add(msg)
+    session.flush()
+    return msg
+
+
+def close(*, session: Session, esc: Escalation, staff: Staff) -> None:
+    esc.status = "closed"
+    esc.closed_by = staff.id
+    esc.closed_at = utcnow()
+    esc.updated_at = utcnow()
+
+
+def set_note(*, session: Session, esc: Escalation, note: str) -> None:
+    esc.note = note
+    esc.updated_at = utcnow()
+
+
+def touch(*, session: Session, conversation_id: str) -> None:
+    """Something happened in a live conversation (for the inbox's live view)."""
+    esc = live_escalation(session=session, conversation_id=conversation_id)
+    if esc is not None:
+        esc.updated_at = utcnow()
+
+
+def unnotified(*, session: Session) -> list[Escalation]:
+    return list(
+        session.execute(
+            select(Escalation)
+            .where(Escalation.notified_at.is_(None), Escalation.status.in_(OPEN_STATES))
+            .order_by(Escalation.id)
+        ).scalars()
+    )
+
+
+def change_marker(*, session: Session) -> tuple[Any, ...]:
+    """Changes when an escalation or a message is added or changed (the live inbox)."""
+    return (
+        session.execute(select(func.max(Message.id))).scalar(),
+        session.execute(select(func.max(Escalation.updated_at))).scalar(),
+        session.execute(select(func.count()).select_from(Escalation)).scalar(),
+    )

@@ -1,0 +1,94 @@
+"""Staff accounts: argon2 password hashes, lockout after repeated failures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.models import Staff
+from bot.handoff.rules import as_aware
+
+ROLES = ("casemanager", "teamlead", "comms")
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+_hasher = PasswordHasher()
+# Verified against when the user does not exist, so both cases take the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_staff(
+    *,
+    session: Session,
+    username: str,
+    password: str,
+    display_name: str,
+    role: str,
+    casemanager_id: int | None = None,
+    email: str | None = None,
+    locale: str = "nl",
+) -> Staff:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if role == "casemanager" and casemanager_id is None:
+        raise ValueError("a casemanager account needs --casemanager-id")
+    if len(password) < 10:
+        raise ValueError("the password needs at least 10 characters")
+    staff = Staff(
+        username=username.strip().lower(),
+        password_hash=hash_password(password),
+        display_name=display_name,
+        role=role,
+        casemanager_id=casemanager_id,
+        email=email,
+        locale=locale,
+        failed_logins=0,
+    )
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+@dataclass
+class LoginResult:
+    status: str  # ok, wrong, locked
+    staff: Staff | None = None
+
+
+def authenticate(*, session: Session, username: str, password: str, now: datetime) -> LoginResult:
+    """Check a login. After 5 wrong passwords the account is locked for 15 minutes (the
+    right password does not open it meanwhile)."""
+    staff = session.execute(
+        select(Staff).where(Staff.username == username.strip().lower())
+    ).scalar_one_or_none()
+    if staff is None:
+        try:
+            _hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        return LoginResult("wrong")
+    locked_until = as_aware(staff.locked_until)
+    if locked_until is not None and locked_until > now:
+        return LoginResult("locked")
+    try:
+        _hasher.verify(staff.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        staff.failed_logins = (staff.failed_logins or 0) + 1
+        if staff.failed_logins >= MAX_FAILURES:
+            staff.locked_until = now + LOCKOUT
+            staff.failed_logins = 0
+            return LoginResult("locked")
+        return LoginResult("wrong")
+    staff.failed_logins = 0
+    staff.locked_until = None
+    if _hasher.check_needs_rehash(staff.password_hash):
+        staff.password_hash = hash_password(password)
+    return LoginResult("ok", staff)

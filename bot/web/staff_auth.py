@@ -1,0 +1,83 @@
+"""Staff login for the inbox and the content page: argon2 passwords, signed session
+cookies (Starlette's SessionMiddleware, itsdangerous), CSRF tokens, lockout."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from bot.db.models import Staff
+from bot.db.session import session_scope
+from bot.db.staff import authenticate
+
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+async def csrf_ok(request: Request, form: Any | None = None) -> bool:
+    expected = request.session.get("csrf", "")
+    given = request.headers.get(CSRF_HEADER) or (form.get(CSRF_FIELD) if form else "") or ""
+    return bool(expected) and hmac.compare_digest(str(given).encode(), expected.encode())
+
+
+async def current_staff(request: Request) -> Staff | None:
+    staff_id = request.session.get("staff_id")
+    if not isinstance(staff_id, int):
+        return None
+
+    def _load() -> Staff | None:
+        with session_scope() as s:
+            staff = s.get(Staff, staff_id)
+            if staff is not None:
+                s.expunge(staff)
+            return staff
+
+    staff = await run_in_threadpool(_load)
+    # A session from before a password change or lock is not valid any more.
+    if staff is None or request.session.get("pw") != staff.password_hash[-16:]:
+        return None
+    return staff
+
+
+async def login(request: Request, username: str, password: str) -> tuple[str, Staff | None]:
+    """(status, staff): ok, wrong or locked. On success the session is renewed."""
+
+    def _auth() -> tuple[str, Staff | None]:
+        with session_scope() as s:
+            result = authenticate(
+                session=s, username=username[:100], password=password[:200],
+                now=datetime.now(timezone.utc),
+            )
+            if result.staff is not None:
+                s.flush()
+                s.expunge(result.staff)
+            return result.status, result.staff
+
+    status, staff = await run_in_threadpool(_auth)
+    if staff is not None:
+        request.session.clear()
+        request.session["staff_id"] = staff.id
+        request.session["pw"] = staff.password_hash[-16:]
+        request.session["ui"] = staff.locale or "nl"
+        csrf_token(request)
+    return status, staff
+
+
+def to_login(request: Request) -> Response:
+    if request.headers.get("HX-Request") or request.method != "GET":
+        return Response("Log in first.", status_code=401)
+    return RedirectResponse(f"/inbox/login?next={quote(request.url.path)}", status_code=303)

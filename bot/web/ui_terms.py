@@ -1,0 +1,20 @@
+"""Staff-page texts built at run time ("status:" + status, …), listed so that
+``make i18n-inbox`` extracts them into ``inbox.pot``."""
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
+    return message
+
+
+TERMS = [
+    N_("reason:asked"), N_("reason:not_understood"), N_("reason:urgent"),
+    N_("reason:reschedule"), N_("reason:school_choice"), N_("reason:handoff"),
+    N_("status:open"), N_("status:claimed"), N_("status:closed"),
+    N_("role:casemanager"), N_("role:teamlead"), N_("role:comms"),
+    N_("kind:photo"), N_("kind:document"), N_("kind:voice"), N_("kind:audio"), N_("kind:video"),
+    N_("kind:video_note"), N_("kind:animation"), N_("kind:sticker"), N_("kind:location"),
+    N_("kind:venue"), N_("kind:contact"), N_("kind:poll"), N_("kind:dice"),
+    N_("Your session expired. Please try again."),
+    N_("This account is locked for 15 minutes after too many attempts."),
+    N_("Wrong username or password."),
+]

@@ -1,0 +1,71 @@
+"""The casemanager inbox in real headless Chromium: log in, a new escalation appears
+without reloading, the person's Arabic messages read right to left, the reply reaches
+the person's chat, closing gives the chat back to the bot."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_content_page import log_in
+from tests.integration.chat import db_path, expect, texts
+from tests.integration.phrases import SAY
+
+pytestmark = pytest.mark.stack
+
+
+async def test_inbox_cycle_in_the_browser(stack, renderer, chat, browser_context) -> None:  # type: ignore[no-untyped-def]
+    page = await browser_context()
+    await log_in(page, stack.app_url, "leila", "leila-demo-2026")
+    assert page.url.endswith("/inbox")
+    await page.wait_for_selector("#queue ol.queue, #queue .empty")
+
+    # Amal (Leila's client) asks for her casemanager in the web chat.
+    person = chat()
+    await person.connect(language="ar")
+    code = stack.cli("link-code", "--client", "1").strip().splitlines()[-1]
+    await person.say(code)
+    await person.say(SAY["ar"]["talk_to_casemanager"])
+    with sqlite3.connect(db_path(stack)) as db:
+        esc_id = db.execute("SELECT id FROM escalations WHERE conversation_id = ?",
+                            (f"webchat:{person.session_id}",)).fetchone()[0]
+
+    # It appears in the open page, without a reload.
+    item = page.locator(f'[data-escalation="{esc_id}"]')
+    await item.wait_for(timeout=15000)
+    assert "Amal" in await item.inner_text()
+    assert await item.locator(".lang").get_attribute("dir") == "rtl"
+    await page.screenshot(path=str(ARTIFACTS / "inbox-queue.png"))
+
+    await item.locator("a.open").click()
+    await page.wait_for_selector("#transcript")
+    # What she writes now arrives live, right to left, as text (never HTML).
+    assert await person.say("عندي رسالة <script>alert(1)</script> من البلدية") == []
+    message = page.locator("#transcript .msg.in", has_text="عندي رسالة")
+    await message.wait_for(timeout=15000)
+    assert await message.locator(".text").get_attribute("dir") == "auto"
+    assert await page.evaluate(
+        "getComputedStyle(document.querySelector('#transcript .msg.in:last-child .text')).direction"
+    ) == "rtl"
+    assert "<script>" in await message.locator(".text").inner_text()
+
+    await page.fill("#reply-text", "مرحبا أمل، أرسلي لي صورة الرسالة من فضلك.")
+    await page.click("form.reply button[type=submit]")
+    pushed = await person.replies()
+    assert pushed[0]["metadata"]["from"] == "staff"
+    assert pushed[0]["text"].endswith("مرحبا أمل، أرسلي لي صورة الرسالة من فضلك.")
+    await page.locator("#transcript .msg.staff").wait_for(timeout=15000)
+    await page.screenshot(path=str(ARTIFACTS / "inbox-conversation.png"), full_page=True)
+
+    # English interface for the same page.
+    await page.click('button[name="ui"][value="en"]')
+    await page.wait_for_selector("text=Close and return to the bot")
+
+    async with page.expect_navigation():
+        await page.click("button.close")
+    back = await person.replies()
+    assert texts(back) == expect(renderer, "app_handoff_back", "ar", name="Leila")
+    replies = await person.say(SAY["ar"]["eigen_risico"])
+    assert texts(replies) == expect(renderer, "utter_insurance/eigen_risico", "ar")
