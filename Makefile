@@ -54,8 +54,8 @@ i18n-extract: $(VENV)/.installed ## content/responses.yml -> locales/wegwijs.pot
 i18n-inbox: $(VENV)/.installed ## staff pages (inbox) and notifications -> locales/inbox.pot -> nl/en inbox.po
 	$(PYBABEL) -q extract -F babel-inbox.cfg -k N_ -k gettext:2 -o locales/inbox.pot --no-location \
 	  --no-wrap --project "Wegwijs inbox" --copyright-holder "Gemeente Amsterdam" .
-	$(PYBABEL) -q update -D inbox -i locales/inbox.pot -d locales -l nl --no-wrap
-	$(PYBABEL) -q update -D inbox -i locales/inbox.pot -d locales -l en --no-wrap
+	$(PYBABEL) update -D inbox -i locales/inbox.pot -d locales -l nl --no-wrap
+	$(PYBABEL) update -D inbox -i locales/inbox.pot -d locales -l en --no-wrap
 
 i18n-update: $(VENV)/.installed ## carry new and changed English texts into every catalog (changed = needs review)
 	$(BIN)/wegwijs content update

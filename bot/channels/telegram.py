@@ -54,6 +54,7 @@ from bot.db import telegram as repo
 from bot.db.clients import find_code
 from bot.db.conversations import recent_buttons
 from bot.db.session import session_scope
+from bot.db.staff import STAFF_CODE_PREFIX, link_telegram
 from bot.i18n.locales import LOCALES
 from bot.settings import Settings
 
@@ -271,6 +272,7 @@ class TelegramChannel:
     settings: Settings
     gateway: Gateway
     application: Application = field(init=False)
+    ui: Any = None  # bot.web.ui.UiCatalog, for staff-facing texts
     bot_id: int = 0
     ready: bool = False
     _send_locks: dict[int, asyncio.Lock] = field(default_factory=dict)
@@ -440,11 +442,36 @@ class TelegramChannel:
         """/start, or /start <link code> from a deep link t.me/<bot>?start=<code>."""
         conv = conversation_id(update.effective_user.id)
         hint = update.effective_user.language_code
-        code = find_code(" ".join(context.args or [])[:64])
+        argument = " ".join(context.args or [])[:64]
+        if argument.startswith(STAFF_CODE_PREFIX):
+            await self._link_staff(update, argument.removeprefix(STAFF_CODE_PREFIX))
+            return
+        code = find_code(argument)
         if await self.gateway.is_new(conv) or not code:
             await self._turn(update, Incoming(conv, CHANNEL, "/start", "command", hint))
         if code:
             await self._turn(update, Incoming(conv, CHANNEL, code, "text", hint))
+
+    async def _link_staff(self, update: Update, code: str) -> None:
+        """A casemanager links their own Telegram for notifications (not a conversation
+        with the bot: nothing is stored as one)."""
+        chat_id = update.effective_chat.id
+
+        def _link() -> tuple[bool, str]:
+            with session_scope() as s:
+                staff = link_telegram(session=s, code=code, chat_id=chat_id,
+                                      secret=self.settings.secret_key,
+                                      now=datetime.now(timezone.utc))
+                return (staff is not None), (staff.locale if staff else "nl") or "nl"
+
+        linked, locale = await run_in_threadpool(_link)
+        text = self.ui.gettext(
+            locale,
+            "Linked: new requests in your inbox will be announced here."
+            if linked else "This code is not valid (any more). Make a new one in the inbox.",
+        )
+        await self._quietly(self.bot.send_message(chat_id, html.escape(text, quote=False),
+                                                  parse_mode=ParseMode.HTML))
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/language, /help, /casemanager, /forget from the menu."""

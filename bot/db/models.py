@@ -222,6 +222,9 @@ class Staff(Base):
     email = Column(String(200))
     locale = Column(String(10), default="nl")  # of the inbox: nl or en
     telegram_chat_id = Column(BigInteger)  # for notifications, when linked
+    # A one-time code to link their own Telegram (HMAC, like the clients' link codes).
+    telegram_code_hash = Column(String(64))
+    telegram_code_expires = Column(DateTime(timezone=True))
     failed_logins = Column(Integer, default=0)
     locked_until = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), default=utcnow)

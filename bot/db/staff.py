@@ -92,3 +92,35 @@ def authenticate(*, session: Session, username: str, password: str, now: datetim
     if _hasher.check_needs_rehash(staff.password_hash):
         staff.password_hash = hash_password(password)
     return LoginResult("ok", staff)
+
+
+STAFF_CODE_PREFIX = "staff-"
+
+
+def new_telegram_code(*, session: Session, staff: Staff, secret: str, now: datetime) -> str:
+    """A one-time code (15 minutes) for ``/start staff-<code>``: links this staff member's
+    own Telegram chat, for notifications."""
+    from bot.db.clients import hash_code, new_code
+
+    code = new_code().replace("-", "")
+    staff.telegram_code_hash = hash_code("staff:" + code, secret)
+    staff.telegram_code_expires = now + timedelta(minutes=15)
+    return code
+
+
+def link_telegram(*, session: Session, code: str, chat_id: int, secret: str, now: datetime) -> Staff | None:
+    """The staff member whose code this is (then used up), or None."""
+    from bot.db.clients import hash_code
+
+    staff = session.execute(
+        select(Staff).where(Staff.telegram_code_hash == hash_code("staff:" + code.upper(), secret))
+    ).scalar_one_or_none()
+    if staff is None:
+        return None
+    expires = as_aware(staff.telegram_code_expires)
+    staff.telegram_code_hash = None
+    staff.telegram_code_expires = None
+    if expires is None or expires < now:
+        return None
+    staff.telegram_chat_id = chat_id
+    return staff

@@ -135,7 +135,8 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
                 await run_in_threadpool(_remember_locale, sender, locale)
         return JSONResponse(rendered.as_nlg())
 
-    telegram = TelegramChannel(settings, gateway) if settings.telegram_token else None
+    ui = UiCatalog.load(settings.locales_dir)
+    telegram = TelegramChannel(settings, gateway, ui) if settings.telegram_token else None
 
     async def telegram_webhook(request: Request) -> JSONResponse:
         """Updates from Telegram; only with the secret set in setWebhook."""
@@ -205,7 +206,6 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     content_page = make_content_page(
         renderer, ContentRepo(ROOT, settings.content_path, settings.locales_dir), templates
     )
-    ui = UiCatalog.load(settings.locales_dir)
     handoff = Handoff(settings=settings, gateway=gateway, ui=ui, mailer=Mailer(settings))
     gateway.on_message = handoff.poke
     if telegram is not None:

@@ -23,6 +23,7 @@ from bot.db import escalations as repo
 from bot.db.clients import create_link_code
 from bot.db.models import Casemanager, Client, Conversation, Escalation, Message, Staff
 from bot.db.session import session_scope
+from bot.db.staff import STAFF_CODE_PREFIX, new_telegram_code
 from bot.handoff.rules import AMSTERDAM, as_aware
 from bot.handoff.service import Handoff, NotAllowed
 from bot.i18n.locales import NATIVE_NAMES, direction
@@ -151,7 +152,31 @@ def make_inbox_routes(
         staff = await guard(request)
         if isinstance(staff, Response):
             return staff
-        return render(request, "inbox/queue.html", staff)
+        return render(request, "inbox/queue.html", staff,
+                      telegram_code=request.session.pop("telegram_code", None),
+                      telegram_on=bool(settings.telegram_token))
+
+    async def telegram_link(request: Request) -> Response:
+        """A one-time code to link the casemanager's own Telegram for notifications."""
+        staff = await guard(request)
+        if isinstance(staff, Response):
+            return staff
+        form = await request.form()
+        if not await csrf_ok(request, form):
+            return Response("CSRF check failed.", status_code=403)
+
+        def _code() -> str:
+            with session_scope() as s:
+                return new_telegram_code(session=s, staff=s.get(Staff, staff.id),
+                                         secret=settings.secret_key, now=datetime.now(timezone.utc))
+
+        code = await run_in_threadpool(_code)
+        bot = settings.telegram_bot_username or "<bot>"
+        request.session["telegram_code"] = {
+            "link": f"https://t.me/{bot}?start={STAFF_CODE_PREFIX}{code}",
+            "command": f"/start {STAFF_CODE_PREFIX}{code}",
+        }
+        return RedirectResponse("/inbox", status_code=303)
 
     async def queue_fragment(request: Request) -> Response:
         staff = await guard(request)
@@ -282,6 +307,7 @@ def make_inbox_routes(
         Route("/inbox/language", set_language, methods=["POST"]),
         Route("/inbox", queue_page),
         Route("/inbox/queue", queue_fragment),
+        Route("/inbox/telegram", telegram_link, methods=["POST"]),
         Route("/inbox/events", events),
         Route("/inbox/escalations/{id}", escalation_page),
         Route("/inbox/escalations/{id}/transcript", transcript_fragment),

@@ -17,4 +17,6 @@ TERMS = [
     N_("Your session expired. Please try again."),
     N_("This account is locked for 15 minutes after too many attempts."),
     N_("Wrong username or password."),
+    N_("Linked: new requests in your inbox will be announced here."),
+    N_("This code is not valid (any more). Make a new one in the inbox."),
 ]

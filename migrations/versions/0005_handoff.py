@@ -26,6 +26,8 @@ def upgrade() -> None:
         sa.Column("email", sa.String(200)),
         sa.Column("locale", sa.String(10)),
         sa.Column("telegram_chat_id", sa.BigInteger),
+        sa.Column("telegram_code_hash", sa.String(64)),
+        sa.Column("telegram_code_expires", sa.DateTime(timezone=True)),
         sa.Column("failed_logins", sa.Integer, server_default="0"),
         sa.Column("locked_until", sa.DateTime(timezone=True)),
         sa.Column("created_at", sa.DateTime(timezone=True)),

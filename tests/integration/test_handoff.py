@@ -252,3 +252,34 @@ async def test_a_request_becomes_a_conversation_when_the_casemanager_replies(sta
     assert await person.say("Tuesday morning") == []
     await sanne.post(esc_id, "close")
     assert texts(await person.replies()) == expect(renderer, "app_handoff_back", "en", name="Sanne")
+
+
+async def test_casemanager_links_own_telegram_for_notifications(stack, chat, inbox, telegram_api, telegram_bot) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    sanne = await inbox("sanne")
+    await sanne.http.post("/inbox/telegram", data={"csrf_token": sanne.csrf})
+    page = (await sanne.http.get("/inbox")).text
+    command = re.search(r'id="telegram-command">([^<]+)<', page).group(1)
+    phone = TelegramUser(telegram_api, telegram_bot, db_path(stack), "nl")
+    sent = await phone.say(command)
+    assert tg_texts(sent) == "Gekoppeld: nieuwe verzoeken in uw inbox worden hier gemeld."
+    # Not a conversation with the bot: nothing of it is stored as one.
+    assert not query(stack, "SELECT id FROM conversations WHERE id = ?", phone.conversation_id)
+    # The code works once.
+    again = await phone.say(command)
+    assert "niet (meer) geldig" in tg_texts(again)
+
+    person = chat()
+    await person.connect(language="fa_AF")
+    await link(stack, person, 3)  # Freshta, casemanager Sanne
+    await person.say(SAY["fa_AF"]["talk_to_casemanager"])
+    esc_id = escalation(stack, f"webchat:{person.session_id}")[0]
+    deadline = time.monotonic() + 20
+    notices: list = []
+    while time.monotonic() < deadline and not notices:
+        notices = [c for c in telegram_bot.sent("sendMessage", phone.id)
+                   if f"/inbox/escalations/{esc_id}" in c.params["text"]]
+        await asyncio.sleep(0.3)
+    assert notices and notices[0].params["text"].startswith("Nieuw in de inbox: Vraagt om klantmanager")
+    await sanne.post(esc_id, "close")
