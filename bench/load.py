@@ -17,10 +17,21 @@ from bot.i18n.locales import LOCALES
 from tests.heldout_data import heldout
 
 
+# Messages that hand the chat to a person: afterwards the bot is quiet by design, so they
+# would measure the relay, not the bot ("yes" can accept the offer of a casemanager).
+HANDOFF_INTENTS = {"talk_to_casemanager", "urgent_help", "affirm"}
+
+
 def message_mix(seed: int = 7) -> list[tuple[str, str]]:
-    """Realistic messages in the five locales (the held-out split), shuffled."""
+    """Realistic messages in the five locales (the held-out split), shuffled; without the
+    ones that hand the conversation to a person."""
     rng = random.Random(seed)
-    mix = [(ex.locale, ex.text) for loc in LOCALES for ex in heldout(loc)]
+    mix = [
+        (ex.locale, ex.text)
+        for loc in LOCALES
+        for ex in heldout(loc)
+        if ex.parent_intent not in HANDOFF_INTENTS
+    ]
     rng.shuffle(mix)
     return mix
 

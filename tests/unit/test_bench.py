@@ -21,6 +21,14 @@ def test_message_mix_covers_five_locales() -> None:
     assert {loc for loc, _ in message_mix()} == {"ar", "ti", "fa_AF", "en", "nl"}
 
 
+def test_message_mix_never_hands_the_chat_to_a_person() -> None:
+    from tests.heldout_data import heldout
+
+    handoff = {ex.text for loc in ("ar", "ti", "fa_AF", "en", "nl") for ex in heldout(loc)
+               if ex.parent_intent in ("talk_to_casemanager", "urgent_help", "affirm")}
+    assert handoff and not handoff & {text for _, text in message_mix()}
+
+
 def test_resident_memory_of_this_process() -> None:
     assert rss_mb(os.getpid()) > 10
 
