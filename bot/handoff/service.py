@@ -71,21 +71,29 @@ class Handoff:
         if not text:
             return
 
-        def _store() -> tuple[str, bool, str, str]:
+        def _conversation() -> tuple[str, bool]:
             with session_scope() as s:
                 staff = s.get(Staff, staff_id)
                 esc = repo.get_for(session=s, staff=staff, escalation_id=escalation_id) if staff else None
                 if esc is None or esc.status == "closed":
                     raise NotAllowed
-                was_live = bool(esc.live)
-                repo.add_staff_reply(session=s, esc=esc, staff=staff, text=text)
-                return esc.conversation_id, was_live, self._locale(esc), staff.display_name
+                return esc.conversation_id, bool(esc.live)
 
-        conversation_id, was_live, locale, name = await run_in_threadpool(_store)
+        def _store() -> tuple[str, str]:
+            with session_scope() as s:
+                staff = s.get(Staff, staff_id)
+                esc = repo.get_for(session=s, staff=staff, escalation_id=escalation_id)
+                if esc is None or esc.status == "closed":
+                    raise NotAllowed
+                repo.add_staff_reply(session=s, esc=esc, staff=staff, text=text)
+                return self._locale(esc), staff.display_name
+
+        conversation_id, live = await run_in_threadpool(_conversation)
         async with self.gateway.lock(conversation_id):
-            if not was_live:
-                # A request becomes a conversation with a person: the bot pauses.
+            if not live:
+                # A request becomes a conversation with a person: the bot pauses first.
                 await self.gateway.rasa.append_event(conversation_id, {"event": "pause"})
+            locale, name = await run_in_threadpool(_store)
             label = self.gateway.renderer.render("app_staff_label", locale, {"name": name}).text
             await self.push(
                 conversation_id, [Reply(f"{label}:\n{text}", [], locale, sender=name)]
@@ -93,27 +101,46 @@ class Handoff:
         self.changed.set()
 
     async def close(self, *, staff_id: int, escalation_id: int) -> None:
-        """Close, resume the bot, and tell the person the bot is back."""
+        """Close, resume the bot, and tell the person the bot is back. Done under the
+        conversation's lock, so no message of the person falls between closing and
+        resuming."""
 
-        def _close() -> tuple[str, bool, str, str]:
+        def _conversation() -> str:
             with session_scope() as s:
                 staff = s.get(Staff, staff_id)
                 esc = repo.get_for(session=s, staff=staff, escalation_id=escalation_id) if staff else None
                 if esc is None or esc.status == "closed":
                     raise NotAllowed
+                return esc.conversation_id
+
+        def _close() -> tuple[bool, str, str]:
+            with session_scope() as s:
+                staff = s.get(Staff, staff_id)
+                esc = repo.get_for(session=s, staff=staff, escalation_id=escalation_id)
+                if esc is None or esc.status == "closed":
+                    raise NotAllowed
                 was_live = bool(esc.live)
                 repo.close(session=s, esc=esc, staff=staff)
-                return esc.conversation_id, was_live, self._locale(esc), staff.display_name
+                return was_live, self._locale(esc), staff.display_name
 
-        conversation_id, was_live, locale, name = await run_in_threadpool(_close)
-        if was_live:
-            async with self.gateway.lock(conversation_id):
+        def _is_live() -> bool:
+            with session_scope() as s:
+                esc = s.get(Escalation, escalation_id)
+                return bool(esc and esc.live)
+
+        conversation_id = await run_in_threadpool(_conversation)
+        async with self.gateway.lock(conversation_id):
+            if await run_in_threadpool(_is_live):
+                # Resume Rasa first: if Rasa cannot be reached, nothing changes (the
+                # casemanager sees an error and the person is not left with a silent bot).
                 await self.gateway.rasa.append_event(conversation_id, {"event": "resume"})
                 # The paused turn ended without listening; listen now, so the rules apply
                 # to the next message as to any other.
                 await self.gateway.rasa.append_event(
                     conversation_id, {"event": "action", "name": "action_listen"}
                 )
+            was_live, locale, name = await run_in_threadpool(_close)
+            if was_live:
                 back = self.gateway.render_app_message("app_handoff_back", locale, name=name)
                 await run_in_threadpool(self.gateway.store_replies, conversation_id, [back])
                 await self.push(conversation_id, [back])

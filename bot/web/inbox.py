@@ -27,6 +27,7 @@ from bot.db.staff import STAFF_CODE_PREFIX, new_telegram_code
 from bot.handoff.rules import AMSTERDAM, as_aware
 from bot.handoff.service import Handoff, NotAllowed
 from bot.i18n.locales import NATIVE_NAMES, direction
+from bot.rasa_client import RasaUnavailable
 from bot.settings import Settings
 from bot.web.staff_auth import CSRF_FIELD, csrf_ok, csrf_token, current_staff, login, to_login
 from bot.web.ui import UI_LOCALES, UiCatalog
@@ -272,6 +273,10 @@ def make_inbox_routes(
                 return Response(status_code=404)
         except NotAllowed:
             return Response(status_code=409)
+        except RasaUnavailable:
+            return render(request, "inbox/not_found.html", staff, status_code=503,
+                          message=ui.gettext(_ui_locale(request, staff),
+                                             "The assistant cannot be reached. Nothing was changed; try again in a minute."))
         if request.headers.get("HX-Request"):
             return Response(status_code=204)
         return RedirectResponse(f"/inbox/escalations/{esc.id}", status_code=303)

@@ -17,6 +17,7 @@ TERMS = [
     N_("Your session expired. Please try again."),
     N_("This account is locked for 15 minutes after too many attempts."),
     N_("Wrong username or password."),
+    N_("The assistant cannot be reached. Nothing was changed; try again in a minute."),
     N_("Linked: new requests in your inbox will be announced here."),
     N_("This code is not valid (any more). Make a new one in the inbox."),
 ]
