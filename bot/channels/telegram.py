@@ -632,6 +632,11 @@ class TelegramChannel:
         user_id = int(conv.split(":", 1)[1])
         await self.deliver(user_id, conv, replies)
 
+    async def fetch_file(self, file_id: str) -> bytes:
+        """A file a person sent (photo of a letter, document), for the inbox."""
+        file = await self.bot.get_file(file_id)
+        return bytes(await file.download_as_bytearray())
+
     async def notify_staff(self, chat_id: int, text: str) -> None:
         """A notice to a casemanager's own Telegram (not a conversation)."""
         await self.bot.send_message(chat_id, html.escape(text, quote=False),

@@ -43,6 +43,8 @@ class Handoff:
     ui: object  # bot.web.ui.UiCatalog
     pushers: dict[str, Pusher] = field(default_factory=dict)
     telegram_notify: Callable[[int, str], Awaitable[None]] | None = None
+    # Fetches a file a person sent (Telegram file_id) for the inbox.
+    fetch_file: Callable[[str], Awaitable[bytes]] | None = None
     mailer: Mailer | None = None
     _task: asyncio.Task | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)

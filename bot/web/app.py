@@ -211,6 +211,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
     if telegram is not None:
         handoff.pushers["telegram"] = telegram.push
         handoff.telegram_notify = telegram.notify_staff
+        handoff.fetch_file = telegram.fetch_file
 
     starlette_app = Starlette(
         routes=[

@@ -27,7 +27,8 @@ UNANSWERED_KEYS = {"utter_ask_rephrase", "utter_out_of_scope", "utter_offer_case
 # What the page fills placeholders with, so an answer looks as a person would see it.
 EXAMPLE_ARGUMENTS: dict[str, Any] = {
     "previous": "nl", "first_name": "Amal", "count": 3, "kind_key": "term_appointment_casemanager",
-    "starts_at": "2026-11-24T09:00:00+00:00", "duration": 60, "location": "Stadsloket Nieuw-West",
+    "starts_at": "2026-11-24T09:00:00+00:00", "until_at": "2026-11-24T16:00:00+00:00",
+    "next_at": "2026-11-25T07:30:00+00:00", "duration": 60, "location": "Stadsloket Nieuw-West",
     "address": "Osdorpplein 1000", "with_whom": "Leila Haddad", "bring": "verblijfsvergunning",
     "name": "Taalschool De Brug", "minutes": 10, "waiting_weeks": 3,
     "reason_keys": ["term_school_reason_evening", "term_school_reason_childcare"], "choices": [],

@@ -95,6 +95,7 @@ def _message(m: Message, ui_locale: str) -> dict[str, Any]:
         "time": format_datetime(as_aware(m.created_at).astimezone(AMSTERDAM), "short", locale=ui_locale),
         "answered_with": ", ".join(m.answered_with or []),
         "attachment": (m.attachment or {}).get("type"),
+        "file": bool((m.attachment or {}).get("file_id")),
         "status": m.status,
     }
 
@@ -281,6 +282,40 @@ def make_inbox_routes(
             return Response(status_code=204)
         return RedirectResponse(f"/inbox/escalations/{esc.id}", status_code=303)
 
+    async def attachment(request: Request) -> Response:
+        """A photo or file the person sent, fetched from Telegram for a casemanager who may
+        see the conversation. Served inert: no sniffing, no scripts."""
+        staff = await guard(request)
+        if isinstance(staff, Response):
+            return staff
+        message_id = _int(request.path_params["id"])
+
+        def _find() -> dict[str, Any] | None:
+            with session_scope() as s:
+                msg = s.get(Message, message_id) if message_id else None
+                if msg is None or not msg.attachment or not msg.attachment.get("file_id"):
+                    return None
+                visible = [e for e in s.execute(
+                    select(Escalation).where(Escalation.conversation_id == msg.conversation_id)
+                ).scalars() if repo.can_see(staff, e)]
+                return dict(msg.attachment) if visible else None
+
+        found = await run_in_threadpool(_find)
+        if found is None or handoff.fetch_file is None:
+            return Response(status_code=404)
+        try:
+            data = await handoff.fetch_file(found["file_id"])
+        except Exception:  # noqa: BLE001 - Telegram unreachable, file gone
+            return Response(status_code=502)
+        mime = found.get("mime_type") or ("image/jpeg" if found["type"] == "photo" else "application/octet-stream")
+        inline = mime.startswith("image/") or mime == "application/pdf"
+        return Response(data, media_type=mime, headers={
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'",
+            "Content-Disposition": "inline" if inline else "attachment",
+            "Cache-Control": "private, no-store",
+        })
+
     async def events(request: Request) -> Response:
         """Server-sent events: 'change' whenever an escalation or a message changes."""
         staff = await guard(request)
@@ -315,6 +350,7 @@ def make_inbox_routes(
         Route("/inbox/telegram", telegram_link, methods=["POST"]),
         Route("/inbox/events", events),
         Route("/inbox/escalations/{id}", escalation_page),
+        Route("/inbox/messages/{id}/attachment", attachment),
         Route("/inbox/escalations/{id}/transcript", transcript_fragment),
         Route("/inbox/escalations/{id}/{action}", act, methods=["POST"]),
     ]

@@ -23,10 +23,20 @@ import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.integration.stack import free_port
+
+# Files the server can hand out (file_id -> (mime type, bytes)): a 1×1 PNG and a PDF.
+PNG_1X1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
+FILES: dict[str, tuple[str, bytes]] = {
+    "AgAC-big": ("image/png", PNG_1X1),
+    "AgAC-test-file": ("application/pdf", b"%PDF-1.4 test"),
+}
 
 # Parameters Telegram takes as JSON-serialised strings in form posts.
 JSON_PARAMS = {"reply_markup", "commands", "allowed_updates", "scope", "link_preview_options",
@@ -110,7 +120,10 @@ class FakeTelegram:
     # Server ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        app = Starlette(routes=[Route("/bot{token}/{method}", self._handle, methods=["GET", "POST"])])
+        app = Starlette(routes=[
+            Route("/bot{token}/{method}", self._handle, methods=["GET", "POST"]),
+            Route("/file/bot{token}/{path:path}", self._file),
+        ])
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", ws="none",
                                 lifespan="off")
         self._server = uvicorn.Server(config)
@@ -254,6 +267,23 @@ class FakeTelegram:
 
     async def _m_leaveChat(self, bot: FakeBot, p: dict[str, Any]) -> JSONResponse:
         return _ok(True)
+
+    async def _m_getFile(self, bot: FakeBot, p: dict[str, Any]) -> JSONResponse:
+        file_id = p.get("file_id", "")
+        if file_id not in FILES:
+            return _error(400, "Bad Request: invalid file_id")
+        return _ok({"file_id": file_id, "file_unique_id": "u-" + file_id,
+                    "file_size": len(FILES[file_id][1]), "file_path": f"photos/{file_id}.bin"})
+
+    async def _file(self, request: Request) -> Response:
+        """File downloads: /file/bot<token>/<file_path>."""
+        if request.path_params["token"] not in self.bots:
+            return Response(status_code=401)
+        file_id = request.path_params["path"].removeprefix("photos/").removesuffix(".bin")
+        if file_id not in FILES:
+            return Response(status_code=404)
+        mime, data = FILES[file_id]
+        return Response(data, media_type=mime)
 
     # Updates --------------------------------------------------------------------------
 

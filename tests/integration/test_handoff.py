@@ -143,6 +143,15 @@ async def test_telegram_handoff_from_an_unlinked_person_goes_to_the_team(stack, 
     assert f'data-escalation="{esc_id}"' in await leila.queue()
     page = (await leila.http.get(f"/inbox/escalations/{esc_id}")).text
     assert "رسالة من البلدية" in page and 'dir="auto"' in page
+    # The photo itself, fetched from Telegram for her; inert, and only with a login.
+    photo_id = query(stack, "SELECT id FROM messages WHERE conversation_id = ? AND kind = 'photo'",
+                     person.conversation_id)[0][0]
+    assert f"/inbox/messages/{photo_id}/attachment" in page
+    photo = await leila.http.get(f"/inbox/messages/{photo_id}/attachment")
+    assert photo.status_code == 200 and photo.content.startswith(b"\x89PNG")
+    assert photo.headers["x-content-type-options"] == "nosniff"
+    async with httpx.AsyncClient(base_url=stack.app_url) as anonymous:
+        assert (await anonymous.get(f"/inbox/messages/{photo_id}/attachment")).status_code == 303
 
     before = len(telegram_bot.sent("sendMessage", person.id))
     assert (await leila.post(esc_id, "reply", text="وصلت الصورة، شكراً. سأتصل بك غداً.")).status_code == 303

@@ -142,12 +142,38 @@ async def test_out_of_scope_first_says_what_the_bot_knows() -> None:
     assert [m["response"] for m in messages] == ["utter_out_of_scope"]
 
 
-@pytest.mark.parametrize(("intent", "response"), [("affirm", "utter_casemanager_contact"), ("deny", "utter_help")])
-async def test_yes_no_after_casemanager_offer(intent: str, response: str) -> None:
-    t = tracker(intent=intent, slots={"pending_question": OFFER_CASEMANAGER, "fallback_count": 2})
+async def test_no_after_casemanager_offer_shows_the_topics(db_url: str) -> None:
+    t = tracker(intent="deny", slots={"pending_question": OFFER_CASEMANAGER, "fallback_count": 2})
     events, messages = await run(ActionAnswerYesNo(), t)
-    assert [m["response"] for m in messages] == [response]
+    assert [m["response"] for m in messages] == ["utter_help"]
     assert slot_events(events) == {"pending_question": None, "fallback_count": 0}
+
+
+async def test_yes_after_casemanager_offer_hands_over(db_url: str) -> None:
+    from bot.db.models import Escalation
+    from bot.db.session import session_scope
+
+    t = tracker(intent="affirm", slots={"pending_question": OFFER_CASEMANAGER, "fallback_count": 2})
+    events, messages = await run(ActionAnswerYesNo(), t)
+    # Not linked: the team answers; which message depends on the office hours now.
+    assert [m["response"] for m in messages][0].startswith("utter_handoff_team_")
+    assert slot_events(events) == {"pending_question": None, "fallback_count": 0}
+    assert any(e.get("event") == "pause" for e in events)
+    with session_scope() as s:
+        esc = s.query(Escalation).one()
+        assert (esc.reason, esc.live, esc.casemanager_id) == ("not_understood", 1, None)
+
+
+async def test_handoff_without_a_database_gives_the_phone_route(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from actions import handoff
+
+    def broken(**kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(handoff, "open_handoff", broken)
+    events, messages = await run(handoff.ActionHandoff(), tracker(intent="talk_to_casemanager"))
+    assert [m["response"] for m in messages] == ["utter_casemanager_contact"]
+    assert not any(e.get("event") == "pause" for e in events)
 
 
 async def test_yes_without_question_is_acknowledged() -> None:

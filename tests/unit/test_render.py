@@ -51,6 +51,8 @@ SAMPLE_ARGUMENTS = {
     "count": 2,
     "kind_key": "term_appointment_intake",
     "starts_at": "2026-11-24T09:00:00+00:00",
+    "until_at": "2026-11-24T16:00:00+00:00",
+    "next_at": "2026-11-25T07:30:00+00:00",
     "duration": 60,
     "location": "Stadsloket",
     "address": "Osdorpplein 1000",
@@ -208,3 +210,11 @@ def test_choices_become_buttons_with_their_own_payloads(renderer: Renderer) -> N
         '/change_appointment{"appointment_id": "9"}',
     ]
     assert buttons[0]["title"].startswith("ቀዳማይ ርክብ")
+
+
+@pytest.mark.parametrize(("locale", "expected"), [("nl", "17:00"), ("en", "5:00\u202fPM"), ("ar", "5:00 م"), ("ti", "5:00 ድ.ቀ."), ("fa_AF", "17:00")])
+def test_any_timestamp_argument_is_written_the_locales_way(renderer: Renderer, locale: str, expected: str) -> None:
+    text = renderer.render(
+        "utter_handoff_own_open", locale, {"name": "Sanne", "until_at": "2026-11-24T16:00:00+00:00"}
+    ).text
+    assert expected in text and "{until_time}" not in text
