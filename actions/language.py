@@ -44,6 +44,10 @@ class ValidateSlotMappings(Action):
     ) -> list[dict[str, Any]]:
         latest = tracker.latest_message or {}
         intent = (latest.get("intent") or {}).get("name")
+        if intent == "session_start":
+            # The app starting a new Rasa session (bot.channels.gateway): nothing the
+            # person said, so nothing changes.
+            return []
         current = tracker.get_slot("language")
         events: list[dict[str, Any]] = []
 

@@ -220,8 +220,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if not MODEL.exists():
             print(f"No model at {MODEL}: run `make train` first.", file=sys.stderr)
             return 2
+        # bot.rasa_main is rasa with cached response validators (see its docstring).
         argv = [
-            str(bin_dir / "rasa"), "run",
+            str(bin_dir / "python"), "-m", "bot.rasa_main", "run",
             "--enable-api", "--auth-token", settings.internal_token,
             "-i", "127.0.0.1", "-p", rasa_port,
             "-m", str(MODEL),

@@ -38,6 +38,8 @@ class Settings:
     default_locale: str = "en"
     max_message_chars: int = 2000
     rasa_timeout_s: float = 30.0
+    # A new Rasa session after this many turns of one conversation (0: never).
+    rasa_session_turns: int = 25
     log_level: str = "INFO"
     # Telegram (optional: without a token the app runs without the Telegram channel).
     telegram_token: str = ""
@@ -100,6 +102,7 @@ class Settings:
             default_locale=_env("WEGWIJS_DEFAULT_LOCALE", d.default_locale),
             max_message_chars=int(_env("WEGWIJS_MAX_MESSAGE_CHARS", str(d.max_message_chars))),
             rasa_timeout_s=float(_env("WEGWIJS_RASA_TIMEOUT", str(d.rasa_timeout_s))),
+            rasa_session_turns=int(_env("WEGWIJS_RASA_SESSION_TURNS", str(d.rasa_session_turns))),
             log_level=_env("WEGWIJS_LOG_LEVEL", d.log_level),
             telegram_token=_env("TELEGRAM_TOKEN", d.telegram_token),
             telegram_mode=_env("TELEGRAM_MODE", d.telegram_mode).lower(),

@@ -105,6 +105,12 @@ class Gateway:
     # Called with the conversation id after every message: relayed to a casemanager, or
     # answered by the bot (which may have opened an escalation).
     on_message: Callable[[str], None] | None = None
+    # A new Rasa session after this many bot turns (slots are carried over), so the
+    # tracker Rasa reloads, serialises and sends with every call stays short. 0: never.
+    session_turns: int = 25
+    # Filled by the NLG endpoint: conversations in the middle of a form (no new session).
+    in_form: dict[str, bool] = field(default_factory=dict)
+    _turns: OrderedDict[str, int] = field(default_factory=OrderedDict)
     _locks: OrderedDict[str, asyncio.Lock] = field(default_factory=OrderedDict)
 
     def lock(self, conversation_id: str) -> asyncio.Lock:
@@ -184,6 +190,7 @@ class Gateway:
         if hint:
             metadata["language"] = hint
         try:
+            await self._rotate_session(msg.conversation_id, metadata)
             bot_messages = await self.rasa.send_message(
                 sender=msg.conversation_id, text=rasa_text, metadata=metadata
             )
@@ -216,6 +223,34 @@ class Gateway:
         if self.on_message is not None:
             self.on_message(msg.conversation_id)
         return replies
+
+    async def _rotate_session(self, conversation_id: str, metadata: dict[str, Any]) -> None:
+        """Start a new Rasa session every ``session_turns`` turns, never inside a form.
+
+        Rasa reloads the current session's events for every message and sends them all
+        with every action and NLG call, so without this each turn costs more than the
+        last. ``action_session_start`` carries the slots (language, …) over.
+        """
+        turns = self._turns.pop(conversation_id, 0) + 1
+        if self.session_turns and turns > self.session_turns and not self.in_form.get(conversation_id):
+            await self.rasa.send_message(
+                sender=conversation_id, text="/session_start", metadata=metadata
+            )
+            logger.info("new Rasa session for %s after %d turns", conversation_id, turns - 1)
+            turns = 1
+        self._turns[conversation_id] = turns
+        while len(self._turns) > 10_000:
+            self._turns.popitem(last=False)
+
+    def record_form(self, conversation_id: str, active_loop: Any) -> None:
+        """Called by the NLG endpoint with the tracker's active loop."""
+        name = active_loop.get("name") if isinstance(active_loop, dict) else None
+        if name:
+            self.in_form[conversation_id] = True
+        else:
+            self.in_form.pop(conversation_id, None)
+        while len(self.in_form) > 10_000:
+            self.in_form.pop(next(iter(self.in_form)))
 
     # Database work (run in a thread) ------------------------------------------------
 

@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         default_locale=settings.default_locale,
         max_message_chars=settings.max_message_chars,
         secret_key=settings.secret_key,
+        session_turns=settings.rasa_session_turns,
     )
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 
@@ -131,6 +132,7 @@ def create_app(settings: Settings | None = None) -> socketio.ASGIApp:
         sender = (body.get("tracker") or {}).get("sender_id")
         if isinstance(sender, str):
             gateway.record_rendered(sender, rendered.key)
+            gateway.record_form(sender, (body.get("tracker") or {}).get("active_loop"))
             if not (body.get("arguments") or {}).get("locale"):
                 await run_in_threadpool(_remember_locale, sender, locale)
         return JSONResponse(rendered.as_nlg())

@@ -190,3 +190,12 @@ async def test_set_language_with_a_language_confirms() -> None:
     t = tracker(intent="set_language", entities=[{"entity": "language", "value": "ti"}])
     _, messages = await run(ActionSetLanguage(), t)
     assert [m["response"] for m in messages] == ["utter_language_set"]
+
+
+async def test_a_new_session_changes_no_slot() -> None:
+    from actions.dialogue import OFFER_CASEMANAGER as pending
+
+    t = tracker(intent="session_start", text="/session_start",
+                slots={"language": "ti", "fallback_count": 1, "pending_question": pending})
+    events, messages = await run(ValidateSlotMappings(), t)
+    assert events == [] and messages == []

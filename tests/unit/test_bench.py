@@ -25,8 +25,9 @@ def test_message_mix_never_hands_the_chat_to_a_person() -> None:
     from tests.heldout_data import heldout
 
     handoff = {ex.text for loc in ("ar", "ti", "fa_AF", "en", "nl") for ex in heldout(loc)
-               if ex.parent_intent in ("talk_to_casemanager", "urgent_help", "affirm")}
-    assert handoff and not handoff & {text for _, text in message_mix()}
+               if ex.parent_intent in ("talk_to_casemanager", "urgent_help", "affirm", "deny")}
+    mix = {text for _, text in message_mix()}
+    assert handoff and not handoff & mix and len(mix) > 100
 
 
 def test_resident_memory_of_this_process() -> None:

@@ -46,3 +46,37 @@ def test_language_picker_and_start_always_pass() -> None:
 
 def test_slash_only_becomes_something_rasa_can_parse() -> None:
     assert neutralise_command("///", offered=set()) == "?"
+
+
+class RecordingRasa:
+    """Stands in for Rasa's REST channel in this unit test: records what it was sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send_message(self, *, sender: str, text: str, metadata: dict) -> list[dict]:
+        self.sent.append(text)
+        return [] if text == "/session_start" else [{"text": "ok"}]
+
+
+async def test_a_new_rasa_session_every_n_turns_but_not_inside_a_form(db_url: str, content_copy) -> None:  # type: ignore[no-untyped-def]
+    from bot.channels.gateway import Gateway, Incoming
+    from bot.i18n.catalogs import Catalogs
+    from bot.i18n.content import ContentSource
+    from bot.i18n.render import Renderer
+
+    content, locales = content_copy
+    rasa = RecordingRasa()
+    gateway = Gateway(rasa=rasa, renderer=Renderer(ContentSource(content), Catalogs(locales)),
+                      session_turns=3)
+    for i in range(7):
+        await gateway.handle(Incoming("webchat:abc", "webchat", f"vraag {i}"))
+    assert rasa.sent == ["vraag 0", "vraag 1", "vraag 2", "/session_start", "vraag 3", "vraag 4",
+                         "vraag 5", "/session_start", "vraag 6"]
+    gateway.record_form("webchat:abc", {"name": "school_form"})
+    for i in range(7, 10):
+        await gateway.handle(Incoming("webchat:abc", "webchat", f"vraag {i}"))
+    assert "/session_start" not in rasa.sent[-3:]
+    gateway.record_form("webchat:abc", {})
+    await gateway.handle(Incoming("webchat:abc", "webchat", "vraag 10"))
+    assert rasa.sent[-2:] == ["/session_start", "vraag 10"]

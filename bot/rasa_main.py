@@ -1,0 +1,88 @@
+"""``rasa`` with two measured fixes for Rasa 3.6, used by ``wegwijs serve rasa``.
+
+Rasa validates every action-server and NLG response with ``jsonschema.validate(result,
+schema)``. That function checks the *schema itself* against the JSON Schema meta-schema
+on every call, which profiling (``python -m bench.profile``) showed to be about a third of
+the Rasa server's time per message. The schemas are constants, so here each is checked
+once and its validator reused: the same validation, without repeating the meta-schema
+check. Nothing else of Rasa changes. (Rasa 3.6 is the last open-source line, so this is
+not going to be fixed upstream.)
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Any
+
+
+@functools.lru_cache(maxsize=8)
+def _validator(kind: str) -> Any:
+    from jsonschema.validators import validator_for
+
+    if kind == "action":
+        from rasa.core.actions.action import RemoteAction
+
+        schema = RemoteAction.action_response_format_spec()
+    else:
+        from rasa.core.nlg.callback import nlg_response_format_spec
+
+        schema = nlg_response_format_spec()
+    cls = validator_for(schema)
+    cls.check_schema(schema)  # once, as jsonschema.validate would do every time
+    return cls(schema)
+
+
+def _validate(kind: str, instance: Any) -> None:
+    """Drop-in for ``jsonschema.validate`` with one of Rasa's fixed schemas."""
+    from jsonschema.exceptions import best_match
+
+    validator = _validator(kind)
+    error = best_match(validator.iter_errors(instance))
+    if error is not None:
+        raise error
+
+
+def apply() -> None:
+    """Replace Rasa's two response checks by the same checks with cached validators."""
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.nlg.callback import CallbackNaturalLanguageGenerator
+    from rasa.shared.exceptions import RasaException
+
+    def _validate_action_result(self, result):  # type: ignore[no-untyped-def]
+        try:
+            _validate("action", result)
+            return True
+        except ValidationError as e:
+            e.message += (
+                ". Failed to validate Action server response from API, make sure your "
+                "response from the Action endpoint is valid."
+            )
+            raise e
+
+    def validate_response(content):  # type: ignore[no-untyped-def]
+        if content is None or content == "":
+            return True  # the endpoint did not want to respond with anything
+        try:
+            _validate("nlg", content)
+            return True
+        except ValidationError as e:
+            raise RasaException(
+                f"{e.message}. Failed to validate NLG response from API."
+            ) from e
+
+    RemoteAction._validate_action_result = _validate_action_result
+    CallbackNaturalLanguageGenerator.validate_response = staticmethod(validate_response)
+
+
+def main() -> None:
+    apply()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
