@@ -9,6 +9,7 @@ from functools import lru_cache
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot.settings import get_settings
 
@@ -17,6 +18,12 @@ def make_engine(url: str) -> Engine:
     kwargs: dict = {"future": True, "pool_pre_ping": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
+        if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
+            # SQLAlchemy 1.4 opens a new SQLite connection per session (NullPool): keep a
+            # few open instead (the profile showed connecting + pragmas on every turn).
+            kwargs["poolclass"] = QueuePool
+            kwargs["pool_size"] = 5
+            kwargs["max_overflow"] = 10
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
 
