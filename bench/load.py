@@ -143,13 +143,20 @@ async def rest_load(rasa_url: str, concurrency: int, per_user: int, mix: list[tu
     return result
 
 
+GROWTH_BLOCK = 10
+
+
 async def conversation_growth(url: str, length: int, mix: list[tuple[str, str]]) -> list[float]:
-    """Latency of each message of one long conversation (every one answered by the bot)."""
+    """Latency of each message of one long conversation (every one answered by the bot).
+
+    The conversation repeats the same ten messages, so messages 1–10 and 191–200 are the
+    same texts and differ only in how long the conversation already is.
+    """
     user = WebchatUser(url)
     await user.connect("nl")
     out = []
     for i in range(length):
-        out.append(await user.say(mix[i % len(mix)][1]))
+        out.append(await user.say(mix[i % GROWTH_BLOCK][1]))
     await user.close()
     if user.quiet_turns:
         raise RuntimeError(f"{user.quiet_turns} messages got no answer: the growth figure would be wrong")
