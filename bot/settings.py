@@ -39,7 +39,7 @@ class Settings:
     max_message_chars: int = 2000
     rasa_timeout_s: float = 30.0
     # A new Rasa session after this many turns of one conversation (0: never).
-    rasa_session_turns: int = 25
+    rasa_session_turns: int = 10
     log_level: str = "INFO"
     # Telegram (optional: without a token the app runs without the Telegram channel).
     telegram_token: str = ""

@@ -107,7 +107,7 @@ class Gateway:
     on_message: Callable[[str], None] | None = None
     # A new Rasa session after this many bot turns (slots are carried over), so the
     # tracker Rasa reloads, serialises and sends with every call stays short. 0: never.
-    session_turns: int = 25
+    session_turns: int = 10
     # Filled by the NLG endpoint: conversations in the middle of a form (no new session).
     in_form: dict[str, bool] = field(default_factory=dict)
     _turns: OrderedDict[str, int] = field(default_factory=OrderedDict)

@@ -292,3 +292,23 @@ async def test_casemanager_links_own_telegram_for_notifications(stack, chat, inb
         await asyncio.sleep(0.3)
     assert notices and notices[0].params["text"].startswith("Nieuw in de inbox: Vraagt om klantmanager")
     await sanne.post(esc_id, "close")
+
+
+async def test_an_absent_casemanager_means_the_team_answers(stack, renderer, chat, inbox) -> None:  # type: ignore[no-untyped-def]
+    with sqlite3.connect(db_path(stack)) as db:
+        db.execute("UPDATE casemanagers SET absent_until = datetime('now', '+7 days') WHERE id = 2")
+    try:
+        person = chat()
+        await person.connect(language="ti")
+        await link(stack, person, 2)  # Yohannes, casemanager Yonas (away this week)
+        replies = await person.say(SAY["ti"]["talk_to_casemanager"])
+        assert texts(replies) == expected_handoff(renderer, "ti", None, TEAM_HOURS)
+        esc_id, cm, *_ = escalation(stack, f"webchat:{person.session_id}")
+        assert cm is None
+        # The team queue: another casemanager sees and answers it.
+        sanne = await inbox("sanne")
+        assert f'data-escalation="{esc_id}"' in await sanne.queue()
+        await sanne.post(esc_id, "close")
+    finally:
+        with sqlite3.connect(db_path(stack)) as db:
+            db.execute("UPDATE casemanagers SET absent_until = NULL WHERE id = 2")

@@ -132,8 +132,9 @@ def test_erase_removes_everything_of_one_conversation(seeded: str) -> None:
         s.flush()
         s.add(Message(conversation_id="webchat:e", direction="in", text="hallo"))
         s.add(Message(conversation_id="webchat:other", direction="in", text="hoi"))
-        s.execute(text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT)"))
-        s.execute(text("INSERT INTO events (sender_id) VALUES ('webchat:e'), ('webchat:other')"))
+        # Rasa's tracker store table (the migrations create it, with its indexes).
+        s.execute(text("INSERT INTO events (sender_id, type_name) VALUES ('webchat:e', 'user'), "
+                       "('webchat:other', 'user')"))
     with session_scope() as s:
         counts = repo.erase_conversation(session=s, conversation_id="webchat:e")
     assert counts["messages"] == 1 and counts["identities"] == 1 and counts["tracker_events"] == 1
