@@ -1,4 +1,7 @@
-"""``rasa`` with two measured fixes for Rasa 3.6, used by ``wegwijs serve rasa``.
+"""``rasa`` with measured fixes for Rasa 3.6, used by ``wegwijs serve rasa``.
+
+1. Response validation (below). 2. The tracker store's session lookup
+(:func:`_patch_session_lookup`).
 
 Rasa validates every action-server and NLG response with ``jsonschema.validate(result,
 schema)``. That function checks the *schema itself* against the JSON Schema meta-schema
@@ -74,6 +77,34 @@ def apply() -> None:
 
     RemoteAction._validate_action_result = _validate_action_result
     CallbackNaturalLanguageGenerator.validate_response = staticmethod(validate_response)
+    _patch_session_lookup()
+
+
+def _patch_session_lookup() -> None:
+    """The SQL tracker store's "events of the latest session" query, in two index-friendly
+    steps: the latest session start, then a plain range. Rasa's one query
+    (``timestamp >= (subquery) OR (subquery) IS NULL``) keeps SQLite on the sender index, so
+    every message read all events the conversation ever had. Same rows, same order."""
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import SessionStarted
+
+    def _event_query(self, session, sender_id, fetch_events_from_all_sessions):  # type: ignore[no-untyped-def]
+        query = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id)
+        if not fetch_events_from_all_sessions:
+            session_start = (
+                session.query(sa.func.max(self.SQLEvent.timestamp))
+                .filter(
+                    self.SQLEvent.sender_id == sender_id,
+                    self.SQLEvent.type_name == SessionStarted.type_name,
+                )
+                .scalar()
+            )
+            if session_start is not None:
+                query = query.filter(self.SQLEvent.timestamp >= session_start)
+        return query.order_by(self.SQLEvent.id)
+
+    SQLTrackerStore._event_query = _event_query
 
 
 def main() -> None:

@@ -1,0 +1,77 @@
+"""The fixes bot/rasa_main.py applies to Rasa 3.6 change nothing but the speed."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from jsonschema import ValidationError
+
+import bot.rasa_main as rasa_main
+
+
+@pytest.fixture(scope="module")
+def originals():  # type: ignore[no-untyped-def]
+    from rasa.core.actions.action import RemoteAction
+    from rasa.core.nlg.callback import CallbackNaturalLanguageGenerator
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    saved = (RemoteAction._validate_action_result,
+             CallbackNaturalLanguageGenerator.__dict__["validate_response"],
+             SQLTrackerStore._event_query)
+    rasa_main.apply()
+    yield saved
+    RemoteAction._validate_action_result = saved[0]
+    CallbackNaturalLanguageGenerator.validate_response = saved[1]
+    SQLTrackerStore._event_query = saved[2]
+
+
+def test_action_responses_are_still_validated(originals) -> None:  # type: ignore[no-untyped-def]
+    from rasa.core.actions.action import RemoteAction
+
+    good = {"events": [{"event": "slot", "name": "language", "value": "ti"}], "responses": []}
+    action = RemoteAction("action_x", None)
+    assert action._validate_action_result(good)
+    assert originals[0](action, good)
+    for bad in ({"events": "nope"}, {"events": [{"event": "slot"}]}, {"responses": [1]}):
+        with pytest.raises(ValidationError):
+            originals[0](action, bad)
+        with pytest.raises(ValidationError):
+            action._validate_action_result(bad)
+
+
+def test_nlg_responses_are_still_validated(originals) -> None:  # type: ignore[no-untyped-def]
+    from rasa.core.nlg.callback import CallbackNaturalLanguageGenerator
+    from rasa.shared.exceptions import RasaException
+
+    assert CallbackNaturalLanguageGenerator.validate_response({"text": "hoi", "buttons": []})
+    assert CallbackNaturalLanguageGenerator.validate_response(None)
+    with pytest.raises(RasaException):
+        CallbackNaturalLanguageGenerator.validate_response({"text": 5})
+
+
+def test_the_latest_session_is_read_as_before(originals, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.from_path(Path(__file__).resolve().parents[2] / "domain.yml")
+    store = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "events.db"))
+    events = []
+    for session in range(3):
+        events += [SessionStarted(timestamp=1000.0 + session * 100.0),
+                   ActionExecuted("action_listen", timestamp=1000.0 + session * 100.0 + 1)]
+        events += [UserUttered(f"message {session}.{i}", timestamp=1000.0 + session * 100.0 + 2 + i)
+                   for i in range(5)]
+    asyncio.run(store.save(DialogueStateTracker.from_events("webchat:x", events, domain.slots)))
+
+    with store.session_scope() as session:
+        new = [e.id for e in store._event_query(session, "webchat:x", False).all()]
+        old = [e.id for e in originals[2](store, session, "webchat:x", False).all()]
+        everything = [e.id for e in store._event_query(session, "webchat:x", True).all()]
+        assert new == old and len(new) == 7 and len(everything) == 21
+        assert store._event_query(session, "webchat:none", False).all() == []
+    tracker = asyncio.run(store.retrieve("webchat:x"))
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == [f"message 2.{i}" for i in range(5)]
