@@ -75,18 +75,12 @@ class Handoff:
 
         def _conversation() -> tuple[str, bool]:
             with session_scope() as s:
-                staff = s.get(Staff, staff_id)
-                esc = repo.get_for(session=s, staff=staff, escalation_id=escalation_id) if staff else None
-                if esc is None or esc.status == "closed":
-                    raise NotAllowed
+                _, esc = _open_escalation(s, staff_id, escalation_id)
                 return esc.conversation_id, bool(esc.live)
 
         def _store() -> tuple[str, str]:
             with session_scope() as s:
-                staff = s.get(Staff, staff_id)
-                esc = repo.get_for(session=s, staff=staff, escalation_id=escalation_id)
-                if esc is None or esc.status == "closed":
-                    raise NotAllowed
+                staff, esc = _open_escalation(s, staff_id, escalation_id)
                 repo.add_staff_reply(session=s, esc=esc, staff=staff, text=text)
                 return self._locale(esc), staff.display_name
 
@@ -109,18 +103,12 @@ class Handoff:
 
         def _conversation() -> str:
             with session_scope() as s:
-                staff = s.get(Staff, staff_id)
-                esc = repo.get_for(session=s, staff=staff, escalation_id=escalation_id) if staff else None
-                if esc is None or esc.status == "closed":
-                    raise NotAllowed
+                _, esc = _open_escalation(s, staff_id, escalation_id)
                 return esc.conversation_id
 
         def _close() -> tuple[bool, str, str]:
             with session_scope() as s:
-                staff = s.get(Staff, staff_id)
-                esc = repo.get_for(session=s, staff=staff, escalation_id=escalation_id)
-                if esc is None or esc.status == "closed":
-                    raise NotAllowed
+                staff, esc = _open_escalation(s, staff_id, escalation_id)
                 was_live = bool(esc.live)
                 repo.close(session=s, esc=esc, staff=staff)
                 return was_live, self._locale(esc), staff.display_name
@@ -215,6 +203,15 @@ class Handoff:
                 logger.info("escalation %s notified (%d recipients)", esc_id, len(people))
             self.changed.set()
         return len(pending)
+
+
+def _open_escalation(s, staff_id: int, escalation_id: int) -> tuple[Staff, Escalation]:  # type: ignore[no-untyped-def]
+    """The staff member and the escalation they act on: visible to them and not closed."""
+    staff = s.get(Staff, staff_id)
+    esc = repo.get_for(session=s, staff=staff, escalation_id=escalation_id) if staff else None
+    if esc is None or esc.status == "closed":
+        raise NotAllowed
+    return staff, esc
 
 
 def _mark_notified(escalation_id: int) -> None:

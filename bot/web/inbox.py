@@ -113,6 +113,16 @@ def make_inbox_routes(
             status_code=status_code,
         )
 
+    async def guarded_post(request: Request) -> tuple[Staff, Any] | Response:
+        """A logged-in inbox user's form, with its CSRF token checked."""
+        staff = await guard(request)
+        if isinstance(staff, Response):
+            return staff
+        form = await request.form()
+        if not await csrf_ok(request, form):
+            return Response("CSRF check failed.", status_code=403)
+        return staff, form
+
     async def guard(request: Request) -> Staff | Response:
         staff = await current_staff(request)
         if staff is None:
@@ -160,12 +170,10 @@ def make_inbox_routes(
 
     async def telegram_link(request: Request) -> Response:
         """A one-time code to link the casemanager's own Telegram for notifications."""
-        staff = await guard(request)
-        if isinstance(staff, Response):
-            return staff
-        form = await request.form()
-        if not await csrf_ok(request, form):
-            return Response("CSRF check failed.", status_code=403)
+        checked = await guarded_post(request)
+        if isinstance(checked, Response):
+            return checked
+        staff, _ = checked
 
         def _code() -> str:
             with session_scope() as s:
@@ -243,12 +251,10 @@ def make_inbox_routes(
 
     async def act(request: Request) -> Response:
         """POST claim / reply / close / note / link-code on one escalation."""
-        staff = await guard(request)
-        if isinstance(staff, Response):
-            return staff
-        form = await request.form()
-        if not await csrf_ok(request, form):
-            return Response("CSRF check failed.", status_code=403)
+        checked = await guarded_post(request)
+        if isinstance(checked, Response):
+            return checked
+        staff, form = checked
         found = await load(request, staff)
         if found is None:
             return Response(status_code=404)
