@@ -271,10 +271,8 @@ class Gateway:
                 locale=conv.locale,
                 attachment=msg.attachment,
             )
-            live = live_escalation(session=s, conversation_id=conv.id)
-            if live is not None:
-                live.updated_at = stored.created_at
-            return stored.id, conv.locale, offered, live is not None
+            live = live_escalation(session=s, conversation_id=conv.id) is not None
+            return stored.id, conv.locale, offered, live
 
     def store_replies(self, conversation_id: str, replies: list[Reply]) -> None:
         with session_scope() as s:

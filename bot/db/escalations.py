@@ -211,13 +211,6 @@ def set_note(*, session: Session, esc: Escalation, note: str) -> None:
     esc.updated_at = utcnow()
 
 
-def touch(*, session: Session, conversation_id: str) -> None:
-    """Something happened in a live conversation (for the inbox's live view)."""
-    esc = live_escalation(session=session, conversation_id=conversation_id)
-    if esc is not None:
-        esc.updated_at = utcnow()
-
-
 def unnotified(*, session: Session) -> list[Escalation]:
     return list(
         session.execute(

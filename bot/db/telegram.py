@@ -77,17 +77,6 @@ def unhandled_updates(*, session: Session, bot_id: int) -> list[dict[str, Any]]:
     return [p for p in rows if p]
 
 
-def forget_old_updates(*, session: Session, before: datetime) -> int:
-    return (
-        session.execute(
-            delete(TelegramUpdate).where(
-                TelegramUpdate.status == "done", TelegramUpdate.done_at < before
-            )
-        ).rowcount
-        or 0
-    )
-
-
 # Outbox ------------------------------------------------------------------------------
 
 

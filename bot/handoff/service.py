@@ -47,7 +47,6 @@ class Handoff:
     fetch_file: Callable[[str], Awaitable[bytes]] | None = None
     mailer: Mailer | None = None
     _task: asyncio.Task | None = None
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     # Pushing to the person ---------------------------------------------------------
@@ -94,7 +93,6 @@ class Handoff:
             await self.push(
                 conversation_id, [Reply(f"{label}:\n{text}", [], locale, sender=name)]
             )
-        self.changed.set()
 
     async def close(self, *, staff_id: int, escalation_id: int) -> None:
         """Close, resume the bot, and tell the person the bot is back. Done under the
@@ -134,7 +132,6 @@ class Handoff:
                 back = self.gateway.render_app_message("app_handoff_back", locale, name=name)
                 await run_in_threadpool(self.gateway.store_replies, conversation_id, [back])
                 await self.push(conversation_id, [back])
-        self.changed.set()
 
     # Notifications -----------------------------------------------------------------
 
@@ -150,9 +147,8 @@ class Handoff:
                 pass
 
     def poke(self, _conversation_id: str = "") -> None:
-        """Something may have changed now (a turn ended, a message was relayed): look at
-        once instead of at the next round of the loop."""
-        self.changed.set()
+        """Something may have changed now (a turn ended, a message was relayed): look for
+        new escalations at once instead of at the next round of the loop."""
         self._wake.set()
 
     async def _notify_loop(self) -> None:
@@ -201,8 +197,7 @@ class Handoff:
             if ok:
                 await run_in_threadpool(_mark_notified, esc_id)
                 logger.info("escalation %s notified (%d recipients)", esc_id, len(people))
-            self.changed.set()
-        return len(pending)
+            return len(pending)
 
 
 def _open_escalation(s, staff_id: int, escalation_id: int) -> tuple[Staff, Escalation]:  # type: ignore[no-untyped-def]

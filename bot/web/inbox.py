@@ -268,7 +268,6 @@ def make_inbox_routes(
                 await handoff.close(staff_id=staff.id, escalation_id=esc.id)
             elif action in ("claim", "note"):
                 await run_in_threadpool(_update, staff.id, esc.id, action, str(form.get("note", ""))[:4000])
-                handoff.changed.set()
             elif action == "link-code":
                 client_id = esc.client_id or _int(form.get("client_id"))
                 code = await run_in_threadpool(_link_code, staff, client_id, settings)
