@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import metadata_locale
 from bot.i18n.locales import to_locale
-from nlu.langid import Prediction, is_clear_switch
+from nlu.langid import Prediction, is_clear_switch, language_script
 
 # Messages that say nothing about how the person writes: no switch on them.
 _NO_SWITCH_INTENTS = {"start", "set_language", "nlu_fallback"}
@@ -79,11 +79,7 @@ def _detected(latest: dict[str, Any]) -> Prediction:
     locale = latest.get("language")
     text = latest.get("text") or ""
     words = len([w for w in text.split() if any(ch.isalpha() for ch in w)])
-    script = None
-    if locale:
-        from nlu.langid import SCRIPT_LOCALES
-
-        script = next((s for s, locs in SCRIPT_LOCALES.items() if locale in locs), None)
+    script = language_script(text) if locale else None
     return Prediction(locale, float(latest.get("language_confidence") or 0.0), script, words)
 
 

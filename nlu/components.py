@@ -8,6 +8,11 @@
   original text.
 - ``LanguageNameExtractor``: the entity ``language`` (a locale identifier) from names of
   languages in any of the five languages.
+- ``CrisisPhraseMatcher`` (after the intent classifier): the crisis safety net. A message
+  with a phrase from ``content/crisis/<locale>.yml`` (``nlu.crisis``), or one the model
+  itself thinks may be urgent (``urgent_help`` at or above ``doubt_threshold`` among its
+  top two intents), becomes ``urgent_help`` whatever else the model says. The output
+  property ``crisis`` says why.
 """
 
 from __future__ import annotations
@@ -22,10 +27,17 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.crisis import CrisisMatcher
 from nlu.langid import LanguageIdentifier as _Model
 from nlu.language_names import find_language_names
 from nlu.text import LOCALES, normalize, script_of
@@ -230,3 +242,65 @@ class LanguageNameExtractor(GraphComponent, EntityExtractorMixin):
                 entities = message.get(ENTITIES, []) + self.add_extractor_name(found)
                 message.set(ENTITIES, entities, add_to_output=True)
         return messages
+
+
+URGENT = "urgent_help"
+CRISIS = "crisis"
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class CrisisPhraseMatcher(GraphComponent):
+    """Forces ``urgent_help`` on crisis phrases and on the model's own doubt."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"doubt_threshold": 0.2, "lists_dir": None}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._doubt = float(config.get("doubt_threshold", 0.2))
+        self._matcher = CrisisMatcher(config.get("lists_dir"))
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> CrisisPhraseMatcher:
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            reason = self._reason(message)
+            if reason is None:
+                continue
+            intent = message.get(INTENT) or {}
+            ranking = [
+                r for r in (message.get("intent_ranking") or []) if r.get(INTENT_NAME_KEY) != URGENT
+            ]
+            urgent = {INTENT_NAME_KEY: URGENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+            message.set(INTENT, urgent, add_to_output=True)
+            message.set("intent_ranking", [urgent, *ranking], add_to_output=True)
+            reason["model_intent"] = intent.get(INTENT_NAME_KEY)
+            message.set(CRISIS, reason, add_to_output=True)
+        return messages
+
+    def _reason(self, message: Message) -> dict[str, Any] | None:
+        text = message.get(TEXT) or ""
+        if not text or text.startswith("/"):
+            return None
+        hit = self._matcher.find(text)
+        if hit is not None:
+            return {"reason": "phrase", "locale": hit.locale, "category": hit.category}
+        ranking = message.get("intent_ranking") or []
+        for entry in ranking[:2]:
+            if entry.get(INTENT_NAME_KEY) == URGENT:
+                confidence = float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+                if confidence >= self._doubt:
+                    if ranking[0] is entry:
+                        return None if confidence >= 0.999 else {"reason": "model", "confidence": confidence}
+                    return {"reason": "model_doubt", "confidence": confidence}
+        return None

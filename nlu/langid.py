@@ -1,9 +1,12 @@
 """Language identification for the five Wegwijs locales.
 
 The script decides first: Ge'ez script is Tigrinya. Within the Arabic script (Arabic or
-Dari) and the Latin script (English or Dutch) a small multinomial naive Bayes model over
-character n-grams and words decides; it is trained on the project's own NLU examples, so
-it knows Levantine Arabic, Afghan Dari words and Dutch loanwords as people write them.
+Dari) and the Latin script (English, Dutch, and Arabic or Dari typed in Latin letters:
+Arabizi "wen maw3edi", "tashakor") a small multinomial naive Bayes model over character
+n-grams and words decides. It is trained on the project's own NLU examples, counted per
+script: the Latin-script examples of ``ar`` and ``fa_AF`` teach it Arabizi and Latin
+Dari without diluting what the Arabic-script ones teach about Arabic against Dari. Digits
+inside words ("3ndi", "7abibi", "mas2oul") are letters in Arabizi and kept as features.
 
 No Rasa imports here: ``nlu.components`` wraps this for the pipeline.
 """
@@ -21,7 +24,7 @@ from nlu.text import script_of, strip_control
 SCRIPT_LOCALES: dict[str, tuple[str, ...]] = {
     "ethiopic": ("ti",),
     "arabic": ("ar", "fa_AF"),
-    "latin": ("en", "nl"),
+    "latin": ("en", "nl", "ar", "fa_AF"),
 }
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -37,7 +40,7 @@ def features(text: str) -> list[tuple[str, float]]:
     text = strip_control(text).casefold()
     feats: list[tuple[str, float]] = []
     for word in _WORD.findall(text):
-        if word.isdigit():
+        if word.isdigit() or word.replace("_", "").isdigit():
             continue
         padded = f" {word} "
         grams = [
@@ -60,9 +63,39 @@ class Prediction:
     words: int
 
 
+def language_script(text: str) -> str | None:
+    """The script that tells the language of ``text``, which is not always the one with
+    the most letters: Dutch and English terms are typed in Latin letters inside Tigrinya,
+    Arabic and Dari sentences ("mijn afspraak met klantmanager wanneer እዩ"), never the other
+    way round. Two Ge'ez letters make a message Tigrinya; Arabic-script letters, when they
+    are at least a fifth of the letters, make it Arabic or Dari."""
+    ethiopic = arabic = letters = 0
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        letters += 1
+        cp = ord(ch)
+        if 0x1200 <= cp <= 0x137F or 0x2D80 <= cp <= 0x2DDF or 0xAB00 <= cp <= 0xAB2F:
+            ethiopic += 1
+        elif 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFEFF:
+            arabic += 1
+    if ethiopic >= 2:
+        return "ethiopic"
+    if arabic >= 2 and arabic * 5 >= letters:
+        return "arabic"
+    return script_of(text)
+
+
+def _key(script: str, locale: str) -> str:
+    return f"{script}:{locale}"
+
+
 @dataclass
 class LanguageIdentifier:
-    """Per-script multinomial naive Bayes over ``features``."""
+    """Per-script multinomial naive Bayes over ``features``.
+
+    ``counts`` is keyed by ``"<script>:<locale>"`` (e.g. ``"latin:ar"`` for Arabizi).
+    """
 
     alpha: float = 0.3
     counts: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -74,34 +107,46 @@ class LanguageIdentifier:
         counts: dict[str, Counter] = defaultdict(Counter)
         docs: Counter = Counter()
         for text, locale in samples:
+            script = language_script(text)
+            if script is None or locale not in SCRIPT_LOCALES.get(script, ()):
+                continue
+            key = _key(script, locale)
             for feat, weight in features(text):
-                counts[locale][feat] += weight
-            docs[locale] += 1
-        self.counts = {loc: dict(c) for loc, c in counts.items()}
-        self.totals = {loc: sum(c.values()) for loc, c in counts.items()}
+                counts[key][feat] += weight
+            docs[key] += 1
+        self.counts = {key: dict(c) for key, c in counts.items()}
+        self.totals = {key: sum(c.values()) for key, c in counts.items()}
         self.docs = dict(docs)
         vocab: dict[str, int] = {}
         for script, locales in SCRIPT_LOCALES.items():
             seen: set[str] = set()
             for loc in locales:
-                seen.update(self.counts.get(loc, {}))
+                seen.update(self.counts.get(_key(script, loc), {}))
             vocab[script] = len(seen)
         self.vocab = vocab
         return self
 
+    def _locales(self, script: str) -> tuple[str, ...]:
+        """The locales of ``script`` this model has examples for (all, if it has none)."""
+        locales = SCRIPT_LOCALES[script]
+        known = tuple(loc for loc in locales if self.docs.get(_key(script, loc)))
+        return known or locales
+
     def scores(self, text: str, script: str) -> dict[str, float]:
         """Posterior probability of each locale of ``script``."""
-        locales = SCRIPT_LOCALES[script]
+        locales = self._locales(script)
         if len(locales) == 1:
             return {locales[0]: 1.0}
         feats = features(text)
         v = max(self.vocab.get(script, 1), 1)
+        n_docs = sum(self.docs.get(_key(script, loc), 0) for loc in locales) or 1
         logp = {}
         for loc in locales:
-            c = self.counts.get(loc, {})
-            total = self.totals.get(loc, 0)
+            c = self.counts.get(_key(script, loc), {})
+            total = self.totals.get(_key(script, loc), 0)
             denom = math.log(total + self.alpha * v)
-            lp = 0.0
+            # A small prior: Arabizi is rarer in Latin script than English or Dutch.
+            lp = 0.5 * math.log((self.docs.get(_key(script, loc), 0) + 1) / (n_docs + 1))
             for f, weight in feats:
                 lp += weight * (math.log(c.get(f, 0) + self.alpha) - denom)
             logp[loc] = lp
@@ -117,17 +162,18 @@ class LanguageIdentifier:
         were ever seen in the script's training examples: "qwx zzv plop" is Latin
         script, but no evidence of English or Dutch.
         """
-        script = script_of(text)
+        script = language_script(text)
         words = [w for w in _WORD.findall(strip_control(text).casefold()) if not w.isdigit()]
         if script is None:
             return Prediction(None, 0.0, None, len(words))
         probs = self.scores(text, script)
         best = max(probs, key=probs.__getitem__)
         confidence = probs[best]
-        locales = SCRIPT_LOCALES[script]
+        locales = self._locales(script)
         if len(locales) > 1 and words:
             known = sum(
-                any(f"w:{w}" in self.counts.get(loc, {}) for loc in locales) for w in words
+                any(f"w:{w}" in self.counts.get(_key(script, loc), {}) for loc in locales)
+                for w in words
             ) / len(words)
             confidence *= min(1.0, 2 * known)
         return Prediction(best, round(confidence, 4), script, len(words))
@@ -159,15 +205,14 @@ def is_clear_switch(pred: Prediction, current: str | None, threshold: float = 0.
     """
     if pred.locale is None or current is None or pred.locale == current:
         return False
-    if pred.script == "ethiopic" or script_locale_differs(pred.locale, current):
-        # Another script is strong evidence, but not gibberish in it.
+    if pred.script == "ethiopic" or pred.script not in scripts_of(current):
+        # A script the current locale is never written in is strong evidence, but not
+        # gibberish in it.
         return pred.words >= 2 and pred.confidence >= 0.5
+    # Same script (English vs Dutch, Arabic vs Dari, English vs Arabizi): be sure.
     return pred.words >= 3 and pred.confidence >= threshold
 
 
-def script_locale_differs(a: str, b: str) -> bool:
-    """True when locales ``a`` and ``b`` are written in different scripts."""
-    def script(loc: str) -> str:
-        return next(s for s, locs in SCRIPT_LOCALES.items() if loc in locs)
-
-    return script(a) != script(b)
+def scripts_of(locale: str) -> set[str]:
+    """The scripts ``locale`` is written in (Arabic and Dari: their own and Latin)."""
+    return {script for script, locales in SCRIPT_LOCALES.items() if locale in locales}

@@ -11,13 +11,14 @@ from nlu.text import normalize
 
 # Each name is stored normalised for its own script (see ``normalize``).
 NAMES: dict[str, tuple[str, ...]] = {
-    "ar": ("arabic", "arabisch", "arab", "عربي", "عربيه", "عربی", "ዓረብ", "ዓረብኛ", "ዐረብኛ", "ዓረቢ"),
-    "ti": ("tigrinya", "tigrinia", "tigrigna", "tigrinja", "tigrinyan", "ትግርኛ", "ትግሪኛ",
+    # Latin-script names as Arabic and Dari speakers type them (Arabizi "3arabi").
+    "ar": ("arabic", "arabisch", "arab", "3arabi", "3arabe", "arabi", "عربي", "عربيه", "عربی", "ዓረብ", "ዓረብኛ", "ዐረብኛ", "ዓረቢ"),
+    "ti": ("tigrinya", "tigrinia", "tigrigna", "tigrinja", "tigrinyan", "tigrigna", "tigrina", "ትግርኛ", "ትግሪኛ",
            "تغرينيا", "تغرينيه", "تجرينيا", "تیگرینیا", "تگرینیا", "تیگرنیا", "تيغرينيا"),
-    "fa_AF": ("dari", "farsi", "persian", "perzisch", "دري", "دری", "فارسي", "فارسی", "ዳሪ", "ፋርሲ"),
-    "en": ("english", "engels", "engelse", "انجليزي", "انكليزي", "انگلیسی", "انگليسي",
+    "fa_AF": ("dari", "farsi", "persian", "perzisch", "darri", "دري", "دری", "فارسي", "فارسی", "ዳሪ", "ፋርሲ"),
+    "en": ("english", "engels", "engelse", "inglizi", "engelisi", "inglisi", "انجليزي", "انكليزي", "انگلیسی", "انگليسي",
            "انجلیسی", "እንግሊዝኛ", "እንግሊዘኛ", "ኢንግሊሽ"),
-    "nl": ("dutch", "nederlands", "hollands", "nederlandse", "هولندي", "هولنديه", "هالندی",
+    "nl": ("dutch", "nederlands", "hollands", "nederlandse", "holandi", "hollandi", "holandy", "هولندي", "هولنديه", "هالندی",
            "هلندی", "هالندي", "ሆላንድኛ", "ሆላንዳዊ", "ዳች", "ኔዘርላንድኛ"),
 }
 

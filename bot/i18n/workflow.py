@@ -258,7 +258,8 @@ class ContentRepo:
                 intent = block.get("intent") or ""
                 examples = [e for e in (block.get("examples") or "").splitlines() if e.strip().startswith("- ")]
                 if "/" in intent:
-                    trained.setdefault(intent, {})[path.parent.name] = len(examples)
+                    per_locale = trained.setdefault(intent, {})
+                    per_locale[path.parent.name] = per_locale.get(path.parent.name, 0) + len(examples)
                 if any(TODO in e for e in examples):
                     todo_files.append((path, intent))
         answers = {k.removeprefix("utter_") for k in responses if _TOPIC.match(k.removeprefix("utter_"))}

@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 from bot.cli import main
 from bot.i18n.workflow import ContentRepo
-from tests.po_files import edit_po
+from harness.po_files import edit_po
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,6 +100,21 @@ def test_topic_with_examples_but_no_answer_and_the_reverse(repo: ContentRepo) ->
     found = messages(repo)
     assert any("utter_insurance/inboedel: topic has training examples but no answer" in m for m in found)
     assert any("utter_benefits/huurtoeslag: answer has no training examples" in m for m in found)
+
+
+def test_topic_examples_in_several_blocks_and_files_add_up(repo: ContentRepo) -> None:
+    # Training data is split by topic and by source: a small block of a topic in another
+    # file (or a second block in the same file) adds to the count, never replaces it.
+    for locale in ("en", "nl", "ar", "ti", "fa_AF"):
+        for path in (repo.nlu_dir / locale).glob("*.yml"):
+            text = path.read_text(encoding="utf-8")
+            path.write_text(text.replace("- intent: insurance/inboedel\n", "- intent: insurance/inboedel_x\n"), encoding="utf-8")
+        lines = "".join(f"    - inboedel vraag {i} {locale}\n" for i in range(5))
+        block = f"- intent: insurance/inboedel\n  metadata:\n    language: {locale}\n  examples: |\n{lines}"
+        for name in ("extra_a.yml", "extra_b.yml"):
+            (repo.nlu_dir / locale / name).write_text(f'version: "3.1"\nnlu:\n{block}', encoding="utf-8")
+    found = [m for m in messages(repo) if "utter_insurance/inboedel" in m or "insurance/inboedel:" in m]
+    assert not [m for m in found if "training examples; at least 8" in m], found
 
 
 def test_status_counts_and_oldest_outdated_first(repo: ContentRepo) -> None:

@@ -3,9 +3,9 @@
 import pytest
 
 from bot.i18n.locales import LOCALES
+from harness.heldout import heldout, training
 from nlu.langid import LanguageIdentifier, Prediction, is_clear_switch
 from nlu.language_names import find_language_names
-from tests.heldout_data import heldout, training
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +84,58 @@ def test_language_name_offsets_point_into_text() -> None:
     text = "kunnen we Tigrinya spreken"
     (_, start, end), = find_language_names(text)
     assert text[start:end] == "Tigrinya"
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("wen maw3edi el jay", "ar"),                      # Arabizi: digits are letters
+        ("shukran ktir", "ar"),
+        ("bde e7ki ma3 el mas2oul 3an melafi", "ar"),
+        ("waqt e molaqat e man kai ast", "fa_AF"),         # Latin-script Dari
+        ("salam chetor asti", "fa_AF"),
+        ("when is my appointment", "en"),                 # English stays English
+        ("wanneer is mijn afspraak", "nl"),
+    ],
+)
+def test_latin_script_arabic_and_dari(model: LanguageIdentifier, text: str, locale: str) -> None:
+    pred = model.predict(text)
+    assert (pred.locale, pred.script) == (locale, "latin")
+
+
+@pytest.mark.parametrize("locale", ["ar", "fa_AF"])
+def test_heldout_latin_script_language_id(model: LanguageIdentifier, locale: str) -> None:
+    latin = [ex.text for ex in heldout(locale) if ex.subset == "latin"]
+    wrong = [t for t in latin if model.predict(t).locale != locale]
+    assert len(latin) >= 25 and len(wrong) / len(latin) <= 0.05, wrong
+
+
+def test_switching_to_arabizi_needs_a_clear_sentence() -> None:
+    # Arabizi and English share a script: a switch needs three words and high confidence.
+    assert is_clear_switch(Prediction("ar", 0.97, "latin", 4), "en")
+    assert not is_clear_switch(Prediction("ar", 0.97, "latin", 2), "en")
+    assert not is_clear_switch(Prediction("ar", 0.7, "latin", 5), "en")
+    # Arabic script while the chat is in English is another script: two words suffice.
+    assert is_clear_switch(Prediction("ar", 0.8, "arabic", 2), "en")
+    # English typed by a person whose chat is in Arabic: same script family rules.
+    assert not is_clear_switch(Prediction("en", 0.8, "latin", 4), "ar")
+
+
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("mijn afspraak met klantmanager wanneer እዩ", "ti"),   # Dutch words, Tigrinya sentence
+        ("help ሰብኣየ slaat me ሕጂ", "ti"),
+        ("huurtoeslag aanvragen كيف يعني", "ar"),
+        ("zorgtoeslag aanvragen چطور کنم", "fa_AF"),
+    ],
+)
+def test_dutch_terms_inside_another_language(model: LanguageIdentifier, text: str, locale: str) -> None:
+    assert model.predict(text).locale == locale
+
+
+def test_a_stray_letter_of_another_script_does_not_decide() -> None:
+    from nlu.langid import language_script
+
+    assert language_script("can i get zorgtoeslag ؟ please tell me now") == "latin"
+    assert language_script("ok ሰ") == "latin"

@@ -1,0 +1,87 @@
+"""Reading the evaluation data, shared by `make eval`, the benchmarks and the tests.
+
+- ``tests/heldout/<locale>.yml``: the held-out intent split, written apart from the
+  training data and never trained on; each block has a ``subset`` (``general``,
+  ``latin``, ``codeswitch``, ``typo``).
+- ``tests/heldout/crisis/<locale>.yml``: the safety set — crisis messages (``urgent``:
+  ``direct`` and ``indirect``) and ordinary messages with alarming words (``ordinary``).
+- ``nlu/<locale>/*.yml``: the training examples, read only to prove the two never overlap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+HELDOUT_DIR = ROOT / "tests" / "heldout"
+CRISIS_DIR = HELDOUT_DIR / "crisis"
+NLU_DIR = ROOT / "nlu"
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    intent: str  # full key, e.g. "benefits/zorgtoeslag"
+    locale: str
+    subset: str = "general"
+
+    @property
+    def parent_intent(self) -> str:
+        return self.intent.split("/", 1)[0]
+
+
+def read_examples(path: Path) -> list[Example]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out = []
+    for block in data.get("nlu") or []:
+        meta = block.get("metadata") or {}
+        locale = meta.get("language")
+        subset = meta.get("subset") or "general"
+        for line in (block.get("examples") or "").splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                out.append(Example(line[2:].strip(), block["intent"], locale, subset))
+    return out
+
+
+def heldout(locale: str) -> list[Example]:
+    return read_examples(HELDOUT_DIR / f"{locale}.yml")
+
+
+def training(locale: str) -> list[Example]:
+    out: list[Example] = []
+    for path in sorted((NLU_DIR / locale).glob("*.yml")):
+        out.extend(read_examples(path))
+    return out
+
+
+@dataclass(frozen=True)
+class CrisisSet:
+    """Crisis messages that must reach ``urgent_help``, and ordinary ones that must not."""
+
+    locale: str
+    direct: list[str]
+    indirect: list[str]
+    ordinary: list[str]
+
+    @property
+    def urgent(self) -> list[str]:
+        return self.direct + self.indirect
+
+
+def crisis_set(locale: str) -> CrisisSet:
+    data = yaml.safe_load((CRISIS_DIR / f"{locale}.yml").read_text(encoding="utf-8")) or {}
+    urgent = data.get("urgent") or {}
+
+    def texts(items: list | None) -> list[str]:
+        return [str(t).strip() for t in items or [] if str(t).strip()]
+
+    return CrisisSet(
+        locale,
+        texts(urgent.get("direct")),
+        texts(urgent.get("indirect")),
+        texts(data.get("ordinary")),
+    )

@@ -1,0 +1,154 @@
+"""The crisis safety net: phrase syntax, exclusions, live reload, the pipeline component."""
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.i18n.locales import LOCALES
+from harness.heldout import training
+from nlu.components import CrisisPhraseMatcher
+from nlu.crisis import CATEGORIES, DEFAULT_DIR, CrisisLists, CrisisMatcher
+
+
+def write_list(directory: Path, locale: str, phrases: dict, not_crisis: list | None = None) -> None:
+    data = {"locale": locale, "status": "draft", "phrases": phrases, "not_crisis": not_crisis or []}
+    (directory / f"{locale}.yml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.fixture
+def lists(tmp_path: Path) -> CrisisLists:
+    write_list(tmp_path, "en", {
+        "self_harm": ["took ... pills", "suicid*", "don't want to live"],
+        "fire": ["house is on fire"],
+    }, ["dying to know"])
+    write_list(tmp_path, "ar", {"weapon": ["*سكين"], "self_harm": ["بدي موت"]}, ["سكينة"])
+    return CrisisLists.load(tmp_path)
+
+
+@pytest.mark.parametrize("text", [
+    "I took all my pills",                # gap of two words
+    "i took pills",                       # gap of none
+    "I TOOK THE WHOLE BOX OF PILLS!!",     # case, punctuation, a gap of four
+    "my friend is suicidal",              # prefix
+    "I don’t want to live",               # typographic apostrophe
+    "our house is on fire",
+    "معه بالسكين",                          # suffix: an attached Arabic prefix
+    "بدي موت",
+    "بدی موت",                             # Persian ی for Arabic ي
+])
+def test_crisis_phrases_match(lists: CrisisLists, text: str) -> None:
+    assert lists.find(text) is not None
+
+
+@pytest.mark.parametrize("text", [
+    "I took the bus and then I bought a lot of milk and pills",  # gap of five words
+    "I'm dying to know my appointment",
+    "pills",
+    "the fire brigade sent a letter",
+    "اشعر بالسكينة",                       # tranquility, excluded
+    "",
+    "🙂🙂",
+])
+def test_ordinary_messages_do_not_match(lists: CrisisLists, text: str) -> None:
+    assert lists.find(text) is None
+
+
+def test_a_hit_says_which_list_and_category(lists: CrisisLists) -> None:
+    hit = lists.find("he came with a knife بالسكين")
+    assert hit is not None and (hit.locale, hit.category, hit.phrase) == ("ar", "weapon", "*سكين")
+
+
+def test_edited_list_is_live_without_restart(tmp_path: Path) -> None:
+    write_list(tmp_path, "nl", {"fire": ["staat in brand"]})
+    matcher = CrisisMatcher(tmp_path)
+    assert matcher.find("de keuken staat in brand") is not None
+    assert matcher.find("er is rook in de gang") is None
+    write_list(tmp_path, "nl", {"fire": ["staat in brand", "rook in de gang"]})
+    later = time.time() + 5
+    os.utime(tmp_path / "nl.yml", (later, later))
+    assert matcher.find("er is rook in de gang") is not None
+
+
+def test_a_broken_edit_keeps_the_last_good_list(tmp_path: Path) -> None:
+    write_list(tmp_path, "nl", {"fire": ["staat in brand"]})
+    matcher = CrisisMatcher(tmp_path)
+    assert matcher.find("het huis staat in brand") is not None
+    (tmp_path / "nl.yml").write_text("phrases: [unclosed", encoding="utf-8")
+    later = time.time() + 5
+    os.utime(tmp_path / "nl.yml", (later, later))
+    assert matcher.find("het huis staat in brand") is not None
+
+
+# The real lists, as the communications team keeps them.
+
+@pytest.fixture(scope="module")
+def real() -> CrisisLists:
+    return CrisisLists.load(DEFAULT_DIR)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_locale_has_a_list_covering_every_category(locale: str) -> None:
+    data = yaml.safe_load((DEFAULT_DIR / f"{locale}.yml").read_text(encoding="utf-8"))
+    assert data["locale"] == locale and data["status"] in ("draft", "reviewed")
+    assert {c for c in CATEGORIES if data["phrases"].get(c)} == set(CATEGORIES)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_ordinary_training_example_sets_off_the_lists(real: CrisisLists, locale: str) -> None:
+    alarms = [(ex.intent, ex.text, real.find(ex.text)) for ex in training(locale)
+              if ex.intent != "urgent_help" and real.find(ex.text) is not None]
+    assert not alarms
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_lists_catch_most_urgent_training_examples(real: CrisisLists, locale: str) -> None:
+    urgent = [ex.text for ex in training(locale) if ex.intent == "urgent_help"]
+    caught = [t for t in urgent if real.find(t) is not None]
+    assert len(caught) >= 0.8 * len(urgent), [t for t in urgent if t not in caught]
+
+
+# The pipeline component.
+
+def parsed(text: str, ranking: list[tuple[str, float]]) -> Message:
+    message = Message(data={"text": text})
+    entries = [{"name": n, "confidence": c} for n, c in ranking]
+    message.set("intent", entries[0])
+    message.set("intent_ranking", entries)
+    return message
+
+
+@pytest.fixture
+def component(tmp_path: Path) -> CrisisPhraseMatcher:
+    write_list(tmp_path, "en", {"self_harm": ["took ... pills"]}, ["dying to know"])
+    return CrisisPhraseMatcher({"doubt_threshold": 0.2, "lists_dir": str(tmp_path)})
+
+
+def test_a_crisis_phrase_overrides_the_model(component: CrisisPhraseMatcher) -> None:
+    [m] = component.process([parsed("I took too many pills", [("out_of_scope", 0.9), ("deny", 0.1)])])
+    assert m.get("intent") == {"name": "urgent_help", "confidence": 1.0}
+    assert [r["name"] for r in m.get("intent_ranking")] == ["urgent_help", "out_of_scope", "deny"]
+    assert m.get("crisis")["reason"] == "phrase" and m.get("crisis")["model_intent"] == "out_of_scope"
+
+
+def test_the_models_doubt_is_treated_as_urgent(component: CrisisPhraseMatcher) -> None:
+    [m] = component.process([parsed("something odd", [("out_of_scope", 0.6), ("urgent_help", 0.3)])])
+    assert m.get("intent")["name"] == "urgent_help" and m.get("crisis")["reason"] == "model_doubt"
+
+
+def test_a_low_urgent_score_or_an_ordinary_message_stays_as_it_is(component: CrisisPhraseMatcher) -> None:
+    [m] = component.process([parsed("dying to know", [("ask_appointment", 0.8), ("urgent_help", 0.1)])])
+    assert m.get("intent")["name"] == "ask_appointment" and m.get("crisis") is None
+
+
+def test_an_unsure_urgent_prediction_survives_the_fallback(component: CrisisPhraseMatcher) -> None:
+    [m] = component.process([parsed("hmm", [("urgent_help", 0.35), ("greet", 0.3)])])
+    assert m.get("intent") == {"name": "urgent_help", "confidence": 1.0}
+
+
+def test_commands_are_not_read_as_crisis_text(component: CrisisPhraseMatcher) -> None:
+    [m] = component.process([parsed("/took_pills", [("greet", 0.9)])])
+    assert m.get("intent")["name"] == "greet"
