@@ -96,15 +96,15 @@ test-stories: setup $(MODEL) ## Rasa conversation tests (tests/test_stories_*.ym
 	$(PY) -m tests.run_stories
 
 eval: setup $(MODEL) ## per-locale intent accuracy, macro-F1 and language ID on the held-out split
-	$(PY) -m tests.evaluate
+	$(PY) -m harness.evaluation
 
 test-e2e: setup $(MODEL) ## browser tests in headless Chromium (Debian's chromium)
 	$(BIN)/pytest -q tests/e2e
 
-test: setup lint content-check validate $(MODEL) ## set up and run every test
-	$(BIN)/pytest -q tests/unit tests/integration tests/e2e
+test: setup lint content-check validate $(MODEL) ## set up and run every test; coverage per module
+	$(BIN)/pytest -q --cov --cov-report=term tests/unit tests/integration tests/e2e
 	$(PY) -m tests.run_stories
-	$(PY) -m tests.evaluate
+	$(PY) -m harness.evaluation
 	$(PY) -m bench --smoke
 
 bench: setup $(MODEL) ## measure understanding per locale and serving speed; report in bench/results/
@@ -114,7 +114,7 @@ bench-smoke: setup $(MODEL) ## the benchmark on a tiny load (make test runs it s
 	$(PY) -m bench --smoke
 
 lint: $(VENV)/.installed ## ruff
-	$(BIN)/ruff check bot nlu actions tests bench
+	$(BIN)/ruff check bot nlu actions tests bench harness
 
 clean: ## remove built files (model, caches, vendor files, compiled catalogs)
 	rm -rf models .rasa results $(VENDOR) $(WEB)/node_modules

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -11,9 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.db import db, linked_client
-from bot.db.clients import as_utc, upcoming_appointments
-from bot.db.escalations import add_request
+from bot.clock import as_utc, utcnow
+from bot.db.clients import own_appointment, upcoming_appointments
 from bot.db.models import Appointment
+from bot.handoff.escalate import add_request
 
 
 def appointment_arguments(appt: Appointment) -> dict[str, Any]:
@@ -44,7 +44,7 @@ class ActionShowAppointments(Action):
                 dispatcher.utter_message(response="utter_not_linked")
                 return []
             appts = upcoming_appointments(
-                session=session, client_id=client.id, now=datetime.now(timezone.utc)
+                session=session, client_id=client.id, now=utcnow()
             )
             if not appts:
                 dispatcher.utter_message(response="utter_no_appointments", first_name=client.first_name)
@@ -69,7 +69,7 @@ class ActionAskAppointmentId(Action):
         with db() as session:
             client = linked_client(session, tracker)
             appts = (
-                upcoming_appointments(session=session, client_id=client.id, now=datetime.now(timezone.utc))
+                upcoming_appointments(session=session, client_id=client.id, now=utcnow())
                 if client
                 else []
             )
@@ -91,8 +91,7 @@ class ValidateRescheduleForm(FormValidationAction):
     ) -> dict[str, Any]:
         with db() as session:
             client = linked_client(session, tracker)
-            appt = session.get(Appointment, int(value)) if str(value).isdigit() else None
-            if client is None or appt is None or appt.client_id != client.id:
+            if own_appointment(session=session, client=client, appointment_id=value) is None:
                 dispatcher.utter_message(response="utter_appointment_not_found")
                 return {"appointment_id": None}
         return {"appointment_id": str(value)}
@@ -119,7 +118,7 @@ class ActionStartReschedule(Action):
             if client is None:
                 dispatcher.utter_message(response="utter_not_linked")
                 return [*reset, SlotSet("can_reschedule", False)]
-            if not upcoming_appointments(session=session, client_id=client.id, now=datetime.now(timezone.utc)):
+            if not upcoming_appointments(session=session, client_id=client.id, now=utcnow()):
                 dispatcher.utter_message(response="utter_no_appointments", first_name=client.first_name)
                 return [*reset, SlotSet("can_reschedule", False)]
         return [*reset, SlotSet("can_reschedule", True)]
@@ -138,8 +137,8 @@ class ActionRequestReschedule(Action):
         reason = tracker.get_slot("reschedule_reason") or ""
         with db() as session:
             client = linked_client(session, tracker)
-            appt = session.get(Appointment, int(appt_id)) if appt_id and str(appt_id).isdigit() else None
-            if client is None or appt is None or appt.client_id != client.id:
+            appt = own_appointment(session=session, client=client, appointment_id=appt_id)
+            if appt is None:
                 dispatcher.utter_message(response="utter_appointment_not_found")
                 return [SlotSet("appointment_id", None), SlotSet("reschedule_reason", None)]
             add_request(
@@ -150,6 +149,7 @@ class ActionRequestReschedule(Action):
                 details={"appointment_id": appt.id, "reason": reason,
                          "starts_at": as_utc(appt.starts_at).isoformat()},
                 locale=tracker.get_slot("language"),
+                now=utcnow(),
             )
             args = appointment_arguments(appt)
         dispatcher.utter_message(response="utter_reschedule_requested", **args)

@@ -11,7 +11,7 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import db
-from bot.db.escalations import open_handoff
+from bot.handoff.escalate import open_handoff
 from bot.handoff.rules import ASKED, URGENT, handoff_response, office_status
 
 logger = logging.getLogger(__name__)

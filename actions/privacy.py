@@ -13,7 +13,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import db
-from bot.db.models import Conversation
+from bot.db.conversations import request_erasure as mark_for_erasure
 
 CONFIRM_FORGET = "forget_me"
 
@@ -33,8 +33,4 @@ class ActionAskForgetMe(Action):
 
 def request_erasure(conversation_id: str) -> bool:
     with db() as session:
-        conv = session.get(Conversation, conversation_id)
-        if conv is None:
-            return False
-        conv.erase_requested = 1
-        return True
+        return mark_for_erasure(session=session, conversation_id=conversation_id)

@@ -10,9 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.db import db, linked_client
-from bot.db.escalations import add_request
-from bot.db.models import LanguageSchool
-from bot.db.schools import DISTRICTS, Preferences, rank_schools
+from bot.clock import utcnow
+from bot.db.schools import DISTRICTS, Preferences, rank_schools, school_names
+from bot.handoff.escalate import add_request
 from nlu.text import normalize
 
 ANY = "any"
@@ -195,7 +195,7 @@ class ActionPassSchoolChoice(Action):
             return []
         with db() as session:
             client = linked_client(session, tracker)
-            names = [s.name for s in (session.get(LanguageSchool, i) for i in ids) if s]
+            names = school_names(session=session, school_ids=ids)
             add_request(
                 session=session,
                 conversation_id=tracker.sender_id,
@@ -203,6 +203,7 @@ class ActionPassSchoolChoice(Action):
                 kind="school_choice",
                 details={"schools": names, "preferences": {s: tracker.get_slot(s) for s in SLOTS}},
                 locale=tracker.get_slot("language"),
+                now=utcnow(),
             )
         dispatcher.utter_message(
             response="utter_school_passed" if client else "utter_school_passed_unlinked"

@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -62,23 +61,19 @@ def machine() -> dict:
 
 
 def understanding(results_dir: Path) -> dict:
-    """Per-locale scores on the held-out split, confusion matrices, worst pairs."""
-    from tests.evaluate import evaluate
+    """Per-locale scores on the held-out split and the safety set, confusion matrices."""
+    from harness.evaluation import evaluate
 
-    progress("understanding: parsing the held-out split in five locales")
-    scores = asyncio.run(evaluate())
-    plots = []
-    for s in scores:
-        pairs = Counter()
-        for e in s["errors"]:
-            if e["expected"] != e["got"]:  # not the language-ID misses
-                pairs[(e["expected"], e["got"])] += 1
-        s["worst_pairs"] = [{"expected": a, "got": b, "count": n} for (a, b), n in pairs.most_common(5)]
-        plots.append(_confusion_png(s, results_dir))
-    accs = [s["intent_accuracy"] for s in scores]
+    progress("understanding: parsing the held-out split and the crisis set in five locales")
+    results = asyncio.run(evaluate())
+    scores = results["understanding"]
+    plots = [_confusion_png(s, results_dir) for s in scores]
     return {
         "per_locale": [{k: v for k, v in s.items() if k != "errors"} for s in scores],
-        "gap_best_worst_intent_accuracy": round(max(accs) - min(accs), 3),
+        "safety": [{k: v for k, v in s.items() if k not in ("missed", "false_alarms")}
+                   for s in results["safety"]],
+        "summary": results["summary"],
+        "gap_best_worst_intent_accuracy": results["summary"]["gap"],
         "worst_locale": min(scores, key=lambda s: s["intent_accuracy"])["locale"],
         "confusion_plots": plots,
     }
@@ -91,7 +86,7 @@ def _confusion_png(score: dict, results_dir: Path) -> str:
     import matplotlib.pyplot as plt
     from sklearn.metrics import confusion_matrix
 
-    from tests.heldout_data import heldout
+    from harness.heldout import heldout
 
     locale = score["locale"]
     wrong = {e["text"]: e["got"].split("/")[0] for e in score["errors"]}
@@ -119,7 +114,7 @@ def _confusion_png(score: dict, results_dir: Path) -> str:
 
 def serving(smoke: bool, results_dir: Path) -> dict:
     from bench.load import conversation_growth, message_mix, rest_load, webchat_load
-    from tests.integration.stack import Stack
+    from harness.stack import Stack
 
     mix = message_mix()
     # Messages per conversation at each level (fewer at 50, to keep `make bench` near 10 min).
@@ -194,10 +189,13 @@ def accuracy_plot(und: dict, results_dir: Path) -> None:
     rows = und["per_locale"]
     fig, ax = plt.subplots(figsize=(7, 4))
     xs = range(len(rows))
-    ax.bar([x - 0.2 for x in xs], [r["intent_accuracy"] for r in rows], 0.4, label="intent accuracy")
-    ax.bar([x + 0.2 for x in xs], [r["language_id_accuracy"] for r in rows], 0.4, label="language ID")
+    ax.bar([x - 0.3 for x in xs], [r["intent_accuracy"] for r in rows], 0.2, label="intent accuracy")
+    ax.bar([x - 0.1 for x in xs], [r["faq_topic_accuracy"] or 0 for r in rows], 0.2, label="FAQ topic")
+    ax.bar([x + 0.1 for x in xs], [r["language_id_accuracy"] for r in rows], 0.2, label="language ID")
+    ax.bar([x + 0.3 for x in xs], [s["urgent_recall"] or 0 for s in und["safety"]], 0.2,
+           label="urgent recall")
     ax.set_xticks(list(xs), [r["locale"] for r in rows])
-    ax.set_ylim(0.8, 1.0)
+    ax.set_ylim(0.7, 1.0)
     ax.axhline(0.95, color="grey", linestyle=":")
     ax.legend()
     ax.set_title("Understanding per locale (held-out split)")
@@ -235,21 +233,47 @@ def report(results: dict) -> str:
         f"**Headline: the gap between the best and the worst locale is "
         f"{u['gap_best_worst_intent_accuracy']:.3f} intent accuracy (worst: {u['worst_locale']}).**",
         "",
-        "## Understanding (held-out split)",
+        "## Understanding (held-out split, written apart from the training data)",
         "",
-        "| locale | n | intent acc | macro-F1 | key acc | key F1 | language ID | fallback |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| locale | n | intent acc (95 % CI) | macro-F1 | FAQ topic | OOS precision | OOS recall "
+        "| language ID | Latin script | code-switch | typos |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
+
+    def f(x: float | None) -> str:
+        return "–" if x is None else f"{x:.3f}"
+
     for r in u["per_locale"]:
+        lo, hi = r["intent_accuracy_ci95"]
+        sub = r.get("subsets") or {}
         lines.append(
-            f"| {r['locale']} | {r['n']} | {r['intent_accuracy']:.3f} | {r['intent_macro_f1']:.3f} | "
-            f"{r['full_key_accuracy']:.3f} | {r['full_key_macro_f1']:.3f} | {r['language_id_accuracy']:.3f} | "
-            f"{r['fallback_rate']:.3f} |"
+            f"| {r['locale']} | {r['n']} | {r['intent_accuracy']:.3f} ({lo:.3f}–{hi:.3f}) | "
+            f"{r['intent_macro_f1']:.3f} | {f(r['faq_topic_accuracy'])} | "
+            f"{f(r['out_of_scope_precision'])} | {f(r['out_of_scope_recall'])} | "
+            f"{f(r['language_id_accuracy'])} | {f((sub.get('latin') or {}).get('intent_accuracy'))} | "
+            f"{f((sub.get('codeswitch') or {}).get('intent_accuracy'))} | "
+            f"{f((sub.get('typo') or {}).get('intent_accuracy'))} |"
         )
-    lines += ["", "Worst-confused pairs:", ""]
+    lines += ["", "## Safety (crisis set: direct and indirect crisis messages; ordinary messages "
+              "with alarming words)", "",
+              "| locale | crisis n | urgent recall (95 % CI) | direct | indirect | caught by phrase list "
+              "| ordinary n | false alarms | false alarms on held-out |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for s in u.get("safety") or []:
+        lo, hi = s["urgent_recall_ci95"]
+        lines.append(
+            f"| {s['locale']} | {s['urgent_n']} | {f(s['urgent_recall'])} ({lo:.3f}–{hi:.3f}) | "
+            f"{f(s['urgent_recall_direct'])} | {f(s['urgent_recall_indirect'])} | "
+            f"{f(s['by_phrase_list'])} | {s['ordinary_n']} | {f(s['false_alarm_rate'])} | "
+            f"{f(s['false_alarm_rate_heldout'])} |"
+        )
+    lines += ["", "Worst-confused pairs and weakest intents (F1):", ""]
     for r in u["per_locale"]:
-        pairs = ", ".join(f"{p['expected']}→{p['got']} ×{p['count']}" for p in r["worst_pairs"]) or "none"
-        lines.append(f"- {r['locale']}: {pairs}")
+        pairs = ", ".join(f"{p['expected']}→{p['got']} ×{p['count']}"
+                          for p in r["worst_confusions"]) or "none"
+        weakest = ", ".join(f"{k} {v:.2f}" for k, v in
+                            sorted(r["intent_f1"].items(), key=lambda kv: kv[1])[:3])
+        lines.append(f"- {r['locale']}: {pairs}; weakest: {weakest}")
     lines += ["", "![accuracy](accuracy_per_locale.png)", ""]
     lines += [f"![confusion {p}]({p})" for p in u["confusion_plots"]]
     s = results["serving"]

@@ -14,7 +14,7 @@ import httpx
 import socketio
 
 from bot.i18n.locales import LOCALES
-from tests.heldout_data import heldout
+from harness.heldout import heldout
 
 # Questions the bot answers itself. Messages that hand the chat to a person (asking for the
 # casemanager, urgent help, "yes" to the offer after two misses) would make the bot quiet by

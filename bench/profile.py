@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from bench.load import conversation_growth, message_mix
-from tests.integration.stack import Stack
+from harness.stack import Stack
 
 BIN = Path(sys.executable).parent
 

@@ -22,7 +22,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from bot.settings import ROOT, get_settings
+from bot.roles import ROLE_NAMES
+from bot.settings import ROOT, SettingsError, get_settings
 
 MODEL = ROOT / "models" / "wegwijs.tar.gz"
 
@@ -51,25 +52,28 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def database():  # type: ignore[no-untyped-def]
+    """The settings' database (the CLI's composition root)."""
+    from bot.db.session import Database
+
+    return Database(get_settings().database_url)
+
+
 def cmd_seed(args: argparse.Namespace) -> int:
     from bot.db.seed import seed
-    from bot.db.session import session_scope
 
-    with session_scope() as s:
-        loaded = seed(session=s)
+    loaded = database().call(seed)
     print("demo data loaded" if loaded else "the database has clients already: nothing loaded")
     return 0
 
 
 def cmd_clients(args: argparse.Namespace) -> int:
-    from bot.db.clients import list_clients
-    from bot.db.models import Casemanager
-    from bot.db.session import session_scope
+    from bot.db.clients import get_casemanager, list_clients
 
-    with session_scope() as s:
+    with database().session() as s:
         print(f"{'id':>4}  {'name':32} {'locale':6} casemanager")
         for c in list_clients(session=s):
-            cm = s.get(Casemanager, c.casemanager_id) if c.casemanager_id else None
+            cm = get_casemanager(session=s, casemanager_id=c.casemanager_id)
             cm_name = f"{cm.first_name} {cm.last_name}" if cm else "(team queue)"
             print(f"{c.id:>4}  {c.first_name + ' ' + c.last_name:32} {c.locale:6} {cm_name}")
     return 0
@@ -78,16 +82,12 @@ def cmd_clients(args: argparse.Namespace) -> int:
 def cmd_staff(args: argparse.Namespace) -> int:
     import getpass
 
-    from sqlalchemy import select
-
-    from bot.db.models import Staff
-    from bot.db.session import session_scope
-    from bot.db.staff import create_staff
+    from bot.db.staff import create_staff, list_staff
 
     if args.staff_command == "list":
-        with session_scope() as s:
+        with database().session() as s:
             print(f"{'id':>4}  {'username':16} {'role':12} {'casemanager':>11}  name")
-            for st in s.execute(select(Staff).order_by(Staff.id)).scalars():
+            for st in list_staff(session=s):
                 print(f"{st.id:>4}  {st.username:16} {st.role:12} {st.casemanager_id or '-':>11}  {st.display_name}")
         return 0
     if args.password_stdin:
@@ -95,7 +95,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     else:
         password = getpass.getpass("Password (at least 10 characters): ")
     try:
-        with session_scope() as s:
+        with database().session() as s:
             staff = create_staff(
                 session=s, username=args.username, password=password,
                 display_name=args.name or args.username, role=args.role,
@@ -112,39 +112,34 @@ def cmd_staff(args: argparse.Namespace) -> int:
 
 
 def cmd_link_code(args: argparse.Namespace) -> int:
-    from datetime import datetime, timedelta, timezone
+    from datetime import timedelta
 
+    from bot.clock import utcnow
     from bot.db.clients import create_link_code
-    from bot.db.session import session_scope
+    from bot.deeplinks import telegram_start_link
 
     settings = get_settings()
     ttl = timedelta(hours=settings.link_code_ttl_hours)
     try:
-        with session_scope() as s:
-            code = create_link_code(
-                session=s,
-                client_id=args.client,
-                secret=settings.secret_key,
-                ttl=ttl,
-                now=datetime.now(timezone.utc),
-            )
+        code = database().call(
+            create_link_code, client_id=args.client, secret=settings.secret_key, ttl=ttl,
+            now=utcnow(),
+        )
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
     print(f"One-time code for client {args.client}, valid {settings.link_code_ttl_hours:g} hours.")
-    bot = settings.telegram_bot_username or "<bot>"
-    print(f"The person types it in the chat, or opens https://t.me/{bot}?start={code} in Telegram.")
+    link = telegram_start_link(settings.telegram_bot_username, code)
+    print(f"The person types it in the chat, or opens {link} in Telegram.")
     print(code)
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     from bot.db.schools import ImportError_, import_schools
-    from bot.db.session import session_scope
 
     try:
-        with session_scope() as s:
-            n = import_schools(session=s, path=Path(args.file))
+        n = database().call(import_schools, path=Path(args.file))
     except ImportError_ as exc:
         print(f"nothing imported; fix these rows in {args.file}:", file=sys.stderr)
         for problem in exc.problems:
@@ -262,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     sp = staff_sub.add_parser("add", help="create an account (password asked, or --password-stdin)")
     sp.add_argument("username")
     sp.add_argument("--name", help="first name shown to status holders")
-    sp.add_argument("--role", choices=["casemanager", "teamlead", "comms"], required=True)
+    sp.add_argument("--role", choices=ROLE_NAMES, required=True)
     sp.add_argument("--casemanager-id", type=int, help="the casemanager record (role casemanager)")
     sp.add_argument("--email")
     sp.add_argument("--locale", choices=["nl", "en"], default="nl", help="language of the inbox")
@@ -290,6 +285,12 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_serve)
 
     args = parser.parse_args(argv)
+    if args.command != "content":  # the content workflow works on files only
+        try:
+            get_settings()
+        except SettingsError as exc:
+            print(exc, file=sys.stderr)
+            return 2
     return int(args.func(args) or 0)
 
 

@@ -1,15 +1,23 @@
 """``rasa`` with measured fixes for Rasa 3.6, used by ``wegwijs serve rasa``.
 
-1. Response validation (below). 2. The tracker store's session lookup
-(:func:`_patch_session_lookup`).
+Every patch, each replacing one method of Rasa with one that does the same work faster:
 
-Rasa validates every action-server and NLG response with ``jsonschema.validate(result,
-schema)``. That function checks the *schema itself* against the JSON Schema meta-schema
-on every call, which profiling (``python -m bench.profile``) showed to be about a third of
-the Rasa server's time per message. The schemas are constants, so here each is checked
-once and its validator reused: the same validation, without repeating the meta-schema
-check. Nothing else of Rasa changes. (Rasa 3.6 is the last open-source line, so this is
-not going to be fixed upstream.)
+1. ``rasa.core.actions.action.RemoteAction._validate_action_result`` and
+2. ``rasa.core.nlg.callback.CallbackNaturalLanguageGenerator.validate_response``: Rasa
+   validates every action-server and NLG response with ``jsonschema.validate(result,
+   schema)``, which checks the *schema itself* against the JSON Schema meta-schema on every
+   call — about a third of the Rasa server's time per message (``python -m
+   bench.profile``). The schemas are constants, so here each is checked once and its
+   validator reused: the same validation, without repeating the meta-schema check.
+3. ``rasa.core.tracker_store.SQLTrackerStore._event_query``: the events of the latest
+   session in two index-friendly queries instead of one that scans every event of the
+   conversation (:func:`_patch_session_lookup`).
+
+The patches are written against the Rasa version in :data:`SUPPORTED_RASA` (the pin in
+pyproject.toml). :func:`apply` checks that version and that every patched method is
+there before it changes anything, and stops with :class:`RasaMismatch` otherwise: a
+newer Rasa must be looked at, not patched blindly. (Rasa 3.6 is the last open-source
+line, so none of this is going to be fixed upstream.)
 """
 
 from __future__ import annotations
@@ -17,6 +25,38 @@ from __future__ import annotations
 import functools
 import sys
 from typing import Any
+
+SUPPORTED_RASA = "3.6.21"
+# module -> (class, attribute) that apply() replaces.
+PATCHED = (
+    ("rasa.core.actions.action", "RemoteAction", "_validate_action_result"),
+    ("rasa.core.nlg.callback", "CallbackNaturalLanguageGenerator", "validate_response"),
+    ("rasa.core.tracker_store", "SQLTrackerStore", "_event_query"),
+)
+
+
+class RasaMismatch(RuntimeError):
+    """The installed Rasa is not the one the patches were written for."""
+
+
+def check_rasa(version: str | None = None) -> None:
+    """Stop unless Rasa is :data:`SUPPORTED_RASA` and has every method :func:`apply`
+    replaces."""
+    import importlib
+
+    import rasa
+
+    found = version if version is not None else rasa.__version__
+    if found != SUPPORTED_RASA:
+        raise RasaMismatch(
+            f"bot/rasa_main.py patches Rasa {SUPPORTED_RASA}, but Rasa {found} is installed: "
+            "check each patch against the new version (see the module docstring) before "
+            "changing SUPPORTED_RASA"
+        )
+    for module, cls, attribute in PATCHED:
+        owner = getattr(importlib.import_module(module), cls, None)
+        if owner is None or attribute not in vars(owner):
+            raise RasaMismatch(f"Rasa {found} has no {module}.{cls}.{attribute} to patch")
 
 
 @functools.lru_cache(maxsize=8)
@@ -47,7 +87,8 @@ def _validate(kind: str, instance: Any) -> None:
 
 
 def apply() -> None:
-    """Replace Rasa's two response checks by the same checks with cached validators."""
+    """Check the Rasa version, then apply every patch listed in the module docstring."""
+    check_rasa()
     from jsonschema import ValidationError
     from rasa.core.actions.action import RemoteAction
     from rasa.core.nlg.callback import CallbackNaturalLanguageGenerator

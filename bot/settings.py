@@ -1,67 +1,128 @@
 """One typed settings object, read from the environment once (``get_settings``).
 
 Every process (app, Rasa via endpoints.yml, action server) reads the same variables;
-``wegwijs env`` prints the ones Rasa's endpoints.yml needs.
+``wegwijs env`` prints the ones Rasa's endpoints.yml needs. The values are checked when a
+process starts: a bad value stops it with one line per bad variable
+(:class:`SettingsError`), instead of failing later in the middle of a conversation. An
+empty variable counts as not set.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseSettings, Field, ValidationError, validator
+
+from nlu.text import LOCALES
 
 ROOT = Path(__file__).resolve().parent.parent
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+TELEGRAM_MODES = ("webhook", "polling")
 
 
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
+class SettingsError(ValueError):
+    """One or more environment variables have a value that cannot be used."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("bad settings:\n" + "\n".join(f"  {p}" for p in problems))
+        self.problems = problems
 
 
-@dataclass(frozen=True)
-class Settings:
-    app_host: str = "127.0.0.1"
-    app_port: int = 8000
-    rasa_url: str = "http://127.0.0.1:5005"
-    action_url: str = "http://127.0.0.1:5055"
+class Settings(BaseSettings):
+    app_host: str = Field("127.0.0.1", env="WEGWIJS_APP_HOST")
+    app_port: int = Field(8000, env="WEGWIJS_APP_PORT", ge=1, le=65535)
+    rasa_url: str = Field("http://127.0.0.1:5005", env="WEGWIJS_RASA_URL")
+    # Without the trailing /webhook (WEGWIJS_ACTION_URL has it, as endpoints.yml wants).
+    action_url: str = Field("http://127.0.0.1:5055", env="WEGWIJS_ACTION_URL")
     # Shared secret between the app, Rasa's HTTP API and the NLG endpoint.
-    internal_token: str = "change-me-internal-token"
-    # Key for hashing link codes (and, later, signing sessions). Set your own.
-    secret_key: str = "change-me-secret-key"
-    link_code_ttl_hours: float = 24.0
-    database_url: str = f"sqlite:///{ROOT / 'var' / 'wegwijs.db'}"
-    content_path: Path = ROOT / "content" / "responses.yml"
-    locales_dir: Path = ROOT / "locales"
-    default_locale: str = "en"
-    max_message_chars: int = 2000
-    rasa_timeout_s: float = 30.0
+    internal_token: str = Field("change-me-internal-token", env="WEGWIJS_INTERNAL_TOKEN")
+    # Key for hashing link codes and signing staff sessions. Set your own.
+    secret_key: str = Field("change-me-secret-key", env="WEGWIJS_SECRET_KEY")
+    link_code_ttl_hours: float = Field(24.0, env="WEGWIJS_LINK_CODE_TTL_HOURS", gt=0)
+    database_url: str = Field(f"sqlite:///{ROOT / 'var' / 'wegwijs.db'}", env="DATABASE_URL")
+    content_path: Path = Field(ROOT / "content" / "responses.yml", env="WEGWIJS_CONTENT_PATH")
+    locales_dir: Path = Field(ROOT / "locales", env="WEGWIJS_LOCALES_DIR")
+    default_locale: str = Field("en", env="WEGWIJS_DEFAULT_LOCALE")
+    max_message_chars: int = Field(2000, env="WEGWIJS_MAX_MESSAGE_CHARS", gt=0)
+    rasa_timeout_s: float = Field(30.0, env="WEGWIJS_RASA_TIMEOUT", gt=0)
     # A new Rasa session after this many turns of one conversation (0: never).
-    rasa_session_turns: int = 10
-    log_level: str = "INFO"
+    rasa_session_turns: int = Field(10, env="WEGWIJS_RASA_SESSION_TURNS", ge=0)
+    log_level: str = Field("INFO", env="WEGWIJS_LOG_LEVEL")
     # Telegram (optional: without a token the app runs without the Telegram channel).
-    telegram_token: str = ""
-    telegram_mode: str = "webhook"  # webhook (production) or polling (development)
-    telegram_webhook_url: str = ""  # public https URL ending in /telegram/webhook
-    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; derived from
-    # secret_key when not set.
-    telegram_webhook_secret: str = ""
-    telegram_api_base_url: str = "https://api.telegram.org/bot"
-    telegram_poll_timeout_s: int = 30
-    telegram_bot_username: str = ""  # for deep links t.me/<name>?start=<code>
+    telegram_token: str = Field("", env="TELEGRAM_TOKEN")
+    telegram_mode: str = Field("webhook", env="TELEGRAM_MODE")  # webhook or polling
+    # The public https URL ending in /telegram/webhook.
+    telegram_webhook_url: str = Field("", env="TELEGRAM_WEBHOOK_URL")
+    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; derived from secret_key
+    # when not set.
+    telegram_webhook_secret: str = Field("", env="TELEGRAM_WEBHOOK_SECRET")
+    telegram_api_base_url: str = Field("https://api.telegram.org/bot", env="TELEGRAM_API_BASE_URL")
+    telegram_poll_timeout_s: int = Field(30, env="TELEGRAM_POLL_TIMEOUT", ge=0)
+    telegram_bot_username: str = Field("", env="TELEGRAM_BOT_USERNAME")  # for deep links
     # Inbox: the address casemanagers open (links in notifications); cookies over HTTPS only.
-    public_url_setting: str = ""
-    secure_cookies: bool = False
+    public_url_setting: str = Field("", env="WEGWIJS_PUBLIC_URL")
+    secure_cookies: bool = Field(False, env="WEGWIJS_SECURE_COOKIES")
     # E-mail notifications (no host: no e-mail).
-    smtp_host: str = ""
-    smtp_port: int = 25
-    smtp_from: str = "wegwijs@example.org"
-    smtp_user: str = ""
-    smtp_password: str = ""
-    smtp_starttls: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
+    smtp_host: str = Field("", env="SMTP_HOST")
+    smtp_port: int = Field(25, env="SMTP_PORT", ge=1, le=65535)
+    smtp_from: str = Field("wegwijs@example.org", env="SMTP_FROM")
+    smtp_user: str = Field("", env="SMTP_USER")
+    smtp_password: str = Field("", env="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(False, env="SMTP_STARTTLS")
+
+    class Config:
+        frozen = True  # hashable, never changed after start
+        env_file = None
+
+    @validator("*", pre=True)
+    def _empty_is_unset(cls, value: Any, field: Any) -> Any:  # noqa: N805 - pydantic's validator
+        if isinstance(value, str) and value == "":
+            return field.get_default()
+        return value
+
+    @validator("rasa_url")
+    def _no_trailing_slash(cls, value: str) -> str:  # noqa: N805
+        return value.rstrip("/")
+
+    @validator("action_url")
+    def _without_webhook(cls, value: str) -> str:  # noqa: N805
+        return value.rstrip("/").removesuffix("/webhook")
+
+    @validator("rasa_url", "action_url", "telegram_api_base_url")
+    def _http_url(cls, value: str) -> str:  # noqa: N805
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @validator("database_url")
+    def _database_url(cls, value: str) -> str:  # noqa: N805
+        if "://" not in value:
+            raise ValueError("must be a database URL such as sqlite:///var/wegwijs.db")
+        return value
+
+    @validator("telegram_mode")
+    def _telegram_mode(cls, value: str) -> str:  # noqa: N805
+        value = value.lower()
+        if value not in TELEGRAM_MODES:
+            raise ValueError(f"must be one of {', '.join(TELEGRAM_MODES)}")
+        return value
+
+    @validator("default_locale")
+    def _locale(cls, value: str) -> str:  # noqa: N805
+        if value not in LOCALES:
+            raise ValueError(f"must be one of {', '.join(LOCALES)}")
+        return value
+
+    @validator("log_level")
+    def _log_level(cls, value: str) -> str:  # noqa: N805
+        value = value.upper()
+        if value not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value
 
     @property
     def public_url(self) -> str:
@@ -84,44 +145,13 @@ class Settings:
         return digest.hexdigest()
 
     @classmethod
-    def from_env(cls) -> Settings:
-        d = cls()
-        return cls(
-            app_host=_env("WEGWIJS_APP_HOST", d.app_host),
-            app_port=int(_env("WEGWIJS_APP_PORT", str(d.app_port))),
-            rasa_url=_env("WEGWIJS_RASA_URL", d.rasa_url).rstrip("/"),
-            action_url=_env("WEGWIJS_ACTION_URL", d.action_url + "/webhook")
-            .rstrip("/")
-            .removesuffix("/webhook"),
-            internal_token=_env("WEGWIJS_INTERNAL_TOKEN", d.internal_token),
-            secret_key=_env("WEGWIJS_SECRET_KEY", d.secret_key),
-            link_code_ttl_hours=float(_env("WEGWIJS_LINK_CODE_TTL_HOURS", str(d.link_code_ttl_hours))),
-            database_url=_env("DATABASE_URL", d.database_url),
-            content_path=Path(_env("WEGWIJS_CONTENT_PATH", str(d.content_path))),
-            locales_dir=Path(_env("WEGWIJS_LOCALES_DIR", str(d.locales_dir))),
-            default_locale=_env("WEGWIJS_DEFAULT_LOCALE", d.default_locale),
-            max_message_chars=int(_env("WEGWIJS_MAX_MESSAGE_CHARS", str(d.max_message_chars))),
-            rasa_timeout_s=float(_env("WEGWIJS_RASA_TIMEOUT", str(d.rasa_timeout_s))),
-            rasa_session_turns=int(_env("WEGWIJS_RASA_SESSION_TURNS", str(d.rasa_session_turns))),
-            log_level=_env("WEGWIJS_LOG_LEVEL", d.log_level),
-            telegram_token=_env("TELEGRAM_TOKEN", d.telegram_token),
-            telegram_mode=_env("TELEGRAM_MODE", d.telegram_mode).lower(),
-            telegram_webhook_url=_env("TELEGRAM_WEBHOOK_URL", d.telegram_webhook_url),
-            telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET", d.telegram_webhook_secret),
-            telegram_api_base_url=_env("TELEGRAM_API_BASE_URL", d.telegram_api_base_url),
-            telegram_poll_timeout_s=int(
-                _env("TELEGRAM_POLL_TIMEOUT", str(d.telegram_poll_timeout_s))
-            ),
-            telegram_bot_username=_env("TELEGRAM_BOT_USERNAME", d.telegram_bot_username),
-            public_url_setting=_env("WEGWIJS_PUBLIC_URL", d.public_url_setting),
-            secure_cookies=_env("WEGWIJS_SECURE_COOKIES", "0").lower() in ("1", "true", "yes"),
-            smtp_host=_env("SMTP_HOST", d.smtp_host),
-            smtp_port=int(_env("SMTP_PORT", str(d.smtp_port))),
-            smtp_from=_env("SMTP_FROM", d.smtp_from),
-            smtp_user=_env("SMTP_USER", d.smtp_user),
-            smtp_password=_env("SMTP_PASSWORD", d.smtp_password),
-            smtp_starttls=_env("SMTP_STARTTLS", "0").lower() in ("1", "true", "yes"),
-        )
+    def from_env(cls, **overrides: Any) -> Settings:
+        """The environment (and ``overrides``), checked: :class:`SettingsError` lists every
+        bad value by the variable that holds it."""
+        try:
+            return cls(**overrides)
+        except ValidationError as exc:
+            raise SettingsError([_problem(cls, e) for e in exc.errors()]) from None
 
     def rasa_environment(self) -> dict[str, str]:
         """The variables endpoints.yml refers to, for Rasa and the action server."""
@@ -132,6 +162,13 @@ class Settings:
             "WEGWIJS_DATABASE_URL": self.database_url,
             "WEGWIJS_DB_DIALECT": self.db_dialect,
         }
+
+
+def _problem(cls: type[Settings], error: dict[str, Any]) -> str:
+    name = str(error["loc"][0])
+    field = cls.__fields__.get(name)
+    variable = field.field_info.extra.get("env", name) if field else name
+    return f"{variable}: {error['msg']}"
 
 
 @lru_cache(maxsize=1)

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from bot.db.session import Database
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource
 from bot.i18n.render import Renderer
-from tests.integration.chat import ChatClient
-from tests.integration.fake_smtp import FakeSMTP
-from tests.integration.fake_telegram import FakeBot, FakeTelegram
-from tests.integration.stack import Stack
+from bot.settings import Settings
+from bot.web.app import create_app
+from bot.web.services import Services, app_services
+from harness.fake_smtp import FakeSMTP
+from harness.fake_telegram import FakeBot, FakeTelegram
+from harness.stack import Stack, free_port
+from harness.webchat import ChatClient
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,21 +121,45 @@ async def chat(stack: Stack):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh, migrated SQLite database that bot.settings points at for this test."""
+def db(tmp_path: Path) -> Iterator[Database]:
+    """A fresh, migrated SQLite database; the actions use it too during the test."""
     from alembic import command
 
+    import actions.db
     from bot.cli import _alembic_config
-    from bot.db import session as db_session
-    from bot.settings import get_settings
 
     url = f"sqlite:///{tmp_path / 'test.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    get_settings.cache_clear()
-    db_session.get_engine.cache_clear()
     cfg = _alembic_config()
+    cfg.set_main_option("sqlalchemy.url", url)
     cfg.attributes["configure_logger"] = False
     command.upgrade(cfg, "head")
-    yield url
-    db_session.get_engine.cache_clear()
-    get_settings.cache_clear()
+    database = Database(url)
+    actions.db.use_database(database)
+    yield database
+    actions.db.use_database(None)
+    database.dispose()
+
+
+# The app in-process (no lifespan: no Telegram connection, no notification loop), for
+# route tests over httpx's ASGITransport.
+
+
+@pytest.fixture
+def app_settings(db: Database, content_copy: tuple[Path, Path]) -> Settings:
+    content, locales = content_copy
+    nowhere = f"http://127.0.0.1:{free_port()}"  # Rasa and the action server: unreachable
+    return Settings(
+        database_url=db.url, content_path=content, locales_dir=locales,
+        internal_token="test-internal-token", secret_key="test-secret-key",
+        rasa_url=nowhere, action_url=nowhere, telegram_token="", smtp_host="",
+        telegram_webhook_secret="test-webhook-secret",
+    )
+
+
+@pytest.fixture
+async def web(app_settings: Settings, db: Database) -> AsyncIterator[tuple[Services, httpx.AsyncClient]]:
+    """(the app's services, an HTTP client talking to the app in-process)."""
+    app = create_app(app_settings, db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield app_services(app), client

@@ -11,21 +11,22 @@ Messages of one conversation are handled one at a time, in order.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
+from bot.channels.turns import REMEMBERED, ConversationLocks, TurnState
+from bot.clock import utcnow
 from bot.db import conversations as repo
 from bot.db.clients import erase_conversation, find_code, redact_codes, redeem_link_code
 from bot.db.escalations import live_escalation
-from bot.db.session import session_scope
+from bot.db.session import Database
 from bot.i18n.locales import LOCALES, direction, to_locale
 from bot.i18n.render import Renderer
+from bot.lru import LruDict
 from bot.rasa_client import RasaClient, RasaUnavailable
 from nlu.text import strip_control
 
@@ -93,39 +94,29 @@ def neutralise_command(text: str, offered: set[str]) -> str:
     return text.lstrip("/ ").strip() or "?"
 
 
+def as_rows(replies: list[Reply]) -> list[dict[str, Any]]:
+    """Replies as the conversations repository stores them."""
+    return [{"text": r.text, "buttons": r.buttons, "locale": r.locale} for r in replies]
+
+
 @dataclass
 class Gateway:
     rasa: RasaClient
     renderer: Renderer
+    db: Database
+    # What the NLG endpoint learns during a turn (rendered keys, an active form).
+    turns: TurnState = field(default_factory=TurnState)
+    locks: ConversationLocks = field(default_factory=ConversationLocks)
     default_locale: str = "en"
     max_message_chars: int = 2000
     secret_key: str = "change-me-secret-key"
-    # Filled by the NLG endpoint while Rasa answers: conversation id -> response keys.
-    rendered_keys: dict[str, list[str]] = field(default_factory=dict)
     # Called with the conversation id after every message: relayed to a casemanager, or
     # answered by the bot (which may have opened an escalation).
     on_message: Callable[[str], None] | None = None
     # A new Rasa session after this many bot turns (slots are carried over), so the
     # tracker Rasa reloads, serialises and sends with every call stays short. 0: never.
     session_turns: int = 10
-    # Filled by the NLG endpoint: conversations in the middle of a form (no new session).
-    in_form: dict[str, bool] = field(default_factory=dict)
-    _turns: OrderedDict[str, int] = field(default_factory=OrderedDict)
-    _locks: OrderedDict[str, asyncio.Lock] = field(default_factory=OrderedDict)
-
-    def lock(self, conversation_id: str) -> asyncio.Lock:
-        """Messages of one conversation, in and out, one at a time."""
-        lock = self._locks.get(conversation_id)
-        if lock is None:
-            lock = self._locks[conversation_id] = asyncio.Lock()
-            while len(self._locks) > 10_000:
-                oldest, old_lock = next(iter(self._locks.items()))
-                if old_lock.locked():
-                    break
-                self._locks.pop(oldest)
-        else:
-            self._locks.move_to_end(conversation_id)
-        return lock
+    _turn_counts: LruDict[str, int] = field(default_factory=lambda: LruDict(REMEMBERED))
 
     def render_app_message(self, key: str, locale: str, **arguments: Any) -> Reply:
         rendered = self.renderer.render(key, locale, arguments)
@@ -139,20 +130,17 @@ class Gateway:
 
     async def locale_of(self, conversation_id: str, hint: str | None = None) -> str:
         """The conversation's locale, else the client's hint, else the default."""
-        known = await run_in_threadpool(self._conversation_locale, conversation_id)
+        known = await self.db.run(repo.conversation_locale, conversation_id=conversation_id)
         return known or to_locale(hint) or self.default_locale
 
     async def is_new(self, conversation_id: str) -> bool:
-        def _check() -> bool:
-            with session_scope() as s:
-                from bot.db.models import Conversation
+        return not await self.db.run(repo.conversation_exists, conversation_id=conversation_id)
 
-                return s.get(Conversation, conversation_id) is None
-
-        return await run_in_threadpool(_check)
+    async def store_replies(self, conversation_id: str, replies: list[Reply]) -> None:
+        await self.db.run(repo.add_replies, conversation_id=conversation_id, replies=as_rows(replies))
 
     async def handle(self, msg: Incoming) -> list[Reply]:
-        async with self.lock(msg.conversation_id):
+        async with self.locks(msg.conversation_id):
             return await self._handle(msg)
 
     async def _handle(self, msg: Incoming) -> list[Reply]:
@@ -160,8 +148,8 @@ class Gateway:
         # A one-time link code is redeemed here and never stored or passed on in clear.
         code = find_code(text) if msg.kind == "text" else None
         stored_text = redact_codes(text) if code else text
-        stored_id, locale, offered, live = await run_in_threadpool(
-            self._store_incoming, msg, stored_text
+        stored_id, locale, offered, live = await self.db.run(
+            _store_incoming, msg=msg, text=stored_text
         )
         locale = locale or to_locale(msg.locale_hint) or self.default_locale
 
@@ -175,14 +163,12 @@ class Gateway:
         if msg.kind not in TEXT_KINDS or not text:
             key = APP_ANSWER_FOR_KIND.get(msg.kind, "app_unsupported_content")
             replies = [self.render_app_message(key, locale)]
-            await run_in_threadpool(self.store_replies, msg.conversation_id, replies)
+            await self.store_replies(msg.conversation_id, replies)
             return replies
 
         metadata: dict[str, Any] = {"channel": msg.channel}
         if code:
-            metadata["link_status"] = await run_in_threadpool(
-                self._redeem, msg.conversation_id, code
-            )
+            metadata["link_status"] = await self._redeem(msg.conversation_id, code)
             rasa_text = "/link_account"
         else:
             rasa_text = text if msg.kind == "command" else neutralise_command(text, offered)
@@ -196,16 +182,18 @@ class Gateway:
             )
         except RasaUnavailable as exc:
             logger.error("Rasa failed for %s: %s", msg.conversation_id, exc)
-            await run_in_threadpool(self._mark_failed, stored_id)
+            await self.db.run(repo.set_message_status, message_id=stored_id, status="failed")
             replies = [self.render_app_message("app_error", locale)]
-            await run_in_threadpool(self.store_replies, msg.conversation_id, replies)
+            await self.store_replies(msg.conversation_id, replies)
             return replies
 
         # The NLG endpoint stored the locale it rendered in; read it back.
-        locale = await run_in_threadpool(self._conversation_locale, msg.conversation_id) or locale
-        keys = self.rendered_keys.pop(msg.conversation_id, [])
+        locale = await self.db.run(
+            repo.conversation_locale, conversation_id=msg.conversation_id
+        ) or locale
+        keys = self.turns.take_rendered(msg.conversation_id)
         if keys:
-            await run_in_threadpool(self._mark_answered, stored_id, keys)
+            await self.db.run(repo.mark_answered, message_id=stored_id, keys=keys)
         replies = [
             Reply(m.get("text") or "", _buttons(m.get("buttons")), locale)
             for m in bot_messages
@@ -214,12 +202,14 @@ class Gateway:
         if not replies:
             # Rasa answered nothing: an action failed (its events are lost). Say so.
             logger.error("Rasa returned no reply for %s", msg.conversation_id)
-            await run_in_threadpool(self._mark_failed, stored_id)
+            await self.db.run(repo.set_message_status, message_id=stored_id, status="failed")
             replies = [self.render_app_message("app_error", locale)]
         if truncated:
             replies.insert(0, self.render_app_message("app_too_long", locale))
-        await run_in_threadpool(self.store_replies, msg.conversation_id, replies)
-        await run_in_threadpool(self._erase_if_requested, msg.conversation_id)
+        await self.store_replies(msg.conversation_id, replies)
+        counts = await self.db.run(_erase_if_requested, conversation_id=msg.conversation_id)
+        if counts is not None:
+            logger.info("erased conversation %s: %s", msg.conversation_id, counts)
         if self.on_message is not None:
             self.on_message(msg.conversation_id)
         return replies
@@ -231,111 +221,53 @@ class Gateway:
         with every action and NLG call, so without this each turn costs more than the
         last. ``action_session_start`` carries the slots (language, …) over.
         """
-        turns = self._turns.pop(conversation_id, 0) + 1
-        if self.session_turns and turns > self.session_turns and not self.in_form.get(conversation_id):
+        turns = self._turn_counts.pop(conversation_id, 0) + 1
+        if self.session_turns and turns > self.session_turns and not self.turns.in_form(conversation_id):
             await self.rasa.send_message(
                 sender=conversation_id, text="/session_start", metadata=metadata
             )
             logger.info("new Rasa session for %s after %d turns", conversation_id, turns - 1)
             turns = 1
-        self._turns[conversation_id] = turns
-        while len(self._turns) > 10_000:
-            self._turns.popitem(last=False)
+        self._turn_counts[conversation_id] = turns
 
-    def record_form(self, conversation_id: str, active_loop: Any) -> None:
-        """Called by the NLG endpoint with the tracker's active loop."""
-        name = active_loop.get("name") if isinstance(active_loop, dict) else None
-        if name:
-            self.in_form[conversation_id] = True
-        else:
-            self.in_form.pop(conversation_id, None)
-        while len(self.in_form) > 10_000:
-            self.in_form.pop(next(iter(self.in_form)))
-
-    # Database work (run in a thread) ------------------------------------------------
-
-    def _store_incoming(
-        self, msg: Incoming, text: str
-    ) -> tuple[int, str | None, set[str], bool]:
-        with session_scope() as s:
-            conv, _ = repo.get_or_create_conversation(
-                session=s, conversation_id=msg.conversation_id, channel=msg.channel
-            )
-            offered = repo.recent_button_payloads(session=s, conversation_id=conv.id)
-            stored = repo.add_message(
-                session=s,
-                conversation_id=conv.id,
-                direction="in",
-                text=text,
-                kind=msg.kind,
-                locale=conv.locale,
-                attachment=msg.attachment,
-            )
-            live = live_escalation(session=s, conversation_id=conv.id) is not None
-            return stored.id, conv.locale, offered, live
-
-    def store_replies(self, conversation_id: str, replies: list[Reply]) -> None:
-        with session_scope() as s:
-            for r in replies:
-                repo.add_message(
-                    session=s,
-                    conversation_id=conversation_id,
-                    direction="out",
-                    text=r.text,
-                    buttons=r.buttons or None,
-                    locale=r.locale,
-                )
-
-    def _redeem(self, conversation_id: str, code: str) -> str:
-        from datetime import datetime, timezone
-
-        with session_scope() as s:
-            result = redeem_link_code(
-                session=s,
-                conversation_id=conversation_id,
-                code=code,
-                secret=self.secret_key,
-                now=datetime.now(timezone.utc),
-            )
+    async def _redeem(self, conversation_id: str, code: str) -> str:
+        result = await self.db.run(
+            redeem_link_code, conversation_id=conversation_id, code=code,
+            secret=self.secret_key, now=utcnow(),
+        )
         logger.info("link attempt for %s: %s", conversation_id, result.status)
         return result.status
 
-    def _erase_if_requested(self, conversation_id: str) -> None:
-        """``forget_me`` confirmed during this turn: erase now that Rasa is done with it."""
-        from bot.db.models import Conversation
 
-        with session_scope() as s:
-            conv = s.get(Conversation, conversation_id)
-            if conv is None or not conv.erase_requested:
-                return
-            counts = erase_conversation(session=s, conversation_id=conversation_id)
-        logger.info("erased conversation %s: %s", conversation_id, counts)
+# Work on one session (run with Database.run) ------------------------------------------
 
-    def record_rendered(self, conversation_id: str, key: str) -> None:
-        keys = self.rendered_keys.setdefault(conversation_id, [])
-        if len(keys) < 50:
-            keys.append(key)
-        while len(self.rendered_keys) > 10_000:
-            self.rendered_keys.pop(next(iter(self.rendered_keys)))
 
-    def _mark_answered(self, message_id: int, keys: list[str]) -> None:
-        from bot.db.models import Message
+def _store_incoming(
+    *, session: Session, msg: Incoming, text: str
+) -> tuple[int, str | None, set[str], bool]:
+    """Store what came in; (message id, conversation locale, offered payloads, live)."""
+    conv, _ = repo.get_or_create_conversation(
+        session=session, conversation_id=msg.conversation_id, channel=msg.channel
+    )
+    offered = repo.recent_button_payloads(session=session, conversation_id=conv.id)
+    stored = repo.add_message(
+        session=session,
+        conversation_id=conv.id,
+        direction="in",
+        text=text,
+        kind=msg.kind,
+        locale=conv.locale,
+        attachment=msg.attachment,
+    )
+    live = live_escalation(session=session, conversation_id=conv.id) is not None
+    return stored.id, conv.locale, offered, live
 
-        with session_scope() as s:
-            msg = s.get(Message, message_id)
-            if msg is not None:
-                msg.answered_with = keys
 
-    def _mark_failed(self, message_id: int) -> None:
-        with session_scope() as s:
-            repo.set_message_status(session=s, message_id=message_id, status="failed")
-
-    def _conversation_locale(self, conversation_id: str) -> str | None:
-        from bot.db.models import Conversation
-
-        with session_scope() as s:
-            conv = s.get(Conversation, conversation_id)
-            return conv.locale if conv else None
+def _erase_if_requested(*, session: Session, conversation_id: str) -> dict[str, int] | None:
+    """``forget_me`` confirmed during this turn: erase now that Rasa is done with it."""
+    if not repo.erasure_requested(session=session, conversation_id=conversation_id):
+        return None
+    return erase_conversation(session=session, conversation_id=conversation_id)
 
 
 def _buttons(raw: Any) -> list[dict[str, str]]:

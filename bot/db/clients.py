@@ -12,13 +12,17 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from bot.clock import as_utc
+from bot.db.access import can_see_client, clients_visible_to
 from bot.db.models import (
     Appointment,
+    Casemanager,
     ChannelIdentity,
     Client,
     Conversation,
@@ -35,11 +39,6 @@ _CODE = re.compile(
     r"(?=(?<![A-Za-z0-9])([A-Za-z0-9]{4})([- ]?)([A-Za-z0-9]{4})(?![A-Za-z0-9]))"
 )
 MAX_ATTEMPTS_PER_HOUR = 5
-
-
-def as_utc(dt: datetime) -> datetime:
-    """Datetimes are stored in UTC; SQLite gives them back without a zone."""
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
 def hash_code(code: str, secret: str) -> str:
@@ -158,6 +157,49 @@ def client_for_conversation(*, session: Session, conversation_id: str) -> Client
         .join(ChannelIdentity, ChannelIdentity.client_id == Client.id)
         .where(ChannelIdentity.conversation_id == conversation_id)
     ).scalar_one_or_none()
+
+
+def casemanager_of(*, session: Session, client: Client | None) -> Casemanager | None:
+    """The client's casemanager (None for no client, or a client without one)."""
+    if client is None or client.casemanager_id is None:
+        return None
+    return session.get(Casemanager, client.casemanager_id)
+
+
+def get_client(*, session: Session, client_id: int) -> Client | None:
+    return session.get(Client, client_id)
+
+
+def get_casemanager(*, session: Session, casemanager_id: int | None) -> Casemanager | None:
+    return session.get(Casemanager, casemanager_id) if casemanager_id is not None else None
+
+
+def own_appointment(*, session: Session, client: Client | None, appointment_id: Any) -> Appointment | None:
+    """The appointment with this id, only when it is this client's (ids come from buttons
+    and slots, which a person can forge)."""
+    if client is None or not str(appointment_id or "").isdigit():
+        return None
+    appt = session.get(Appointment, int(appointment_id))
+    return appt if appt is not None and appt.client_id == client.id else None
+
+
+def clients_of(*, session: Session, staff: Any) -> list[tuple[int, str]]:
+    """(id, full name) of the clients this staff member may act for, by first name."""
+    rows = session.execute(
+        select(Client).where(clients_visible_to(staff)).order_by(Client.first_name)
+    ).scalars()
+    return [(c.id, f"{c.first_name} {c.last_name}") for c in rows]
+
+
+def create_link_code_for(
+    *, session: Session, staff: Any, client_id: int | None, secret: str, ttl: timedelta,
+    now: datetime,
+) -> str | None:
+    """A link code made by a staff member, only for a client they may act for."""
+    client = session.get(Client, client_id) if client_id is not None else None
+    if client is None or not can_see_client(staff, client):
+        return None
+    return create_link_code(session=session, client_id=client.id, secret=secret, ttl=ttl, now=now)
 
 
 def upcoming_appointments(

@@ -76,3 +76,59 @@ def recent_button_payloads(*, session: Session, conversation_id: str, limit: int
         b["payload"]
         for b in recent_buttons(session=session, conversation_id=conversation_id, limit=limit)
     }
+
+
+def conversation_exists(*, session: Session, conversation_id: str) -> bool:
+    return session.get(Conversation, conversation_id) is not None
+
+
+def conversation_locale(*, session: Session, conversation_id: str) -> str | None:
+    conv = session.get(Conversation, conversation_id)
+    return conv.locale if conv else None
+
+
+def add_replies(*, session: Session, conversation_id: str, replies: list[dict]) -> None:
+    """What the bot (or the app) answered: ``{"text", "buttons", "locale"}`` each."""
+    for r in replies:
+        add_message(session=session, conversation_id=conversation_id, direction="out",
+                    text=r["text"], buttons=r.get("buttons") or None, locale=r.get("locale"))
+
+
+def mark_answered(*, session: Session, message_id: int, keys: list[str]) -> None:
+    """The response keys the bot answered an incoming message with."""
+    msg = session.get(Message, message_id)
+    if msg is not None:
+        msg.answered_with = keys
+
+
+def request_erasure(*, session: Session, conversation_id: str) -> bool:
+    """Mark the conversation for erasure after this turn (``forget_me``)."""
+    conv = session.get(Conversation, conversation_id)
+    if conv is None:
+        return False
+    conv.erase_requested = 1
+    return True
+
+
+def erasure_requested(*, session: Session, conversation_id: str) -> bool:
+    conv = session.get(Conversation, conversation_id)
+    return bool(conv is not None and conv.erase_requested)
+
+
+def get_message(*, session: Session, message_id: int | None) -> Message | None:
+    return session.get(Message, message_id) if message_id is not None else None
+
+
+def answered_with_any(
+    *, session: Session, keys: set[str], scan: int = 2000
+) -> list[tuple[Message, str | None]]:
+    """Recent incoming messages (newest first, of the last ``scan`` answered ones) that the
+    bot answered with one of ``keys``, each with its conversation's locale."""
+    rows = session.execute(
+        select(Message, Conversation.locale)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Message.direction == "in", Message.answered_with.isnot(None))
+        .order_by(Message.id.desc())
+        .limit(scan)
+    ).all()
+    return [(msg, locale) for msg, locale in rows if set(msg.answered_with or []) & keys]

@@ -1,44 +1,47 @@
-"""Repository for escalations and the inbox (keyword-only functions over a session)."""
+"""Repository for escalations and the inbox (keyword-only functions over a session).
+
+Who is assigned is decided above this layer (``bot.handoff.escalate``); who may see what is
+``bot.db.access``.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db.clients import client_for_conversation
-from bot.db.models import Casemanager, Client, Escalation, Message, Staff, utcnow
-from bot.handoff.rules import Assignment, assign
+from bot.clock import utcnow
+from bot.db.access import can_see_escalation, escalations_visible_to
+from bot.db.models import Casemanager, Client, Conversation, Escalation, Message, Staff
 
 OPEN_STATES = ("open", "claimed")
 
 
-def open_handoff(
+def open_live(
     *,
     session: Session,
     conversation_id: str,
+    client_id: int | None,
+    casemanager_id: int | None,
     channel: str | None,
     locale: str | None,
     reason: str,
     urgent: bool,
-    now: datetime,
-) -> tuple[Escalation, Assignment]:
+) -> Escalation:
     """Open (or reuse) the live escalation of a conversation: the bot pauses, the person's
-    messages go to the assigned casemanager, or to the team queue."""
-    client = client_for_conversation(session=session, conversation_id=conversation_id)
-    casemanager = session.get(Casemanager, client.casemanager_id) if client and client.casemanager_id else None
-    assignment = assign(casemanager, now)
+    messages go to the assigned casemanager, or to the team queue (``casemanager_id``
+    None)."""
     esc = live_escalation(session=session, conversation_id=conversation_id)
     if esc is not None:
         if urgent and not esc.urgent:
             esc.urgent = 1
-        return esc, assignment
+        return esc
     esc = Escalation(
         conversation_id=conversation_id,
-        client_id=client.id if client else None,
-        casemanager_id=assignment.casemanager_id,
+        client_id=client_id,
+        casemanager_id=casemanager_id,
         kind="handoff",
         reason=reason,
         urgent=1 if urgent else 0,
@@ -50,25 +53,24 @@ def open_handoff(
     )
     session.add(esc)
     session.flush()
-    return esc, assignment
+    return esc
 
 
 def add_request(
     *,
     session: Session,
     conversation_id: str,
-    client: Client | None,
+    client_id: int | None,
+    casemanager_id: int | None,
     kind: str,
     details: dict[str, Any],
     locale: str | None,
 ) -> Escalation:
     """A request (reschedule, school choice) for the casemanager; the bot goes on."""
-    casemanager = session.get(Casemanager, client.casemanager_id) if client and client.casemanager_id else None
-    assignment = assign(casemanager, utcnow())
     esc = Escalation(
         conversation_id=conversation_id,
-        client_id=client.id if client else None,
-        casemanager_id=assignment.casemanager_id,
+        client_id=client_id,
+        casemanager_id=casemanager_id,
         kind=kind,
         reason=kind,
         status="open",
@@ -97,31 +99,13 @@ def live_escalation(*, session: Session, conversation_id: str) -> Escalation | N
     ).scalar_one_or_none()
 
 
-def can_see(staff: Staff, esc: Escalation) -> bool:
-    """A team lead sees everything; a casemanager their own clients and the team queue."""
-    if staff.role == "teamlead":
-        return True
-    if staff.role != "casemanager":
-        return False
-    return esc.casemanager_id is None or esc.casemanager_id == staff.casemanager_id
-
-
-def visible_to(staff: Staff):  # type: ignore[no-untyped-def]
-    """The same rule as :func:`can_see`, as a query condition."""
-    if staff.role == "teamlead":
-        return True
-    if staff.role != "casemanager":
-        return False
-    return or_(Escalation.casemanager_id.is_(None), Escalation.casemanager_id == staff.casemanager_id)
-
-
 def queue(*, session: Session, staff: Staff, closed: bool = False) -> list[Escalation]:
     """Open escalations for this staff member: urgent first, then newest first."""
     states = ("closed",) if closed else OPEN_STATES
     return list(
         session.execute(
             select(Escalation)
-            .where(visible_to(staff), Escalation.status.in_(states))
+            .where(escalations_visible_to(staff), Escalation.status.in_(states))
             .order_by(Escalation.urgent.desc(), Escalation.created_at.desc(), Escalation.id.desc())
             .limit(200)
         ).scalars()
@@ -131,7 +115,7 @@ def queue(*, session: Session, staff: Staff, closed: bool = False) -> list[Escal
 def get_for(*, session: Session, staff: Staff, escalation_id: int) -> Escalation | None:
     """The escalation, only when this staff member may see it."""
     esc = session.get(Escalation, escalation_id)
-    return esc if esc is not None and can_see(staff, esc) else None
+    return esc if esc is not None and can_see_escalation(staff, esc) else None
 
 
 def transcript(*, session: Session, conversation_id: str, limit: int = 300) -> list[Message]:
@@ -178,6 +162,7 @@ def claim(*, session: Session, esc: Escalation, staff: Staff) -> None:
         esc.status = "claimed"
         esc.claimed_by = staff.id
         esc.claimed_at = utcnow()
+        esc.updated_at = utcnow()
 
 
 def add_staff_reply(*, session: Session, esc: Escalation, staff: Staff, text: str) -> Message:
@@ -228,3 +213,36 @@ def change_marker(*, session: Session) -> tuple[Any, ...]:
         session.execute(select(func.max(Escalation.updated_at))).scalar(),
         session.execute(select(func.count()).select_from(Escalation)).scalar(),
     )
+
+
+def get_escalation(*, session: Session, escalation_id: int) -> Escalation | None:
+    return session.get(Escalation, escalation_id)
+
+
+def of_conversation(*, session: Session, conversation_id: str) -> list[Escalation]:
+    return list(session.execute(
+        select(Escalation).where(Escalation.conversation_id == conversation_id)
+    ).scalars())
+
+
+def mark_notified(*, session: Session, escalation_id: int, now: datetime) -> None:
+    esc = session.get(Escalation, escalation_id)
+    if esc is not None:
+        esc.notified_at = now
+
+
+def inbox_facts(*, session: Session, esc: Escalation) -> dict[str, Any]:
+    """What the inbox shows beside an escalation: client, assigned and claiming staff, the
+    conversation's locale, the messages since, and the questions before it."""
+    client = session.get(Client, esc.client_id) if esc.client_id else None
+    cm = session.get(Casemanager, esc.casemanager_id) if esc.casemanager_id else None
+    claimed = session.get(Staff, esc.claimed_by) if esc.claimed_by else None
+    conv = session.get(Conversation, esc.conversation_id)
+    return {
+        "client": f"{client.first_name} {client.last_name}" if client else None,
+        "assigned": cm.first_name if cm else None,
+        "claimed_by": claimed.display_name if claimed else None,
+        "locale": (conv.locale if conv else None) or esc.locale,
+        "new_messages": messages_since(session=session, esc=esc),
+        "context": context(session=session, esc=esc),
+    }

@@ -5,8 +5,6 @@ SQLAlchemy 1.4 (Rasa's pin), written in 2.0 style: ``select()``, ``future=True``
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -20,11 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base
 
+from bot.clock import utcnow
+
 Base = declarative_base()
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Conversation(Base):
@@ -217,7 +213,7 @@ class Staff(Base):
     username = Column(String(100), nullable=False, unique=True)
     password_hash = Column(String(200), nullable=False)  # argon2
     display_name = Column(String(100), nullable=False)
-    role = Column(String(20), nullable=False)  # casemanager, teamlead, comms
+    role = Column(String(20), nullable=False)  # a bot.roles.Role value
     casemanager_id = Column(Integer, ForeignKey("casemanagers.id", ondelete="SET NULL"))
     email = Column(String(200))
     locale = Column(String(10), default="nl")  # of the inbox: nl or en

@@ -171,3 +171,8 @@ def rank_schools(*, session: Session, prefs: Preferences, limit: int = 3) -> lis
         matches.append(Match(school, score, minutes, reasons))
     matches.sort(key=lambda m: (-m.score, m.school.name))
     return matches[:limit]
+
+
+def school_names(*, session: Session, school_ids: list[int]) -> list[str]:
+    """Names of the schools with these ids, in the order given (unknown ids left out)."""
+    return [s.name for s in (session.get(LanguageSchool, i) for i in school_ids) if s]

@@ -8,15 +8,15 @@ stays current.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.clock import AMSTERDAM
 from bot.db.models import Appointment, Casemanager, Client, LanguageSchool, Staff
 from bot.db.staff import create_staff
+from bot.roles import Role
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 OFFICE = {d: ["08:30", "17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
 
 CASEMANAGERS = [
@@ -91,11 +91,11 @@ SCHOOLS = [
 
 # Demo logins (README): username, password, name, role, casemanager index, inbox language.
 STAFF = [
-    ("sanne", "sanne-demo-2026", "Sanne", "casemanager", 0, "nl"),
-    ("yonas", "yonas-demo-2026", "Yonas", "casemanager", 1, "en"),
-    ("leila", "leila-demo-2026", "Leila", "casemanager", 2, "nl"),
-    ("teamlead", "teamlead-demo-2026", "Femke", "teamlead", None, "nl"),
-    ("comms", "comms-demo-2026", "Communicatie", "comms", None, "nl"),
+    ("sanne", "sanne-demo-2026", "Sanne", Role.CASEMANAGER, 0, "nl"),
+    ("yonas", "yonas-demo-2026", "Yonas", Role.CASEMANAGER, 1, "en"),
+    ("leila", "leila-demo-2026", "Leila", Role.CASEMANAGER, 2, "nl"),
+    ("teamlead", "teamlead-demo-2026", "Femke", Role.TEAMLEAD, None, "nl"),
+    ("comms", "comms-demo-2026", "Communicatie", Role.COMMS, None, "nl"),
 ]
 
 
@@ -106,7 +106,7 @@ def seed_staff(*, session: Session) -> bool:
     cms = session.execute(select(Casemanager).order_by(Casemanager.id)).scalars().all()
     for username, password, name, role, cm, locale in STAFF:
         casemanager = cms[cm] if cm is not None and cm < len(cms) else None
-        if role == "casemanager" and casemanager is None:
+        if role == Role.CASEMANAGER and casemanager is None:
             continue
         create_staff(
             session=session, username=username, password=password, display_name=name, role=role,

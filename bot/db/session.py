@@ -1,17 +1,26 @@
-"""Engine and sessions (SQLAlchemy 1.4 in 2.0 style); created on first use, never at import."""
+"""Engine and sessions (SQLAlchemy 1.4 in 2.0 style).
+
+A :class:`Database` is made once by each process's composition root (``create_app``, the
+CLI, the action server's ``actions.db``) and passed to whatever needs it; nothing is
+opened at import time. Repositories are keyword-only functions over a session;
+``await db.run(repo_function, **arguments)`` runs one in a worker thread, inside its own
+transaction, so the event loop never waits for the database.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from bot.settings import get_settings
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
@@ -41,29 +50,40 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-@lru_cache(maxsize=4)
-def get_engine(url: str | None = None) -> Engine:
-    return make_engine(url or get_settings().database_url)
+class Database:
+    """One database: its engine, its sessionmaker, and the ways to use a session."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessionmaker = sessionmaker(bind=self.engine, future=True, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error."""
+        session = self.sessionmaker()
+        try:
+            yield session
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def call(self, fn: Callable[..., T], /, **arguments: Any) -> T:
+        """``fn(session=…, **arguments)`` in one transaction."""
+        with self.session() as session:
+            return fn(session=session, **arguments)
+
+    async def run(self, fn: Callable[..., T], /, **arguments: Any) -> T:
+        """:meth:`call` in a worker thread: the one way async code reaches the database."""
+        return await anyio.to_thread.run_sync(functools.partial(self.call, fn, **arguments))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
 
 
-def get_sessionmaker(url: str | None = None) -> sessionmaker:
-    return sessionmaker(bind=get_engine(url), future=True, expire_on_commit=False)
-
-
-@contextmanager
-def session_scope(url: str | None = None) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    session = get_sessionmaker(url)()
-    try:
-        yield session
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-def ping(url: str | None = None) -> bool:
-    with get_engine(url).connect() as conn:
-        return conn.execute(text("SELECT 1")).scalar() == 1
+def ping(*, session: Session) -> bool:
+    """The database answers (``await db.run(ping)``)."""
+    return session.execute(text("SELECT 1")).scalar() == 1

@@ -10,10 +10,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Staff
-from bot.handoff.rules import as_aware
+from bot.clock import as_utc
+from bot.db.access import answerers_of
+from bot.db.clients import hash_code, new_code
+from bot.db.models import Escalation, Staff
+from bot.roles import ROLE_NAMES, Role
 
-ROLES = ("casemanager", "teamlead", "comms")
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 _hasher = PasswordHasher()
@@ -36,9 +38,9 @@ def create_staff(
     email: str | None = None,
     locale: str = "nl",
 ) -> Staff:
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if role == "casemanager" and casemanager_id is None:
+    if role not in ROLE_NAMES:
+        raise ValueError(f"role must be one of {', '.join(ROLE_NAMES)}")
+    if role == Role.CASEMANAGER and casemanager_id is None:
         raise ValueError("a casemanager account needs --casemanager-id")
     if len(password) < 10:
         raise ValueError("the password needs at least 10 characters")
@@ -46,7 +48,7 @@ def create_staff(
         username=username.strip().lower(),
         password_hash=hash_password(password),
         display_name=display_name,
-        role=role,
+        role=Role(role).value,
         casemanager_id=casemanager_id,
         email=email,
         locale=locale,
@@ -75,7 +77,7 @@ def authenticate(*, session: Session, username: str, password: str, now: datetim
         except VerificationError:
             pass
         return LoginResult("wrong")
-    locked_until = as_aware(staff.locked_until)
+    locked_until = as_utc(staff.locked_until)
     if locked_until is not None and locked_until > now:
         return LoginResult("locked")
     try:
@@ -94,14 +96,10 @@ def authenticate(*, session: Session, username: str, password: str, now: datetim
     return LoginResult("ok", staff)
 
 
-STAFF_CODE_PREFIX = "staff-"
-
-
-def new_telegram_code(*, session: Session, staff: Staff, secret: str, now: datetime) -> str:
+def new_telegram_code(*, session: Session, staff_id: int, secret: str, now: datetime) -> str:
     """A one-time code (15 minutes) for ``/start staff-<code>``: links this staff member's
     own Telegram chat, for notifications."""
-    from bot.db.clients import hash_code, new_code
-
+    staff = session.get(Staff, staff_id)
     code = new_code().replace("-", "")
     staff.telegram_code_hash = hash_code("staff:" + code, secret)
     staff.telegram_code_expires = now + timedelta(minutes=15)
@@ -110,17 +108,37 @@ def new_telegram_code(*, session: Session, staff: Staff, secret: str, now: datet
 
 def link_telegram(*, session: Session, code: str, chat_id: int, secret: str, now: datetime) -> Staff | None:
     """The staff member whose code this is (then used up), or None."""
-    from bot.db.clients import hash_code
-
     staff = session.execute(
         select(Staff).where(Staff.telegram_code_hash == hash_code("staff:" + code.upper(), secret))
     ).scalar_one_or_none()
     if staff is None:
         return None
-    expires = as_aware(staff.telegram_code_expires)
+    expires = as_utc(staff.telegram_code_expires)
     staff.telegram_code_hash = None
     staff.telegram_code_expires = None
     if expires is None or expires < now:
         return None
     staff.telegram_chat_id = chat_id
     return staff
+
+
+def find_staff(*, session: Session, staff_id: int) -> Staff | None:
+    """The account, attached to this session (to act on)."""
+    return session.get(Staff, staff_id)
+
+
+def get_staff(*, session: Session, staff_id: int) -> Staff | None:
+    """The account, detached from the session (for the request that asked)."""
+    staff = session.get(Staff, staff_id)
+    if staff is not None:
+        session.expunge(staff)
+    return staff
+
+
+def list_staff(*, session: Session) -> list[Staff]:
+    return list(session.execute(select(Staff).order_by(Staff.id)).scalars())
+
+
+def answerers(*, session: Session, esc: Escalation) -> list[Staff]:
+    """The accounts told about a new escalation (see ``bot.db.access.answerers_of``)."""
+    return list(session.execute(select(Staff).where(answerers_of(esc)).order_by(Staff.id)).scalars())

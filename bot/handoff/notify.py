@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Casemanager, Escalation, Staff
+from bot.db.clients import get_casemanager
+from bot.db.models import Escalation
+from bot.db.staff import answerers
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -30,21 +31,17 @@ class Recipient:
 
 
 def recipients(*, session: Session, esc: Escalation) -> list[Recipient]:
-    """The assigned casemanager; for the team queue, the team leads."""
-    out: list[Recipient] = []
-    if esc.casemanager_id is not None:
-        cm = session.get(Casemanager, esc.casemanager_id)
-        accounts = session.execute(
-            select(Staff).where(Staff.casemanager_id == esc.casemanager_id)
-        ).scalars().all()
-        for staff in accounts:
-            out.append(Recipient(staff.email or (cm.email if cm else None), staff.telegram_chat_id,
-                                 staff.locale or "nl"))
-        if not accounts and cm is not None and cm.email:
-            out.append(Recipient(cm.email, None, "nl"))
-    else:
-        for staff in session.execute(select(Staff).where(Staff.role == "teamlead")).scalars():
-            out.append(Recipient(staff.email, staff.telegram_chat_id, staff.locale or "nl"))
+    """Who is told (``bot.db.access.answerers_of``): the assigned casemanager's accounts
+    (their own address, else the casemanager's), or the casemanager's address when they
+    have no account; for the team queue, the team leads."""
+    cm = get_casemanager(session=session, casemanager_id=esc.casemanager_id)
+    out = [
+        Recipient(staff.email or (cm.email if cm else None), staff.telegram_chat_id,
+                  staff.locale or "nl")
+        for staff in answerers(session=session, esc=esc)
+    ]
+    if not out and cm is not None and cm.email:
+        out.append(Recipient(cm.email, None, "nl"))
     return out
 
 

@@ -10,11 +10,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+from bot.clock import AMSTERDAM, as_utc
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TEAM_HOURS: dict[str, list[str]] = {d: ["09:00", "17:00"] for d in DAYS[:5]}
 
@@ -44,17 +44,11 @@ class OfficeStatus:
     next_open: datetime | None  # start of the next hours, when closed now
 
 
-def as_aware(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt
-
-
 def assign(casemanager: Any | None, now: datetime) -> Assignment:
     """The client's own casemanager when there is one and they are not away; else the team."""
     if casemanager is None:
         return Assignment(None, None, TEAM_HOURS)
-    absent_until = as_aware(getattr(casemanager, "absent_until", None))
+    absent_until = as_utc(getattr(casemanager, "absent_until", None))
     if absent_until is not None and absent_until > now:
         return Assignment(None, None, TEAM_HOURS)
     hours = getattr(casemanager, "office_hours", None) or TEAM_HOURS

@@ -1,11 +1,12 @@
-"""The app's side of a handoff: relay, pause and resume, notifications, live updates.
+"""The app's side of a handoff: relay, pause and resume, notifications.
 
 - While an escalation is live, the gateway stores what the person sends and does not pass
   it to Rasa (the tracker is paused too, by the action that opened it).
 - A casemanager's reply is stored, then pushed to the person's chat (web chat or Telegram),
   marked with their name; the first reply to a request pauses Rasa.
 - Closing resumes Rasa and tells the person the bot is back.
-- New escalations (opened by the action server) are found by a loop and notified.
+- New escalations (opened by the action server) are found by a loop and notified; the
+  gateway wakes the loop after every turn.
 """
 
 from __future__ import annotations
@@ -14,16 +15,21 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from typing import Any
 
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
-from bot.channels.gateway import Gateway, Reply
+from bot.channels.gateway import Reply, as_rows
+from bot.channels.turns import ConversationLocks
+from bot.clock import utcnow
+from bot.db import conversations
 from bot.db import escalations as repo
-from bot.db.models import Conversation, Escalation, Staff
-from bot.db.session import session_scope
+from bot.db.models import Escalation, Staff
+from bot.db.session import Database
+from bot.db.staff import find_staff
 from bot.handoff.notify import Mailer, notification_text, recipients
-from bot.settings import Settings
+from bot.i18n.render import Renderer
+from bot.rasa_client import RasaClient
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +44,22 @@ class NotAllowed(Exception):
 
 @dataclass
 class Handoff:
-    settings: Settings
-    gateway: Gateway
-    ui: object  # bot.web.ui.UiCatalog
+    db: Database
+    rasa: RasaClient
+    renderer: Renderer
+    # The gateway's: a reply or a close waits for the person's message being handled.
+    locks: ConversationLocks
+    ui: Any  # bot.web.ui.UiCatalog
+    public_url: str
+    default_locale: str = "en"
     pushers: dict[str, Pusher] = field(default_factory=dict)
     telegram_notify: Callable[[int, str], Awaitable[None]] | None = None
     # Fetches a file a person sent (Telegram file_id) for the inbox.
     fetch_file: Callable[[str], Awaitable[bytes]] | None = None
     mailer: Mailer | None = None
+    # Set by the gateway after every turn (see Gateway.on_message).
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task | None = None
-    _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     # Pushing to the person ---------------------------------------------------------
 
@@ -59,11 +71,6 @@ class Handoff:
             return
         await pusher(conversation_id, replies)
 
-    def _locale(self, esc: Escalation) -> str:
-        with session_scope() as s:
-            conv = s.get(Conversation, esc.conversation_id)
-            return (conv.locale if conv else None) or esc.locale or self.gateway.default_locale
-
     # Casemanager actions -----------------------------------------------------------
 
     async def reply(self, *, staff_id: int, escalation_id: int, text: str) -> None:
@@ -71,25 +78,18 @@ class Handoff:
         text = text.strip()
         if not text:
             return
-
-        def _conversation() -> tuple[str, bool]:
-            with session_scope() as s:
-                _, esc = _open_escalation(s, staff_id, escalation_id)
-                return esc.conversation_id, bool(esc.live)
-
-        def _store() -> tuple[str, str]:
-            with session_scope() as s:
-                staff, esc = _open_escalation(s, staff_id, escalation_id)
-                repo.add_staff_reply(session=s, esc=esc, staff=staff, text=text)
-                return self._locale(esc), staff.display_name
-
-        conversation_id, live = await run_in_threadpool(_conversation)
-        async with self.gateway.lock(conversation_id):
+        conversation_id, live = await self.db.run(
+            _conversation_of, staff_id=staff_id, escalation_id=escalation_id
+        )
+        async with self.locks(conversation_id):
             if not live:
                 # A request becomes a conversation with a person: the bot pauses first.
-                await self.gateway.rasa.append_event(conversation_id, {"event": "pause"})
-            locale, name = await run_in_threadpool(_store)
-            label = self.gateway.renderer.render("app_staff_label", locale, {"name": name}).text
+                await self.rasa.append_event(conversation_id, {"event": "pause"})
+            locale, name = await self.db.run(
+                _store_reply, staff_id=staff_id, escalation_id=escalation_id, text=text,
+                default_locale=self.default_locale,
+            )
+            label = self.renderer.render("app_staff_label", locale, {"name": name}).text
             await self.push(
                 conversation_id, [Reply(f"{label}:\n{text}", [], locale, sender=name)]
             )
@@ -98,40 +98,35 @@ class Handoff:
         """Close, resume the bot, and tell the person the bot is back. Done under the
         conversation's lock, so no message of the person falls between closing and
         resuming."""
-
-        def _conversation() -> str:
-            with session_scope() as s:
-                _, esc = _open_escalation(s, staff_id, escalation_id)
-                return esc.conversation_id
-
-        def _close() -> tuple[bool, str, str]:
-            with session_scope() as s:
-                staff, esc = _open_escalation(s, staff_id, escalation_id)
-                was_live = bool(esc.live)
-                repo.close(session=s, esc=esc, staff=staff)
-                return was_live, self._locale(esc), staff.display_name
-
-        def _is_live() -> bool:
-            with session_scope() as s:
-                esc = s.get(Escalation, escalation_id)
-                return bool(esc and esc.live)
-
-        conversation_id = await run_in_threadpool(_conversation)
-        async with self.gateway.lock(conversation_id):
-            if await run_in_threadpool(_is_live):
+        conversation_id, _ = await self.db.run(
+            _conversation_of, staff_id=staff_id, escalation_id=escalation_id
+        )
+        async with self.locks(conversation_id):
+            if await self.db.run(_is_live, escalation_id=escalation_id):
                 # Resume Rasa first: if Rasa cannot be reached, nothing changes (the
                 # casemanager sees an error and the person is not left with a silent bot).
-                await self.gateway.rasa.append_event(conversation_id, {"event": "resume"})
+                await self.rasa.append_event(conversation_id, {"event": "resume"})
                 # The paused turn ended without listening; listen now, so the rules apply
                 # to the next message as to any other.
-                await self.gateway.rasa.append_event(
+                await self.rasa.append_event(
                     conversation_id, {"event": "action", "name": "action_listen"}
                 )
-            was_live, locale, name = await run_in_threadpool(_close)
+            was_live, locale, name = await self.db.run(
+                _close, staff_id=staff_id, escalation_id=escalation_id,
+                default_locale=self.default_locale,
+            )
             if was_live:
-                back = self.gateway.render_app_message("app_handoff_back", locale, name=name)
-                await run_in_threadpool(self.gateway.store_replies, conversation_id, [back])
+                rendered = self.renderer.render("app_handoff_back", locale, {"name": name})
+                back = Reply(rendered.text, rendered.buttons, locale)
+                await self.db.run(conversations.add_replies, conversation_id=conversation_id,
+                                  replies=as_rows([back]))
                 await self.push(conversation_id, [back])
+
+    async def claim(self, *, staff_id: int, escalation_id: int) -> None:
+        await self.db.run(_claim, staff_id=staff_id, escalation_id=escalation_id)
+
+    async def set_note(self, *, staff_id: int, escalation_id: int, note: str) -> None:
+        await self.db.run(_set_note, staff_id=staff_id, escalation_id=escalation_id, note=note)
 
     # Notifications -----------------------------------------------------------------
 
@@ -149,7 +144,7 @@ class Handoff:
     def poke(self, _conversation_id: str = "") -> None:
         """Something may have changed now (a turn ended, a message was relayed): look for
         new escalations at once instead of at the next round of the loop."""
-        self._wake.set()
+        self.wake.set()
 
     async def _notify_loop(self) -> None:
         while True:
@@ -160,32 +155,23 @@ class Handoff:
             except Exception:  # noqa: BLE001 - the loop must survive anything
                 logger.exception("notification loop")
             try:
-                await asyncio.wait_for(self._wake.wait(), NOTIFY_LOOP_S)
+                await asyncio.wait_for(self.wake.wait(), NOTIFY_LOOP_S)
             except asyncio.TimeoutError:
                 pass
-            self._wake.clear()
+            self.wake.clear()
 
     async def notify_new(self) -> int:
-        """Notify the assigned casemanager (or the team leads) of each new escalation."""
-
-        def _pending() -> list[tuple[int, list, dict[str, tuple[str, str]]]]:
-            out = []
-            with session_scope() as s:
-                for esc in repo.unnotified(session=s):
-                    link = f"{self.settings.public_url}/inbox/escalations/{esc.id}"
-                    people = recipients(session=s, esc=esc)
-                    texts = {p.locale: notification_text(self.ui, p.locale, esc, link) for p in people}
-                    out.append((esc.id, people, texts))
-            return out
-
-        pending = await run_in_threadpool(_pending)
+        """Notify the assigned casemanager (or the team leads) of each new escalation;
+        returns how many escalations were due. One that could not be mailed is tried again
+        in the next round; it never holds up the others."""
+        pending = await self.db.run(_pending_notifications, ui=self.ui, public_url=self.public_url)
         for esc_id, people, texts in pending:
             ok = True
             for person in people:
                 subject, body = texts[person.locale]
                 if person.email and self.mailer and self.mailer.configured:
                     try:
-                        await run_in_threadpool(self.mailer.send, person.email, subject, body)
+                        await asyncio.to_thread(self.mailer.send, person.email, subject, body)
                     except Exception as exc:  # noqa: BLE001 - retried by the loop
                         logger.warning("e-mail for escalation %s failed: %s", esc_id, exc)
                         ok = False
@@ -195,22 +181,77 @@ class Handoff:
                     except Exception as exc:  # noqa: BLE001
                         logger.warning("Telegram notice for escalation %s failed: %s", esc_id, exc)
             if ok:
-                await run_in_threadpool(_mark_notified, esc_id)
+                await self.db.run(repo.mark_notified, escalation_id=esc_id, now=utcnow())
                 logger.info("escalation %s notified (%d recipients)", esc_id, len(people))
-            return len(pending)
+        return len(pending)
 
 
-def _open_escalation(s, staff_id: int, escalation_id: int) -> tuple[Staff, Escalation]:  # type: ignore[no-untyped-def]
+# Work on one session (run with Database.run) ------------------------------------------
+
+
+def _open_escalation(session: Session, staff_id: int, escalation_id: int) -> tuple[Staff, Escalation]:
     """The staff member and the escalation they act on: visible to them and not closed."""
-    staff = s.get(Staff, staff_id)
-    esc = repo.get_for(session=s, staff=staff, escalation_id=escalation_id) if staff else None
+    staff = find_staff(session=session, staff_id=staff_id)
+    esc = repo.get_for(session=session, staff=staff, escalation_id=escalation_id) if staff else None
     if esc is None or esc.status == "closed":
         raise NotAllowed
     return staff, esc
 
 
-def _mark_notified(escalation_id: int) -> None:
-    with session_scope() as s:
-        esc = s.get(Escalation, escalation_id)
-        if esc is not None:
-            esc.notified_at = datetime.now(timezone.utc)
+def _locale(session: Session, esc: Escalation, default_locale: str) -> str:
+    known = conversations.conversation_locale(session=session, conversation_id=esc.conversation_id)
+    return known or esc.locale or default_locale
+
+
+def _conversation_of(*, session: Session, staff_id: int, escalation_id: int) -> tuple[str, bool]:
+    _, esc = _open_escalation(session, staff_id, escalation_id)
+    return esc.conversation_id, bool(esc.live)
+
+
+def _store_reply(*, session: Session, staff_id: int, escalation_id: int, text: str,
+                 default_locale: str) -> tuple[str, str]:
+    staff, esc = _open_escalation(session, staff_id, escalation_id)
+    repo.add_staff_reply(session=session, esc=esc, staff=staff, text=text)
+    return _locale(session, esc, default_locale), staff.display_name
+
+
+def _is_live(*, session: Session, escalation_id: int) -> bool:
+    esc = repo.get_escalation(session=session, escalation_id=escalation_id)
+    return bool(esc and esc.live)
+
+
+def _close(*, session: Session, staff_id: int, escalation_id: int,
+           default_locale: str) -> tuple[bool, str, str]:
+    staff, esc = _open_escalation(session, staff_id, escalation_id)
+    was_live = bool(esc.live)
+    repo.close(session=session, esc=esc, staff=staff)
+    return was_live, _locale(session, esc, default_locale), staff.display_name
+
+
+def _claim(*, session: Session, staff_id: int, escalation_id: int) -> None:
+    staff, esc = _visible(session, staff_id, escalation_id)
+    repo.claim(session=session, esc=esc, staff=staff)
+
+
+def _set_note(*, session: Session, staff_id: int, escalation_id: int, note: str) -> None:
+    _, esc = _visible(session, staff_id, escalation_id)
+    repo.set_note(session=session, esc=esc, note=note)
+
+
+def _visible(session: Session, staff_id: int, escalation_id: int) -> tuple[Staff, Escalation]:
+    """Claiming and notes work on closed escalations too (as before); only visibility counts."""
+    staff = find_staff(session=session, staff_id=staff_id)
+    esc = repo.get_for(session=session, staff=staff, escalation_id=escalation_id) if staff else None
+    if esc is None:
+        raise NotAllowed
+    return staff, esc
+
+
+def _pending_notifications(*, session: Session, ui: Any, public_url: str) -> list[tuple[int, list, dict]]:
+    out = []
+    for esc in repo.unnotified(session=session):
+        link = f"{public_url}/inbox/escalations/{esc.id}"
+        people = recipients(session=session, esc=esc)
+        texts = {p.locale: notification_text(ui, p.locale, esc, link) for p in people}
+        out.append((esc.id, people, texts))
+    return out

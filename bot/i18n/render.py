@@ -10,14 +10,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from bot.clock import AMSTERDAM
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource, Response, button_context
 from bot.i18n.locales import NATIVE_NAMES, RTL_LOCALES
 
 logger = logging.getLogger(__name__)
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 RLM = "\u200f"
 LRI = "\u2066"

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import quote
 
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from bot.clock import utcnow
 from bot.db.models import Staff
-from bot.db.session import session_scope
-from bot.db.staff import authenticate
+from bot.db.staff import authenticate, get_staff
+from bot.web.services import services
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -39,14 +39,7 @@ async def current_staff(request: Request) -> Staff | None:
     if not isinstance(staff_id, int):
         return None
 
-    def _load() -> Staff | None:
-        with session_scope() as s:
-            staff = s.get(Staff, staff_id)
-            if staff is not None:
-                s.expunge(staff)
-            return staff
-
-    staff = await run_in_threadpool(_load)
+    staff = await services(request).db.run(get_staff, staff_id=staff_id)
     # A session from before a password change or lock is not valid any more.
     if staff is None or request.session.get("pw") != staff.password_hash[-16:]:
         return None
@@ -56,18 +49,9 @@ async def current_staff(request: Request) -> Staff | None:
 async def login(request: Request, username: str, password: str) -> tuple[str, Staff | None]:
     """(status, staff): ok, wrong or locked. On success the session is renewed."""
 
-    def _auth() -> tuple[str, Staff | None]:
-        with session_scope() as s:
-            result = authenticate(
-                session=s, username=username[:100], password=password[:200],
-                now=datetime.now(timezone.utc),
-            )
-            if result.staff is not None:
-                s.flush()
-                s.expunge(result.staff)
-            return result.status, result.staff
-
-    status, staff = await run_in_threadpool(_auth)
+    status, staff = await services(request).db.run(
+        _authenticate, username=username[:100], password=password[:200]
+    )
     if staff is not None:
         request.session.clear()
         request.session["staff_id"] = staff.id
@@ -81,3 +65,11 @@ def to_login(request: Request) -> Response:
     if request.headers.get("HX-Request") or request.method != "GET":
         return Response("Log in first.", status_code=401)
     return RedirectResponse(f"/inbox/login?next={quote(request.url.path)}", status_code=303)
+
+
+def _authenticate(*, session: Session, username: str, password: str) -> tuple[str, Staff | None]:
+    result = authenticate(session=session, username=username, password=password, now=utcnow())
+    if result.staff is not None:
+        session.flush()
+        session.expunge(result.staff)
+    return result.status, result.staff

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
+from harness.browser import ARTIFACTS, log_in
 
 pytestmark = pytest.mark.stack
 
@@ -16,14 +16,6 @@ async def test_content_page_needs_the_comms_login(stack) -> None:  # type: ignor
     assert resp.status_code == 303 and resp.headers["location"].startswith("/inbox/login")
     # The old shared password does not open it any more.
     assert httpx.get(f"{stack.app_url}/content", auth=("comms", "comms-demo")).status_code == 303
-
-
-async def log_in(page, base_url: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    await page.goto(f"{base_url}/inbox/login")
-    await page.fill('input[name="username"]', username)
-    await page.fill('input[name="password"]', password)
-    async with page.expect_navigation():
-        await page.click('button[type="submit"]')
 
 
 async def test_answers_side_by_side_search_and_unanswered(stack, chat, browser_context) -> None:  # type: ignore[no-untyped-def]

@@ -8,10 +8,9 @@ import sqlite3
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_content_page import log_in
-from tests.integration.chat import db_path, expect, texts
-from tests.integration.phrases import SAY
+from harness.browser import ARTIFACTS, log_in
+from harness.phrases import SAY
+from harness.webchat import db_path, expect, texts
 
 pytestmark = pytest.mark.stack
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
-from tests.integration.chat import expect
+from harness.browser import ARTIFACTS
+from harness.webchat import expect
 
 pytestmark = pytest.mark.stack
 

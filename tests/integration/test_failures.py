@@ -8,9 +8,10 @@ import httpx
 import pytest
 
 from bot.channels.gateway import Gateway, Incoming
+from bot.db.session import Database
 from bot.rasa_client import RasaClient
-from tests.integration.chat import db_path, expect, texts
-from tests.integration.stack import free_port
+from harness.stack import free_port
+from harness.webchat import db_path, expect, texts
 
 pytestmark = pytest.mark.stack
 
@@ -39,15 +40,10 @@ async def test_action_server_down_is_said_and_health_turns_red(stack, renderer, 
         stack.wait_healthy(60)
 
 
-async def test_rasa_down_is_said_in_the_persons_language(stack, renderer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("DATABASE_URL", stack.database_url)
-    from bot.db import session as db_session
-    from bot.settings import get_settings
-
-    get_settings.cache_clear()
-    db_session.get_engine.cache_clear()
+async def test_rasa_down_is_said_in_the_persons_language(stack, renderer) -> None:  # type: ignore[no-untyped-def]
+    database = Database(stack.database_url)
     dead = RasaClient(base_url=f"http://127.0.0.1:{free_port()}", action_url="http://127.0.0.1:1", token="x")
-    gateway = Gateway(rasa=dead, renderer=renderer)
+    gateway = Gateway(rasa=dead, renderer=renderer, db=database)
     try:
         replies = await gateway.handle(
             Incoming("webchat:rasa-down-test", "webchat", "ሰላም", locale_hint="ti")
@@ -62,5 +58,4 @@ async def test_rasa_down_is_said_in_the_persons_language(stack, renderer, monkey
         assert rows[1][0] == "out"
     finally:
         await dead.close()
-        get_settings.cache_clear()
-        db_session.get_engine.cache_clear()
+        database.dispose()

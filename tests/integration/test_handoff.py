@@ -3,10 +3,8 @@ pause → relay → reply → close → resume, notifications, and who may see w
 
 from __future__ import annotations
 
-import asyncio
 import html
 import sqlite3
-import time
 from datetime import datetime, timezone
 
 import httpx
@@ -14,11 +12,12 @@ import pytest
 
 from bot.db.seed import OFFICE
 from bot.handoff.rules import TEAM_HOURS, Assignment, handoff_response, office_status
-from tests.integration.chat import db_path, expect, texts
-from tests.integration.inbox_client import InboxUser
-from tests.integration.phrases import SAY
-from tests.integration.telegram_user import TelegramUser
-from tests.integration.telegram_user import texts as tg_texts
+from harness.inbox import InboxUser
+from harness.phrases import SAY
+from harness.telegram_updates import TelegramUser
+from harness.telegram_updates import texts as tg_texts
+from harness.waiting import eventually
+from harness.webchat import db_path, expect, texts
 
 pytestmark = pytest.mark.stack
 
@@ -84,12 +83,9 @@ async def test_web_chat_handoff_to_own_casemanager_and_back(stack, renderer, cha
     assert await paused(stack, conv)
 
     # Sanne gets an e-mail: where to look, nothing of what Noor wrote.
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not [
+    mail = await eventually(lambda: [
         m for m in smtp.to("sanne.devries@example.org") if f"/inbox/escalations/{esc_id}" in m.get_content()
-    ]:
-        await asyncio.sleep(0.3)
-    mail = [m for m in smtp.to("sanne.devries@example.org") if f"/inbox/escalations/{esc_id}" in m.get_content()]
+    ], what="the e-mail to Sanne")
     assert mail and mail[0]["Subject"] == "Nieuw in de inbox: Vraagt om klantmanager"
     assert "brief" not in mail[0].get_content() and "Noor" not in mail[0].get_content()
 
@@ -129,9 +125,7 @@ async def test_telegram_handoff_from_an_unlinked_person_goes_to_the_team(stack, 
     esc_id, cm, reason, *_ = escalation(stack, person.conversation_id)
     assert cm is None and reason == "asked"
     # The team queue is notified through the team leads.
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and not smtp.to("teamlead@example.org"):
-        await asyncio.sleep(0.3)
+    await eventually(lambda: smtp.to("teamlead@example.org"), what="the e-mail to the team leads")
     assert smtp.to("teamlead@example.org")
 
     # A photo of a letter now reaches the team, no bot answer.
@@ -284,12 +278,10 @@ async def test_casemanager_links_own_telegram_for_notifications(stack, chat, inb
     await link(stack, person, 3)  # Freshta, casemanager Sanne
     await person.say(SAY["fa_AF"]["talk_to_casemanager"])
     esc_id = escalation(stack, f"webchat:{person.session_id}")[0]
-    deadline = time.monotonic() + 20
-    notices: list = []
-    while time.monotonic() < deadline and not notices:
-        notices = [c for c in telegram_bot.sent("sendMessage", phone.id)
-                   if f"/inbox/escalations/{esc_id}" in c.params["text"]]
-        await asyncio.sleep(0.3)
+    notices = await eventually(lambda: [
+        c for c in telegram_bot.sent("sendMessage", phone.id)
+        if f"/inbox/escalations/{esc_id}" in c.params["text"]
+    ], what="the Telegram notice to Sanne")
     assert notices and notices[0].params["text"].startswith("Nieuw in de inbox: Vraagt om klantmanager")
     await sanne.post(esc_id, "close")
 

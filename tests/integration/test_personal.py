@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from bot.i18n.locales import LOCALES
-from tests.integration.chat import db_path, expect, texts
+from harness.webchat import db_path, expect, texts
 
 pytestmark = pytest.mark.stack
 

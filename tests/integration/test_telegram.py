@@ -3,7 +3,6 @@ updates to the app's webhook as Telegram does; python-telegram-bot in the app an
 
 from __future__ import annotations
 
-import asyncio
 import html
 import sqlite3
 import time
@@ -13,9 +12,8 @@ import pytest
 
 from bot.channels.telegram import TELEGRAM_LANGUAGE
 from bot.i18n.locales import LOCALES
-from tests.integration.chat import db_path, expect
-from tests.integration.phrases import ANSWER, SAY, handoff_text
-from tests.integration.telegram_user import (
+from harness.phrases import ANSWER, SAY, handoff_text
+from harness.telegram_updates import (
     TelegramUser,
     buttons,
     message,
@@ -24,6 +22,8 @@ from tests.integration.telegram_user import (
     texts,
     user_dict,
 )
+from harness.waiting import eventually
+from harness.webchat import db_path, expect
 
 pytestmark = pytest.mark.stack
 
@@ -34,14 +34,8 @@ CLIENT = {"ar": (1, "Amal"), "en": (4, "Samuel")}
 @pytest.fixture
 async def telegram(stack, telegram_api, telegram_bot):  # type: ignore[no-untyped-def]
     """Makes Telegram users of the stack's bot, once the app registered its webhook."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        health = httpx.get(f"{stack.app_url}/healthz").json()
-        if health["channels"]["telegram"]:
-            break
-        await asyncio.sleep(0.2)
-    else:
-        raise AssertionError("the Telegram channel did not start")
+    await eventually(lambda: (stack.health() or {}).get("channels", {}).get("telegram"),
+                     timeout=60, interval=0.2, what="the Telegram channel starting")
 
     def make(language_code: str | None = "en") -> TelegramUser:
         return TelegramUser(telegram_api, telegram_bot, db_path(stack), language_code)
@@ -239,10 +233,11 @@ async def test_forged_webhook_requests_are_refused(stack, telegram, telegram_bot
         garbage = await client.post(url, content=b"\x00not json",
                                     headers={"X-Telegram-Bot-Api-Secret-Token": "test-webhook-secret"})
     assert (no_header.status_code, wrong.status_code, garbage.status_code) == (403, 403, 400)
-    await asyncio.sleep(1)
+    # The signal that nothing can follow: the app stores an update before it queues it,
+    # and there is no row, so nothing was queued.
+    assert not query(stack, "SELECT update_id FROM telegram_updates WHERE update_id = ?", 999_999_001)
     assert not telegram_bot.sent("sendMessage", user_id)
     assert not query(stack, "SELECT id FROM conversations WHERE id = ?", f"telegram:{user_id}")
-    assert not query(stack, "SELECT update_id FROM telegram_updates WHERE update_id = ?", 999_999_001)
 
 
 async def test_replayed_update_is_handled_once(stack, telegram, telegram_api, telegram_bot) -> None:  # type: ignore[no-untyped-def]
@@ -253,7 +248,9 @@ async def test_replayed_update_is_handled_once(stack, telegram, telegram_api, te
     # Telegram did not see our 200 (say) and sends it again, twice.
     again = await user.send_update(update)
     await telegram_api.push(telegram_bot, update)
-    await asyncio.sleep(1)
+    # The signal that nothing can follow: the webhook answered both replays "duplicate",
+    # which it says only when it did not queue the update.
+    assert telegram_bot.webhook_results[-2:] == ["duplicate", "duplicate"]
     assert first and not again
     incoming = query(stack, "SELECT text FROM messages WHERE conversation_id = ? AND direction = 'in'",
                      user.conversation_id)
@@ -308,11 +305,9 @@ async def test_a_long_outage_keeps_the_reply_until_telegram_is_back(stack, teleg
     replies = await user.say(SAY["ti"]["bot_challenge"])
     assert replies == []  # the turn gave up for now ...
     assert query(stack, "SELECT COUNT(*) FROM telegram_outbox WHERE chat_id = ?", user.id)[0][0] == 1
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and query(
+    await eventually(lambda: query(
         stack, "SELECT COUNT(*) FROM telegram_outbox WHERE chat_id = ?", user.id
-    ) != [(0,)]:
-        await asyncio.sleep(0.5)
+    ) == [(0,)], timeout=60, interval=0.5, what="the retry loop emptying the outbox")
     # ... and the retry loop delivered it, once.
     delivered = [html.unescape(c.params["text"]) for c in telegram_bot.sent("sendMessage", user.id)]
     assert delivered.count(expect(renderer, "utter_bot_challenge", "ti")) == 1

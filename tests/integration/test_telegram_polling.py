@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import html
 import sqlite3
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from bot.channels.telegram import TELEGRAM_LANGUAGE
 from bot.i18n.locales import LOCALES
-from tests.integration.chat import db_path, expect
-from tests.integration.fake_telegram import FakeBot, FakeTelegram
-from tests.integration.phrases import ANSWER, SAY
-from tests.integration.stack import Stack, free_port
-from tests.integration.telegram_user import TelegramUser, buttons, message, text_content, texts
+from harness.fake_telegram import FakeBot, FakeTelegram
+from harness.phrases import ANSWER, SAY
+from harness.stack import Stack, free_port
+from harness.telegram_updates import TelegramUser, buttons, message, text_content, texts
+from harness.waiting import eventually_sync
+from harness.webchat import db_path, expect
 
 pytestmark = pytest.mark.stack
 
@@ -41,17 +40,11 @@ def polling_bot(stack: Stack, telegram_api: FakeTelegram) -> Iterator[FakeBot]:
             "TELEGRAM_POLL_TIMEOUT": "1",
         },
     )
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
-            if health["channels"]["telegram"]:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(stack.log("app-polling").read_text()[-3000:])
-        time.sleep(0.3)
+    try:
+        eventually_sync(lambda: (stack.health(port) or {}).get("channels", {}).get("telegram"),
+                        timeout=90, interval=0.3, what="the polling app's Telegram channel")
+    except AssertionError as exc:
+        raise AssertionError(stack.log("app-polling").read_text()[-3000:]) from exc
     yield bot
     stack.stop_process("app-polling")
 
@@ -95,7 +88,9 @@ async def test_an_update_fetched_twice_is_handled_once(stack, user, telegram_api
     # As after a restart that did not confirm the offset: the same update comes twice.
     await telegram_api.push(polling_bot, update)
     replies = await person.send_update(update)
-    time.sleep(1.5)  # one more getUpdates round
+    # The signal that the second copy was dealt with: a later update of the same chat is
+    # handled after it (updates of one chat are handled in order).
+    await person.say("/start")
     sent = [c for c in polling_bot.sent("sendMessage", person.id)]
     assert said(sent).count(expect(renderer, "utter_bot_challenge", "en")) == 1
     with sqlite3.connect(db_path(stack)) as db:

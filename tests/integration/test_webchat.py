@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from bot.i18n.locales import LOCALES
-from tests.integration.chat import db_path, expect, texts
-from tests.integration.phrases import ANSWER, HANDOFF_INTENTS, SAY, handoff_text
-from tests.po_files import edit_po
+from harness.phrases import ANSWER, HANDOFF_INTENTS, SAY, handoff_text
+from harness.po_files import edit_po
+from harness.webchat import db_path, expect, texts
 
 pytestmark = pytest.mark.stack
 

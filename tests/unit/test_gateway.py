@@ -59,24 +59,26 @@ class RecordingRasa:
         return [] if text == "/session_start" else [{"text": "ok"}]
 
 
-async def test_a_new_rasa_session_every_n_turns_but_not_inside_a_form(db_url: str, content_copy) -> None:  # type: ignore[no-untyped-def]
+async def test_a_new_rasa_session_every_n_turns_but_not_inside_a_form(db, content_copy) -> None:  # type: ignore[no-untyped-def]
     from bot.channels.gateway import Gateway, Incoming
+    from bot.channels.turns import TurnState
     from bot.i18n.catalogs import Catalogs
     from bot.i18n.content import ContentSource
     from bot.i18n.render import Renderer
 
     content, locales = content_copy
     rasa = RecordingRasa()
+    turns = TurnState()  # what the NLG endpoint records during a turn
     gateway = Gateway(rasa=rasa, renderer=Renderer(ContentSource(content), Catalogs(locales)),
-                      session_turns=3)
+                      db=db, turns=turns, session_turns=3)
     for i in range(7):
         await gateway.handle(Incoming("webchat:abc", "webchat", f"vraag {i}"))
     assert rasa.sent == ["vraag 0", "vraag 1", "vraag 2", "/session_start", "vraag 3", "vraag 4",
                          "vraag 5", "/session_start", "vraag 6"]
-    gateway.record_form("webchat:abc", {"name": "school_form"})
+    turns.record_form("webchat:abc", {"name": "school_form"})
     for i in range(7, 10):
         await gateway.handle(Incoming("webchat:abc", "webchat", f"vraag {i}"))
     assert "/session_start" not in rasa.sent[-3:]
-    gateway.record_form("webchat:abc", {})
+    turns.record_form("webchat:abc", {})
     await gateway.handle(Incoming("webchat:abc", "webchat", "vraag 10"))
     assert rasa.sent[-2:] == ["/session_start", "vraag 10"]

@@ -75,3 +75,19 @@ def test_the_latest_session_is_read_as_before(originals, tmp_path: Path) -> None
         assert store._event_query(session, "webchat:none", False).all() == []
     tracker = asyncio.run(store.retrieve("webchat:x"))
     assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == [f"message 2.{i}" for i in range(5)]
+
+
+def test_another_rasa_version_is_refused_before_anything_changes() -> None:
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    before = SQLTrackerStore._event_query
+    with pytest.raises(rasa_main.RasaMismatch, match="3.7.0"):
+        rasa_main.check_rasa("3.7.0")
+    assert SQLTrackerStore._event_query is before
+    rasa_main.check_rasa()  # the installed one is the supported one
+
+
+def test_a_missing_method_is_refused(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(rasa_main, "PATCHED", (("rasa.core.tracker_store", "SQLTrackerStore", "_gone"),))
+    with pytest.raises(rasa_main.RasaMismatch, match="_gone"):
+        rasa_main.check_rasa()

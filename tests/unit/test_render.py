@@ -12,7 +12,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource, load_responses
 from bot.i18n.locales import LOCALES
 from bot.i18n.render import LRI, PDI, RLM, Renderer, fill, isolate_ltr
-from tests.po_files import edit_po
+from harness.po_files import edit_po
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,16 +1,12 @@
-"""Custom actions on scenario trackers, in every locale: events and response names."""
+"""The conversation's locale (actions/language.py) on scenario trackers, in every locale."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dialogue import OFFER_CASEMANAGER, ActionAnswerYesNo, ActionHandleFallback
 from actions.language import ActionSetLanguage, ValidateSlotMappings
 from bot.i18n.locales import LOCALES
+from harness.trackers import run, slot_events, tracker
 
 SAMPLE = {
     "ar": "بدي اعرف عن الزورخ توسلاخ",
@@ -19,37 +15,6 @@ SAMPLE = {
     "en": "can i get healthcare allowance please",
     "nl": "kan ik zorgtoeslag krijgen alsjeblieft",
 }
-
-
-def tracker(
-    *,
-    text: str = "hello",
-    intent: str = "greet",
-    language: str | None = None,
-    confidence: float = 1.0,
-    slots: dict[str, Any] | None = None,
-    entities: list[dict] | None = None,
-    metadata: dict[str, Any] | None = None,
-) -> Tracker:
-    latest = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 0.99},
-        "entities": entities or [],
-        "language": language,
-        "language_confidence": confidence,
-    }
-    events = [{"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}}]
-    return Tracker("test-sender", slots or {}, latest, events, False, None, None, "action_listen")
-
-
-async def run(action, t: Tracker) -> tuple[list[dict], list[dict]]:  # type: ignore[no-untyped-def]
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, t, {})
-    return events, dispatcher.messages
-
-
-def slot_events(events: list[dict]) -> dict[str, Any]:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -126,59 +91,6 @@ async def test_fallback_counter_counts_and_resets() -> None:
     assert slot_events(events)["fallback_count"] == 2
     events, _ = await run(ValidateSlotMappings(), tracker(intent="greet", slots={"language": "en", "fallback_count": 2}))
     assert slot_events(events)["fallback_count"] == 0
-
-
-@pytest.mark.parametrize("locale", LOCALES)
-async def test_two_step_fallback(locale: str) -> None:
-    events, messages = await run(ActionHandleFallback(), tracker(intent="nlu_fallback", slots={"language": locale, "fallback_count": 1}))
-    assert [m["response"] for m in messages] == ["utter_ask_rephrase"] and events == []
-    events, messages = await run(ActionHandleFallback(), tracker(intent="nlu_fallback", slots={"language": locale, "fallback_count": 2}))
-    assert [m["response"] for m in messages] == ["utter_offer_casemanager"]
-    assert slot_events(events) == {"pending_question": OFFER_CASEMANAGER}
-
-
-async def test_out_of_scope_first_says_what_the_bot_knows() -> None:
-    _, messages = await run(ActionHandleFallback(), tracker(intent="out_of_scope", slots={"fallback_count": 1}))
-    assert [m["response"] for m in messages] == ["utter_out_of_scope"]
-
-
-async def test_no_after_casemanager_offer_shows_the_topics(db_url: str) -> None:
-    t = tracker(intent="deny", slots={"pending_question": OFFER_CASEMANAGER, "fallback_count": 2})
-    events, messages = await run(ActionAnswerYesNo(), t)
-    assert [m["response"] for m in messages] == ["utter_help"]
-    assert slot_events(events) == {"pending_question": None, "fallback_count": 0}
-
-
-async def test_yes_after_casemanager_offer_hands_over(db_url: str) -> None:
-    from bot.db.models import Escalation
-    from bot.db.session import session_scope
-
-    t = tracker(intent="affirm", slots={"pending_question": OFFER_CASEMANAGER, "fallback_count": 2})
-    events, messages = await run(ActionAnswerYesNo(), t)
-    # Not linked: the team answers; which message depends on the office hours now.
-    assert [m["response"] for m in messages][0].startswith("utter_handoff_team_")
-    assert slot_events(events) == {"pending_question": None, "fallback_count": 0}
-    assert any(e.get("event") == "pause" for e in events)
-    with session_scope() as s:
-        esc = s.query(Escalation).one()
-        assert (esc.reason, esc.live, esc.casemanager_id) == ("not_understood", 1, None)
-
-
-async def test_handoff_without_a_database_gives_the_phone_route(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from actions import handoff
-
-    def broken(**kwargs):  # type: ignore[no-untyped-def]
-        raise RuntimeError("database down")
-
-    monkeypatch.setattr(handoff, "open_handoff", broken)
-    events, messages = await run(handoff.ActionHandoff(), tracker(intent="talk_to_casemanager"))
-    assert [m["response"] for m in messages] == ["utter_casemanager_contact"]
-    assert not any(e.get("event") == "pause" for e in events)
-
-
-async def test_yes_without_question_is_acknowledged() -> None:
-    events, messages = await run(ActionAnswerYesNo(), tracker(intent="affirm"))
-    assert [m["response"] for m in messages] == ["utter_ack"] and events == []
 
 
 async def test_set_language_without_a_language_offers_the_choice() -> None:

@@ -1,4 +1,5 @@
-"""The Telegram channel's own logic: composing messages, buttons, kinds, exactly-once."""
+"""Composing Telegram messages (bot/channels/telegram/compose.py): length, splitting,
+paragraphs as one message, HTML escaping, keyboards and callback data."""
 
 from __future__ import annotations
 
@@ -6,21 +7,15 @@ import html
 import re
 
 import pytest
-from telegram import Message
 
 from bot.channels.gateway import Reply
-from bot.channels.telegram import (
-    ATTACHMENT_KINDS,
+from bot.channels.telegram.compose import (
     button_token,
     compose,
-    describe,
     keyboard,
     split_text,
     telegram_length,
 )
-from bot.db import telegram as repo
-from bot.settings import Settings
-from tests.integration.telegram_user import NON_TEXT, message
 
 
 def test_length_counts_like_telegram() -> None:
@@ -98,65 +93,3 @@ def test_keyboard_rows_and_callback_data() -> None:
     assert token == button_token('/choose_school{"school_id": 12, "extra": "' + "x" * 200 + '"}')
     assert button_token("/affirm") != button_token("/deny")
     assert keyboard([]) is None
-
-
-@pytest.mark.parametrize("kind", sorted(NON_TEXT))
-def test_non_text_messages_are_recognised(kind: str) -> None:
-    msg = Message.de_json(message(1, "en", **NON_TEXT[kind]), None)
-    found, attachment = describe(msg)
-    assert found == kind and found in ATTACHMENT_KINDS
-    assert attachment is not None and attachment["type"] == kind
-    if kind == "photo":
-        assert attachment["file_id"] == "AgAC-big"  # the largest size
-
-
-def test_unknown_content_is_unsupported() -> None:
-    msg = Message.de_json(message(1, "en"), None)
-    assert describe(msg) == ("unsupported", None)
-
-
-def test_webhook_secret_is_derived_and_valid() -> None:
-    s = Settings(secret_key="abc")
-    assert re.fullmatch(r"[A-Za-z0-9_-]{1,256}", s.webhook_secret)
-    assert s.webhook_secret != Settings(secret_key="other").webhook_secret
-    assert Settings(telegram_webhook_secret="mine").webhook_secret == "mine"
-
-
-def test_each_update_is_taken_once(db_url: str) -> None:
-    from bot.db.session import session_scope
-
-    payload = {"update_id": 7}
-    with session_scope() as s:
-        # The webhook stores it; processing takes it once.
-        assert repo.record_update(session=s, bot_id=1, update_id=7, payload=payload,
-                                  status="received") == repo.NEW
-        assert repo.record_update(session=s, bot_id=1, update_id=7, payload=payload,
-                                  status="received") == repo.DUPLICATE
-        assert repo.unhandled_updates(session=s, bot_id=1) == [payload]
-        assert repo.claim_update(session=s, bot_id=1, update_id=7, payload=payload) == repo.NEW
-        assert repo.claim_update(session=s, bot_id=1, update_id=7, payload=payload) == repo.DUPLICATE
-        # Polling: never seen before means new; another bot's ids are its own.
-        assert repo.claim_update(session=s, bot_id=1, update_id=8, payload={}) == repo.NEW
-        assert repo.claim_update(session=s, bot_id=2, update_id=7, payload={}) == repo.NEW
-        repo.finish_update(session=s, bot_id=1, update_id=7)
-        assert repo.unhandled_updates(session=s, bot_id=1) == []
-        assert repo.claim_update(session=s, bot_id=1, update_id=7, payload=payload) == repo.DUPLICATE
-
-
-def test_outbox_keeps_order_and_waits(db_url: str) -> None:
-    from datetime import datetime, timedelta, timezone
-
-    from bot.db.session import session_scope
-
-    with session_scope() as s:
-        ids = [repo.add_outgoing(session=s, bot_id=1, chat_id=5, conversation_id="telegram:5",
-                                 text=t, reply_markup=None) for t in ("een", "twee")]
-        assert [r.text for r in repo.pending_for_chat(session=s, bot_id=1, chat_id=5)] == ["een", "twee"]
-        repo.retry_later(session=s, outbox_id=ids[0], delay=timedelta(seconds=60), error="500")
-        now = datetime.now(timezone.utc)
-        # The second waits behind the first (chat 5 is due because of "twee" only).
-        assert repo.chats_due(session=s, bot_id=1, now=now) == [5]
-        repo.delivered(session=s, outbox_id=ids[1])
-        assert repo.chats_due(session=s, bot_id=1, now=now) == []
-        assert repo.chats_due(session=s, bot_id=1, now=now + timedelta(seconds=61)) == [5]
-        assert repo.outbox_size(session=s) == 1

@@ -3,14 +3,14 @@ sends them through the fake Bot API server and reads what the bot sent back."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
-from tests.integration.fake_telegram import Call, FakeBot, FakeTelegram
+from harness.fake_telegram import Call, FakeBot, FakeTelegram
+from harness.waiting import eventually
 
 _USER_IDS = itertools.count(500_000_001)
 _MESSAGE_IDS = itertools.count(1)
@@ -133,17 +133,16 @@ class TelegramUser:
 
     async def wait_handled(self, update_id: int, timeout: float = 60) -> None:
         """The app marks an update done once its replies went out (or into the outbox)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def done() -> bool:
             with sqlite3.connect(self.db_path) as conn:
                 row = conn.execute(
                     "SELECT status FROM telegram_updates WHERE bot_id = ? AND update_id = ?",
                     (self.bot.id, update_id),
                 ).fetchone()
-            if row and row[0] == "done":
-                return
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"update {update_id} not handled within {timeout}s")
+            return bool(row and row[0] == "done")
+
+        await eventually(done, timeout=timeout, interval=0.05, what=f"update {update_id} handled")
 
 
 def texts(calls: list[Call]) -> str:

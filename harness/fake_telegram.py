@@ -26,7 +26,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.integration.stack import free_port
+from harness.stack import free_port
+from harness.waiting import eventually_sync
 
 # Files the server can hand out (file_id -> (mime type, bytes)): a 1×1 PNG and a PDF.
 PNG_1X1 = bytes.fromhex(
@@ -67,6 +68,8 @@ class FakeBot:
     message_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
     update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     webhook_answers: list[int] = field(default_factory=list)
+    # What the app's webhook said about each update it accepted: "new" or "duplicate".
+    webhook_results: list[str | None] = field(default_factory=list)
 
     def user(self) -> dict[str, Any]:
         return {
@@ -129,11 +132,8 @@ class FakeTelegram:
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("fake Telegram server did not start")
-            time.sleep(0.02)
+        eventually_sync(lambda: self._server.started, timeout=10, interval=0.02,
+                        what="the fake Telegram server starting")
 
     def stop(self) -> None:
         if self._server is not None:
@@ -297,6 +297,10 @@ class FakeTelegram:
                     headers={"X-Telegram-Bot-Api-Secret-Token": bot.webhook_secret},
                 )
             bot.webhook_answers.append(resp.status_code)
+            try:
+                bot.webhook_results.append((resp.json() or {}).get("status"))
+            except ValueError:
+                bot.webhook_results.append(None)
             return resp.status_code
         with self._lock:
             bot.updates.append(update)

@@ -10,7 +10,7 @@ from typing import Any
 import socketio
 
 from bot.i18n.render import Renderer
-from tests.integration.stack import Stack
+from harness.stack import Stack
 
 TURN_DONE = "__turn_done__"
 

@@ -14,8 +14,10 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class InboxUser:
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, follow_redirects=False, timeout=30)
+    def __init__(self, base_url: str, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        """Over the network, or in-process with ``transport=httpx.ASGITransport(app=…)``."""
+        self.http = httpx.AsyncClient(base_url=base_url, follow_redirects=False, timeout=30,
+                                      transport=transport)
         self.csrf = ""
 
     async def login(self, username: str, password: str | None = None) -> httpx.Response:

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
+from harness.waiting import eventually_sync
+
+ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
@@ -115,20 +117,21 @@ class Stack:
         return time.monotonic() - began
 
     def wait_healthy(self, timeout_s: float = 240) -> None:
-        deadline = time.monotonic() + timeout_s
-        last = None
-        while time.monotonic() < deadline:
-            for name, proc in self.procs.items():
-                if proc.poll() is not None:
-                    raise RuntimeError(f"{name} exited early:\n{self.log(name).read_text()[-3000:]}")
-            try:
-                last = httpx.get(f"{self.app_url}/healthz", timeout=5)
-                if last.status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
-        raise RuntimeError(f"stack not healthy after {timeout_s}s: {last and last.text}")
+        eventually_sync(self._healthy, timeout=timeout_s, interval=1.0, what="a healthy stack")
+
+    def health(self, port: int | None = None) -> dict | None:
+        """The app's /healthz answer (any status), or None while it cannot be reached."""
+        try:
+            return httpx.get(f"http://127.0.0.1:{port or self.ports['app']}/healthz", timeout=5).json()
+        except (httpx.HTTPError, ValueError):
+            return None
+
+    def _healthy(self) -> bool:
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited early:\n{self.log(name).read_text()[-3000:]}")
+        health = self.health()
+        return bool(health and health.get("status") == "ok")
 
     def stop(self) -> None:
         for name in list(self.procs):

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-from tests.integration.stack import free_port
+from harness.stack import free_port
 
 
 class _Keep:

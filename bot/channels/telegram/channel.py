@@ -1,0 +1,175 @@
+"""The Telegram channel's life cycle: connect (retrying while Telegram cannot be reached),
+the command menu, the webhook or polling, the updates left from before a restart, the
+outbox's retry loop; and what the rest of the app asks of Telegram (push a reply, fetch a
+file, tell a staff member)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.error import NetworkError
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.channels.gateway import Gateway, Reply
+from bot.channels.telegram.compose import escaped
+from bot.channels.telegram.handlers import Handlers, StartHook
+from bot.channels.telegram.outbox import Outbox
+from bot.channels.telegram.updates import PerChatOrder, UpdateLog
+from bot.db import telegram as repo
+from bot.db.session import Database
+from bot.i18n.locales import LOCALES
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+    "channel_post",
+]
+MENU = ("start", "language", "help", "casemanager", "forget")
+# Telegram's language_code for setMyCommands (ISO 639-1) per locale.
+TELEGRAM_LANGUAGE = {"ar": "ar", "ti": "ti", "fa_AF": "fa", "en": "en", "nl": "nl"}
+
+
+class TelegramChannel:
+    def __init__(self, settings: Settings, gateway: Gateway, db: Database,
+                 start_hook: StartHook | None = None) -> None:
+        self.settings = settings
+        self.gateway = gateway
+        self.updates = UpdateLog(db)
+        builder = (
+            ApplicationBuilder()
+            .token(settings.telegram_token)
+            .base_url(settings.telegram_api_base_url)
+            .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
+            .concurrent_updates(PerChatOrder(self.updates))
+        )
+        if settings.telegram_mode != "polling":
+            builder = builder.updater(None)
+        self.application: Application = builder.build()
+        self.outbox = Outbox(db, self.application.bot)
+        Handlers(gateway, db, self.outbox, self.application.bot, start_hook).register(
+            self.application
+        )
+        self.ready = False
+        self._tasks: list[asyncio.Task] = []
+
+    @property
+    def bot(self) -> Any:
+        return self.application.bot
+
+    @property
+    def webhook_secret(self) -> str:
+        return self.settings.webhook_secret
+
+    # Life cycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect to Telegram, retrying while it cannot be reached; the web chat keeps
+        working meanwhile."""
+        delay = 1.0
+        while True:
+            try:
+                await self._start_once()
+                return
+            except (NetworkError, OSError) as exc:
+                logger.warning("Telegram not reachable (%s); retrying in %.0fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+
+    async def _start_once(self) -> None:
+        app = self.application
+        await app.initialize()  # getMe; does nothing when it already succeeded
+        self.updates.bot_id = self.outbox.bot_id = app.bot.id
+        await self._set_commands()
+        if self.settings.telegram_mode == "polling":
+            assert app.updater is not None
+            await app.updater.start_polling(
+                timeout=self.settings.telegram_poll_timeout_s,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
+        else:
+            if self.settings.telegram_webhook_url:
+                await app.bot.set_webhook(
+                    url=self.settings.telegram_webhook_url,
+                    secret_token=self.webhook_secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+            else:
+                logger.warning("TELEGRAM_WEBHOOK_URL is not set: the webhook is not registered")
+        await app.start()
+        self.ready = True
+        for payload in await self.updates.unhandled():
+            await app.update_queue.put(Update.de_json(payload, app.bot))
+        self._tasks.append(asyncio.create_task(self.outbox.retry_loop()))
+        logger.info(
+            "Telegram channel ready (%s) as @%s", self.settings.telegram_mode, app.bot.username
+        )
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        self._tasks.clear()
+        app = self.application
+        with contextlib.suppress(Exception):
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+        with contextlib.suppress(Exception):
+            if app.running:
+                await app.stop()
+        with contextlib.suppress(Exception):
+            await app.shutdown()
+        self.ready = False
+
+    async def _set_commands(self) -> None:
+        """The command menu in every locale (and English for everyone else)."""
+        for locale in (None, *LOCALES):
+            render_in = locale or "en"
+            commands = [
+                BotCommand(
+                    name,
+                    self.gateway.renderer.render(f"telegram_command_{name}", render_in).text[:256],
+                )
+                for name in MENU
+            ]
+            await self.bot.set_my_commands(
+                commands, language_code=TELEGRAM_LANGUAGE[locale] if locale else None
+            )
+
+    # Receiving -------------------------------------------------------------------------
+
+    async def receive_webhook(self, payload: dict[str, Any]) -> str:
+        """An update from the webhook route: stored first, then queued. Returns
+        ``new`` or ``duplicate``."""
+        update = Update.de_json(payload, self.bot)
+        status = await self.updates.record(update.update_id, payload)
+        if status == repo.NEW:
+            await self.application.update_queue.put(update)
+        else:
+            logger.info("telegram update %s replayed: ignored", update.update_id)
+        return status
+
+    # What the rest of the app asks ---------------------------------------------------------
+
+    async def push(self, conv: str, replies: list[Reply]) -> None:
+        """A message that is not an answer to an update (a casemanager's reply)."""
+        user_id = int(conv.split(":", 1)[1])
+        await self.outbox.deliver(user_id, conv, replies)
+
+    async def fetch_file(self, file_id: str) -> bytes:
+        """A file a person sent (photo of a letter, document), for the inbox."""
+        file = await self.bot.get_file(file_id)
+        return bytes(await file.download_as_bytearray())
+
+    async def notify_staff(self, chat_id: int, text: str) -> None:
+        """A notice to a casemanager's own Telegram (not a conversation)."""
+        await self.bot.send_message(chat_id, escaped(text), parse_mode=ParseMode.HTML)

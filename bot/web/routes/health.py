@@ -1,0 +1,42 @@
+"""``GET /healthz``: 200 only when Rasa (model loaded), the action server and the database
+answer; also the translation fallbacks per locale and the channels (informative only)."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from bot.db.session import ping
+from bot.web.services import services
+
+logger = logging.getLogger(__name__)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    svc = services(request)
+    try:
+        db_ok = await svc.db.run(ping)
+    except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
+        logger.error("database check failed: %s", exc)
+        db_ok = False
+    checks = {
+        "rasa": await svc.rasa.rasa_ready(),
+        "action_server": await svc.rasa.actions_ready(),
+        "database": db_ok,
+    }
+    ok = all(checks.values())
+    return JSONResponse(
+        {
+            "status": "ok" if ok else "degraded",
+            "checks": checks,
+            "translation_fallbacks": svc.catalogs.fallback_summary(),
+            # Informative only: Telegram being unreachable must not restart the app.
+            "channels": {
+                "webchat": True,
+                "telegram": None if svc.telegram is None else svc.telegram.ready,
+            },
+        },
+        status_code=200 if ok else 503,
+    )

@@ -1,0 +1,383 @@
+"""The casemanager inbox (``/inbox``): queue, conversation, reply, claim, close, note,
+link codes; live by server-sent events + htmx. Dutch or English (``inbox.po``).
+
+Access (``bot.db.access``): a casemanager sees their own clients' escalations and the team
+queue; a team lead sees all; anything else is 404, whatever the URL. Every form carries a
+CSRF token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+from babel.dates import format_datetime, format_timedelta
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from bot.clock import AMSTERDAM, as_utc, utcnow
+from bot.db import escalations as repo
+from bot.db.access import can_see_conversation, may_use_inbox
+from bot.db.clients import clients_of, create_link_code_for
+from bot.db.conversations import get_message
+from bot.db.models import Escalation, Message, Staff
+from bot.deeplinks import telegram_start_link
+from bot.handoff.service import NotAllowed
+from bot.i18n.locales import NATIVE_NAMES, direction
+from bot.rasa_client import RasaUnavailable
+from bot.roles import Role
+from bot.web.services import services
+from bot.web.staff_auth import CSRF_FIELD, csrf_ok, csrf_token, current_staff, login, to_login
+from bot.web.ui import UI_LOCALES, UiCatalog
+
+SSE_POLL_S = 1.0
+SSE_KEEPALIVE_ROUNDS = 15
+
+
+def _ui_locale(request: Request, staff: Staff | None = None) -> str:
+    loc = request.session.get("ui") or (staff.locale if staff else None) or "nl"
+    return loc if loc in UI_LOCALES else "nl"
+
+
+def _safe_next(target: str | None, default: str) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return default
+
+
+def _time(dt: datetime | None, ui_locale: str) -> str:
+    return format_datetime(as_utc(dt).astimezone(AMSTERDAM), "short", locale=ui_locale)
+
+
+def _row(facts: dict[str, Any], esc: Escalation, now: datetime, ui_locale: str,
+         ui: UiCatalog) -> dict[str, Any]:
+    locale = facts["locale"]
+    since = as_utc(esc.created_at) or now
+    return {
+        "id": esc.id,
+        "urgent": bool(esc.urgent),
+        "reason": ui.gettext(ui_locale, f"reason:{esc.reason or esc.kind}"),
+        "waiting": format_timedelta(now - since, locale=ui_locale, threshold=1.1),
+        "created": _time(esc.created_at, ui_locale),
+        "locale": locale,
+        "locale_name": NATIVE_NAMES.get(locale or "", "?"),
+        "dir": direction(locale),
+        "client": facts["client"],
+        "assigned": facts["assigned"],
+        "status": esc.status,
+        "claimed_by": facts["claimed_by"],
+        "channel": esc.channel or esc.conversation_id.split(":", 1)[0],
+        "live": bool(esc.live),
+        "new_messages": facts["new_messages"],
+        "context": [
+            {"text": m.text, "kind": m.kind, "answered_with": ", ".join(m.answered_with or []),
+             "dir": direction(m.locale)}
+            for m in facts["context"]
+        ],
+        "details": esc.details or {},
+        "note": esc.note or "",
+    }
+
+
+def _message(m: Message, ui_locale: str) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "direction": m.direction,
+        "kind": m.kind,
+        "text": m.text or "",
+        "sender": m.sender_name,
+        "dir": direction(m.locale),
+        "lang": (m.locale or "").replace("_", "-"),
+        "time": _time(m.created_at, ui_locale),
+        "answered_with": ", ".join(m.answered_with or []),
+        "attachment": (m.attachment or {}).get("type"),
+        "file": bool((m.attachment or {}).get("file_id")),
+        "status": m.status,
+    }
+
+
+def render(request: Request, name: str, staff: Staff | None, status_code: int = 200,
+           **context: Any) -> HTMLResponse:
+    svc = services(request)
+    ui_locale = _ui_locale(request, staff)
+    return svc.templates.TemplateResponse(
+        request, name,
+        {"_": svc.ui.for_locale(ui_locale), "ui_locale": ui_locale, "staff": staff,
+         "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(request), **context},
+        status_code=status_code,
+    )
+
+
+async def guard(request: Request) -> Staff | Response:
+    """The logged-in inbox user, or the response that sends anyone else away."""
+    staff = await current_staff(request)
+    if staff is None:
+        return to_login(request)
+    if not may_use_inbox(staff):
+        return render(request, "inbox/no_access.html", staff)
+    return staff
+
+
+async def guarded_post(request: Request) -> tuple[Staff, Any] | Response:
+    """A logged-in inbox user's form, with its CSRF token checked."""
+    staff = await guard(request)
+    if isinstance(staff, Response):
+        return staff
+    form = await request.form()
+    if not await csrf_ok(request, form):
+        return Response("CSRF check failed.", status_code=403)
+    return staff, form
+
+
+async def login_page(request: Request) -> Response:
+    error = None
+    if request.method == "POST":
+        form = await request.form()
+        if not await csrf_ok(request, form):
+            error = "Your session expired. Please try again."
+        else:
+            status, staff = await login(request, str(form.get("username", "")), str(form.get("password", "")))
+            if staff is not None:
+                default = "/content" if staff.role == Role.COMMS else "/inbox"
+                return RedirectResponse(_safe_next(str(form.get("next", "")), default), status_code=303)
+            error = ("This account is locked for 15 minutes after too many attempts."
+                     if status == "locked" else "Wrong username or password.")
+    return render(request, "inbox/login.html", None, error=error,
+                  next=_safe_next(request.query_params.get("next"), ""),
+                  status_code=401 if error else 200)
+
+
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    if await csrf_ok(request, form):
+        request.session.clear()
+    return RedirectResponse("/inbox/login", status_code=303)
+
+
+async def set_language(request: Request) -> Response:
+    form = await request.form()
+    if await csrf_ok(request, form) and form.get("ui") in UI_LOCALES:
+        request.session["ui"] = form.get("ui")
+    return RedirectResponse(_safe_next(str(form.get("next", "")), "/inbox"), status_code=303)
+
+
+async def queue_page(request: Request) -> Response:
+    staff = await guard(request)
+    if isinstance(staff, Response):
+        return staff
+    return render(request, "inbox/queue.html", staff,
+                  telegram_code=request.session.pop("telegram_code", None),
+                  telegram_on=bool(services(request).settings.telegram_token))
+
+
+async def telegram_link(request: Request) -> Response:
+    """A one-time code to link the casemanager's own Telegram for notifications."""
+    checked = await guarded_post(request)
+    if isinstance(checked, Response):
+        return checked
+    staff, _ = checked
+    request.session["telegram_code"] = await services(request).staff_links.new_code(staff.id)
+    return RedirectResponse("/inbox", status_code=303)
+
+
+async def queue_fragment(request: Request) -> Response:
+    staff = await guard(request)
+    if isinstance(staff, Response):
+        return staff
+    svc = services(request)
+    rows = await svc.db.run(_queue_rows, staff=staff, closed=request.query_params.get("closed") == "1",
+                            ui_locale=_ui_locale(request, staff), ui=svc.ui)
+    return render(request, "inbox/_queue.html", staff, rows=rows,
+                  closed=request.query_params.get("closed") == "1")
+
+
+async def load(request: Request, staff: Staff) -> tuple[Escalation, dict[str, Any]] | None:
+    """The escalation of the URL with everything the page shows, if this staff member may
+    see it."""
+    esc_id = _int(request.path_params["id"])
+    if esc_id is None:
+        return None
+    svc = services(request)
+    return await svc.db.run(_load, staff=staff, escalation_id=esc_id,
+                            ui_locale=_ui_locale(request, staff), ui=svc.ui)
+
+
+async def escalation_page(request: Request) -> Response:
+    staff = await guard(request)
+    if isinstance(staff, Response):
+        return staff
+    found = await load(request, staff)
+    if found is None:
+        return render(request, "inbox/not_found.html", staff, status_code=404)
+    code = request.session.pop("link_code", None)
+    return render(request, "inbox/escalation.html", staff, esc=found[1], link_code=code)
+
+
+async def transcript_fragment(request: Request) -> Response:
+    staff = await guard(request)
+    if isinstance(staff, Response):
+        return staff
+    found = await load(request, staff)
+    if found is None:
+        return Response(status_code=404)
+    return render(request, "inbox/_transcript.html", staff, esc=found[1])
+
+
+async def act(request: Request) -> Response:
+    """POST claim / reply / close / note / link-code on one escalation."""
+    checked = await guarded_post(request)
+    if isinstance(checked, Response):
+        return checked
+    staff, form = checked
+    found = await load(request, staff)
+    if found is None:
+        return Response(status_code=404)
+    esc, _ = found
+    svc = services(request)
+    handoff = svc.handoff
+    action = request.path_params["action"]
+    try:
+        if action == "reply":
+            text = str(form.get("text", ""))[:4000]
+            await handoff.reply(staff_id=staff.id, escalation_id=esc.id, text=text)
+        elif action == "close":
+            await handoff.close(staff_id=staff.id, escalation_id=esc.id)
+        elif action == "claim":
+            await handoff.claim(staff_id=staff.id, escalation_id=esc.id)
+        elif action == "note":
+            await handoff.set_note(staff_id=staff.id, escalation_id=esc.id,
+                                   note=str(form.get("note", ""))[:4000])
+        elif action == "link-code":
+            settings = svc.settings
+            code = await svc.db.run(
+                create_link_code_for, staff=staff, client_id=esc.client_id or _int(form.get("client_id")),
+                secret=settings.secret_key, ttl=timedelta(hours=settings.link_code_ttl_hours),
+                now=utcnow(),
+            )
+            if code is None:
+                return Response(status_code=404)
+            request.session["link_code"] = {
+                "code": code, "link": telegram_start_link(settings.telegram_bot_username, code)
+            }
+        else:
+            return Response(status_code=404)
+    except NotAllowed:
+        return Response(status_code=409)
+    except RasaUnavailable:
+        return render(request, "inbox/not_found.html", staff, status_code=503,
+                      message=svc.ui.gettext(_ui_locale(request, staff),
+                                             "The assistant cannot be reached. Nothing was changed; try again in a minute."))
+    if request.headers.get("HX-Request"):
+        return Response(status_code=204)
+    return RedirectResponse(f"/inbox/escalations/{esc.id}", status_code=303)
+
+
+async def attachment(request: Request) -> Response:
+    """A photo or file the person sent, fetched from Telegram for a casemanager who may
+    see the conversation. Served inert: no sniffing, no scripts."""
+    staff = await guard(request)
+    if isinstance(staff, Response):
+        return staff
+    svc = services(request)
+    found = await svc.db.run(_visible_attachment, staff=staff,
+                             message_id=_int(request.path_params["id"]))
+    fetch_file = svc.handoff.fetch_file
+    if found is None or fetch_file is None:
+        return Response(status_code=404)
+    try:
+        data = await fetch_file(found["file_id"])
+    except Exception:  # noqa: BLE001 - Telegram unreachable, file gone
+        return Response(status_code=502)
+    mime = found.get("mime_type") or ("image/jpeg" if found["type"] == "photo" else "application/octet-stream")
+    inline = mime.startswith("image/") or mime == "application/pdf"
+    return Response(data, media_type=mime, headers={
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'",
+        "Content-Disposition": "inline" if inline else "attachment",
+        "Cache-Control": "private, no-store",
+    })
+
+
+async def events(request: Request) -> Response:
+    """Server-sent events: 'change' whenever an escalation or a message changes."""
+    staff = await guard(request)
+    if isinstance(staff, Response):
+        return staff
+    db = services(request).db
+
+    async def stream():  # type: ignore[no-untyped-def]
+        yield "retry: 2000\n\n"
+        last = None
+        idle = 0
+        while not await request.is_disconnected():
+            marker = await db.run(repo.change_marker)
+            if marker != last:
+                last = marker
+                yield "data: change\n\n"
+                idle = 0
+            elif idle >= SSE_KEEPALIVE_ROUNDS:
+                yield ": keep-alive\n\n"
+                idle = 0
+            await asyncio.sleep(SSE_POLL_S)
+            idle += 1
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+ROUTES = [
+    Route("/inbox/login", login_page, methods=["GET", "POST"]),
+    Route("/inbox/logout", logout, methods=["POST"]),
+    Route("/inbox/language", set_language, methods=["POST"]),
+    Route("/inbox", queue_page),
+    Route("/inbox/queue", queue_fragment),
+    Route("/inbox/telegram", telegram_link, methods=["POST"]),
+    Route("/inbox/events", events),
+    Route("/inbox/escalations/{id}", escalation_page),
+    Route("/inbox/messages/{id}/attachment", attachment),
+    Route("/inbox/escalations/{id}/transcript", transcript_fragment),
+    Route("/inbox/escalations/{id}/{action}", act, methods=["POST"]),
+]
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# Work on one session (run with Database.run) ------------------------------------------
+
+
+def _queue_rows(*, session: Session, staff: Staff, closed: bool, ui_locale: str,
+                ui: UiCatalog) -> list[dict[str, Any]]:
+    now = utcnow()
+    return [_row(repo.inbox_facts(session=session, esc=e), e, now, ui_locale, ui)
+            for e in repo.queue(session=session, staff=staff, closed=closed)]
+
+
+def _load(*, session: Session, staff: Staff, escalation_id: int, ui_locale: str,
+          ui: UiCatalog) -> tuple[Escalation, dict[str, Any]] | None:
+    esc = repo.get_for(session=session, staff=staff, escalation_id=escalation_id)
+    if esc is None:
+        return None
+    row = _row(repo.inbox_facts(session=session, esc=esc), esc, utcnow(), ui_locale, ui)
+    row["messages"] = [_message(m, ui_locale) for m in repo.transcript(
+        session=session, conversation_id=esc.conversation_id)]
+    row["client_id"] = esc.client_id
+    if esc.client_id is None:
+        row["clients"] = clients_of(session=session, staff=staff)
+    session.expunge(esc)
+    return esc, row
+
+
+def _visible_attachment(*, session: Session, staff: Staff, message_id: int | None) -> dict[str, Any] | None:
+    msg = get_message(session=session, message_id=message_id)
+    if msg is None or not msg.attachment or not msg.attachment.get("file_id"):
+        return None
+    escalations = repo.of_conversation(session=session, conversation_id=msg.conversation_id)
+    return dict(msg.attachment) if can_see_conversation(staff, escalations) else None

@@ -1,0 +1,43 @@
+"""``POST /telegram/webhook``: updates from Telegram, only with the secret set in
+setWebhook (``X-Telegram-Bot-Api-Secret-Token``); stored before the 200."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from bot.channels.telegram import SECRET_HEADER
+from bot.web.services import services
+
+logger = logging.getLogger(__name__)
+MAX_BODY = 1_000_000
+
+
+async def telegram_webhook(request: Request) -> JSONResponse:
+    telegram = services(request).telegram
+    if telegram is None:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    secret = request.headers.get(SECRET_HEADER, "")
+    if not hmac.compare_digest(secret.encode(), telegram.webhook_secret.encode()):
+        logger.warning("telegram webhook without the right secret from %s", request.client)
+        return JSONResponse({"error": "forbidden"}, status_code=403)
+    if not telegram.ready:
+        # Telegram tries again later; nothing is lost.
+        return JSONResponse({"error": "starting"}, status_code=503)
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        return JSONResponse({"error": "too large"}, status_code=413)
+    try:
+        body = await request.json()
+    except ValueError:
+        return JSONResponse({"error": "invalid JSON"}, status_code=400)
+    if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
+        return JSONResponse({"error": "not an update"}, status_code=400)
+    try:
+        status = await telegram.receive_webhook(body)
+    except (KeyError, TypeError, ValueError) as exc:
+        logger.warning("telegram webhook: unreadable update: %r", exc)
+        return JSONResponse({"error": "unreadable update"}, status_code=400)
+    return JSONResponse({"ok": True, "status": status})

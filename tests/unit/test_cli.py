@@ -1,0 +1,93 @@
+"""The ``wegwijs`` command (bot/cli.py) against a fresh database."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.db.models import Staff
+from bot.db.session import Database
+from bot.settings import get_settings
+
+SCHOOLS_CSV = """name,district,address,routes,levels,daytime,evening,weekend,childcare,women_only,online,waiting_weeks,blik_op_werk
+Nieuwe School,Noord,Straat 1,b1;z,A1;A2,ja,nee,nee,ja,nee,nee,3,ja
+"""
+
+
+@pytest.fixture
+def cli(db: Database, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """``main`` with the settings pointing at the test database."""
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    monkeypatch.setenv("TELEGRAM_BOT_USERNAME", "wegwijs_bot")
+    get_settings.cache_clear()
+    yield main
+    get_settings.cache_clear()
+
+
+def test_seed_then_list_clients(cli, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert cli(["seed"]) == 0
+    assert cli(["seed"]) == 0
+    assert "nothing loaded" in capsys.readouterr().out
+    assert cli(["clients"]) == 0
+    out = capsys.readouterr().out
+    assert "Amal Hamdan (demo)" in out and "(team queue)" in out
+
+
+def test_link_code_prints_the_code_and_the_deep_link(cli, capsys) -> None:  # type: ignore[no-untyped-def]
+    cli(["seed"])
+    capsys.readouterr()
+    assert cli(["link-code", "--client", "1"]) == 0
+    *_, link_line, code = capsys.readouterr().out.strip().splitlines()
+    assert f"https://t.me/wegwijs_bot?start={code}" in link_line
+    assert cli(["link-code", "--client", "999"]) == 2
+
+
+def test_staff_accounts(cli, capsys, monkeypatch, db) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr("sys.stdin", io.StringIO("long-enough-pw\n"))
+    assert cli(["staff", "add", "Anna", "--role", "teamlead", "--password-stdin"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert cli(["staff", "add", "bob", "--role", "teamlead", "--password-stdin"]) == 2
+    monkeypatch.setattr("sys.stdin", io.StringIO("long-enough-pw\n"))
+    assert cli(["staff", "add", "anna", "--role", "comms", "--password-stdin"]) == 2  # exists
+    assert "could not create the account" in capsys.readouterr().err
+    assert cli(["staff", "list"]) == 0
+    assert "anna" in capsys.readouterr().out
+    with db.session() as s:
+        assert [st.role for st in s.query(Staff)] == ["teamlead"]
+
+
+def test_import_schools(cli, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    good = tmp_path / "schools.csv"
+    good.write_text(SCHOOLS_CSV, encoding="utf-8")
+    assert cli(["import", "schools", str(good)]) == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text(SCHOOLS_CSV.replace("Noord", "Amstelveen"), encoding="utf-8")
+    assert cli(["import", "schools", str(bad)]) == 1
+    assert "line 2" in capsys.readouterr().err
+    assert cli(["import", "schools", str(tmp_path / "missing.csv")]) == 1
+
+
+def test_env_and_migrations(cli, capsys, db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Alembic's env.py would point the logging at pytest's captured stderr for good.
+    monkeypatch.setattr("logging.config.fileConfig", lambda *args, **kwargs: None)
+    assert cli(["env"]) == 0
+    env = dict(line.split("=", 1) for line in capsys.readouterr().out.strip().splitlines())
+    assert env["WEGWIJS_DATABASE_URL"] == db.url and env["WEGWIJS_DB_DIALECT"] == "sqlite"
+    assert cli(["db", "upgrade"]) == 0
+
+
+def test_content_status_needs_no_database(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("WEGWIJS_APP_PORT", "not-a-port")  # bad settings do not matter here
+    get_settings.cache_clear()
+    try:
+        assert main(["content", "status", "--format", "json"]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert '"locale"' in capsys.readouterr().out
+
+
+def test_new_topic_needs_a_topic(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["content", "new-topic"]) == 2

@@ -1,0 +1,112 @@
+"""Clients, link codes, appointments and erasure (bot/db/clients.py) against a fresh schema."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select, text
+
+from bot.db import clients as repo
+from bot.db.models import (
+    Appointment,
+    ChannelIdentity,
+    Client,
+    Conversation,
+    LinkCode,
+    Message,
+)
+from bot.db.seed import seed
+from bot.db.session import Database
+
+SECRET = "s3cret"
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def seeded(db: Database) -> None:
+    with db.session() as s:
+        assert seed(session=s, now=NOW)
+
+
+def code_for(db: Database, client_id: int, ttl: timedelta = timedelta(hours=24), now: datetime = NOW) -> str:
+    with db.session() as s:
+        return repo.create_link_code(session=s, client_id=client_id, secret=SECRET, ttl=ttl, now=now)
+
+
+def redeem(db: Database, conv: str, code: str, now: datetime = NOW) -> str:
+    with db.session() as s:
+        return repo.redeem_link_code(session=s, conversation_id=conv, code=code, secret=SECRET, now=now).status
+
+
+def test_code_links_once_and_is_stored_hashed(db: Database, seeded: None) -> None:
+    code = code_for(db, 1)
+    with db.session() as s:
+        stored = s.execute(select(LinkCode.code_hash)).scalars().all()
+    assert code not in stored and code.replace("-", "") not in "".join(stored)
+    assert redeem(db, "webchat:a", code) == "linked"
+    with db.session() as s:
+        assert repo.client_for_conversation(session=s, conversation_id="webchat:a").id == 1
+    # Single use: the same person again, or a second identity, gets nothing.
+    assert redeem(db, "webchat:a", code) == "invalid"
+    assert redeem(db, "telegram:99", code) == "invalid"
+    with db.session() as s:
+        assert repo.client_for_conversation(session=s, conversation_id="telegram:99") is None
+
+
+def test_expired_code(db: Database, seeded: None) -> None:
+    code = code_for(db, 2, ttl=timedelta(hours=24), now=NOW - timedelta(hours=25))
+    assert redeem(db, "webchat:b", code) == "expired"
+
+
+def test_guessing_is_limited_to_five_wrong_codes_an_hour(db: Database, seeded: None) -> None:
+    real = code_for(db, 3)
+    for _ in range(5):
+        assert redeem(db, "webchat:c", repo.new_code()) == "invalid"
+    # Even the right code is refused now, for this identity, for an hour.
+    assert redeem(db, "webchat:c", real) == "rate_limited"
+    assert redeem(db, "webchat:c", real, now=NOW + timedelta(minutes=61)) == "linked"
+
+
+def test_find_code_in_what_people_type() -> None:
+    assert repo.find_code("my code is 4kx7-92pq") == "4KX7-92PQ"
+    assert repo.find_code("/start 4KX792PQ") == "4KX7-92PQ"
+    assert repo.find_code("كودي 4KX7 92PQ") == "4KX7-92PQ"
+    for text_ in ("afspraak", "zorgtoeslag 2026", "2345-6789", "B1-route", "ABCD-EFGH"):
+        assert repo.find_code(text_) is None
+    assert repo.redact_codes("code 4KX7-92PQ thanks") == "code [code] thanks"
+
+
+def test_upcoming_appointments_are_the_clients_own_in_order(db: Database, seeded: None) -> None:
+    with db.session() as s:
+        appts = repo.upcoming_appointments(session=s, client_id=1, now=NOW)
+        assert [a.client_id for a in appts] == [1] * len(appts)
+        assert [a.starts_at for a in appts] == sorted(a.starts_at for a in appts)
+        assert all(repo.as_utc(a.starts_at) >= NOW for a in appts)
+
+
+def test_erase_removes_everything_of_one_conversation(db: Database, seeded: None) -> None:
+    assert redeem(db, "webchat:e", code_for(db, 1)) == "linked"
+    with db.session() as s:
+        s.add(Conversation(id="webchat:e", channel="webchat"))
+        s.add(Conversation(id="webchat:other", channel="webchat"))
+        s.flush()
+        s.add(Message(conversation_id="webchat:e", direction="in", text="hallo"))
+        s.add(Message(conversation_id="webchat:other", direction="in", text="hoi"))
+        # Rasa's tracker store table (the migrations create it, with its indexes).
+        s.execute(text("INSERT INTO events (sender_id, type_name) VALUES ('webchat:e', 'user'), "
+                       "('webchat:other', 'user')"))
+    with db.session() as s:
+        counts = repo.erase_conversation(session=s, conversation_id="webchat:e")
+    assert counts["messages"] == 1 and counts["identities"] == 1 and counts["tracker_events"] == 1
+    with db.session() as s:
+        assert s.execute(select(Message.conversation_id)).scalars().all() == ["webchat:other"]
+        assert s.execute(text("SELECT sender_id FROM events")).scalars().all() == ["webchat:other"]
+        assert s.execute(select(ChannelIdentity)).first() is None
+        assert s.get(Client, 1) is not None  # the client's file stays
+
+
+def test_appointments_belong_to_clients(db: Database, seeded: None) -> None:
+    with db.session() as s:
+        for a in s.execute(select(Appointment)).scalars():
+            assert s.get(Client, a.client_id) is not None
