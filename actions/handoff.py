@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,6 +10,7 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import db
+from bot.clock import utcnow
 from bot.handoff.escalate import open_handoff
 from bot.handoff.rules import ASKED, URGENT, handoff_response, office_status
 
@@ -21,7 +21,7 @@ def hand_over(
     dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
 ) -> list[dict[str, Any]]:
     """Open the escalation, say who answers and when, and pause the bot."""
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     channel = (((tracker.latest_message or {}).get("metadata")) or {}).get("channel")
     try:
         with db() as session:

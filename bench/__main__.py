@@ -236,8 +236,8 @@ def report(results: dict) -> str:
         "## Understanding (held-out split, written apart from the training data)",
         "",
         "| locale | n | intent acc (95 % CI) | macro-F1 | FAQ topic | OOS precision | OOS recall "
-        "| language ID | Latin script | code-switch | typos |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| language ID | wrong switch | Latin script (lang-ID) | code-switch | typos |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
 
     def f(x: float | None) -> str:
@@ -250,7 +250,9 @@ def report(results: dict) -> str:
             f"| {r['locale']} | {r['n']} | {r['intent_accuracy']:.3f} ({lo:.3f}–{hi:.3f}) | "
             f"{r['intent_macro_f1']:.3f} | {f(r['faq_topic_accuracy'])} | "
             f"{f(r['out_of_scope_precision'])} | {f(r['out_of_scope_recall'])} | "
-            f"{f(r['language_id_accuracy'])} | {f((sub.get('latin') or {}).get('intent_accuracy'))} | "
+            f"{f(r['language_id_accuracy'])} | {f(r.get('wrong_switch_rate'))} | "
+            f"{f((sub.get('latin') or {}).get('intent_accuracy'))} "
+            f"({f((sub.get('latin') or {}).get('language_id_accuracy'))}) | "
             f"{f((sub.get('codeswitch') or {}).get('intent_accuracy'))} | "
             f"{f((sub.get('typo') or {}).get('intent_accuracy'))} |"
         )
@@ -267,6 +269,10 @@ def report(results: dict) -> str:
             f"{f(s['by_phrase_list'])} | {s['ordinary_n']} | {f(s['false_alarm_rate'])} | "
             f"{f(s['false_alarm_rate_heldout'])} |"
         )
+    summary = u.get("summary")
+    if summary:
+        lines += ["", "Against the targets (✓ met, ✗ not yet): " + ", ".join(
+            f"{'✓' if ok else '✗'} {name}" for name, ok in summary["targets"].items()) + "."]
     lines += ["", "Worst-confused pairs and weakest intents (F1):", ""]
     for r in u["per_locale"]:
         pairs = ", ".join(f"{p['expected']}→{p['got']} ×{p['count']}"

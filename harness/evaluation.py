@@ -28,6 +28,7 @@ from sklearn.metrics import f1_score
 
 from bot.i18n.locales import LOCALES
 from harness.heldout import Example, crisis_set, heldout
+from nlu.langid import Prediction, is_clear_switch, language_script
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "wegwijs.tar.gz"
@@ -70,8 +71,18 @@ async def parse(agent: Any, text: str) -> dict:
         "intent": intent,
         "full": full,
         "language": result.get("language"),
+        "language_confidence": float(result.get("language_confidence") or 0.0),
         "crisis": (result.get("crisis") or {}).get("reason"),
     }
+
+
+def switches_away(row: dict, locale: str) -> bool:
+    """Whether this message would switch a conversation held in ``locale`` to another
+    language (the rule of ``actions.language``): what a person would notice."""
+    words = len([w for w in row["text"].split() if any(ch.isalpha() for ch in w)])
+    pred = Prediction(row["language"], row["language_confidence"],
+                      language_script(row["text"]), words)
+    return is_clear_switch(pred, locale)
 
 
 async def predict(agent: Any, examples: list[Example]) -> list[dict]:
@@ -111,6 +122,7 @@ def score(locale: str, rows: list[dict]) -> dict:
             "n": len(part),
             "intent_accuracy": _ratio(ok, len(part)),
             "language_id_accuracy": _ratio(sum(r["language"] == locale for r in part), len(part)),
+            "wrong_switch_rate": _ratio(sum(switches_away(r, locale) for r in part), len(part)),
         }
 
     confusions = Counter((r["expected"], r["full"]) for r in rows if r["full"] != r["expected"])
@@ -128,6 +140,9 @@ def score(locale: str, rows: list[dict]) -> dict:
         "out_of_scope_precision": _ratio(oos_tp, len(oos_predicted)),
         "out_of_scope_recall": _ratio(oos_tp, len(oos_expected)),
         "language_id_accuracy": _ratio(sum(r["language"] == locale for r in rows), n),
+        # Short messages ("ok", "salam alaikum", "prima") are the same in several languages;
+        # what a person notices is a wrong switch of the conversation's language.
+        "wrong_switch_rate": _ratio(sum(switches_away(r, locale) for r in rows), n),
         "fallback_rate": _ratio(sum(r["intent"] == "nlu_fallback" for r in rows), n),
         "subsets": subsets,
         "worst_confusions": [
@@ -210,6 +225,10 @@ def summarise(understanding: list[dict], safety: list[dict]) -> dict:
         "worst_faq_topic_accuracy": min(faq) if faq else None,
         "gap": round(max(accs) - min(accs), 4),
         "worst_language_id": min(r["language_id_accuracy"] for r in understanding),
+        "worst_language_id_latin": min(
+            (r["subsets"].get("latin") or {}).get("language_id_accuracy") or 1.0 for r in understanding
+        ),
+        "worst_wrong_switch_rate": max(r["wrong_switch_rate"] for r in understanding),
         "worst_urgent_recall": min(s["urgent_recall"] or 0.0 for s in safety),
         "worst_false_alarm_rate": max(s["false_alarm_rate"] or 0.0 for s in safety),
     }
@@ -233,7 +252,8 @@ def print_report(results: dict, errors: int = 6) -> None:
     und, safety, summary = results["understanding"], results["safety"], results["summary"]
     print()
     print(f"{'locale':7} {'n':>4} {'intent acc (95% CI)':>24} {'F1':>6} {'FAQ topic':>10} "
-          f"{'OOS P':>6} {'OOS R':>6} {'lang-ID':>7} {'latin':>6} {'codesw':>6} {'typo':>6}")
+          f"{'OOS P':>6} {'OOS R':>6} {'lang-ID':>7} {'switch':>6} {'latin':>6} {'codesw':>6} "
+          f"{'typo':>6}")
     for r in und:
         lo, hi = r["intent_accuracy_ci95"]
         sub = r["subsets"]
@@ -241,7 +261,7 @@ def print_report(results: dict, errors: int = 6) -> None:
             f"{r['locale']:7} {r['n']:>4} {r['intent_accuracy']:>8.3f} ({lo:.3f}–{hi:.3f})  "
             f"{r['intent_macro_f1']:>6.3f} {_pct(r['faq_topic_accuracy']):>10} "
             f"{_pct(r['out_of_scope_precision'])} {_pct(r['out_of_scope_recall'])} "
-            f"{_pct(r['language_id_accuracy']):>7} "
+            f"{_pct(r['language_id_accuracy']):>7} {_pct(r['wrong_switch_rate'])} "
             f"{_pct((sub.get('latin') or {}).get('intent_accuracy'))} "
             f"{_pct((sub.get('codeswitch') or {}).get('intent_accuracy'))} "
             f"{_pct((sub.get('typo') or {}).get('intent_accuracy'))}"
@@ -266,7 +286,9 @@ def print_report(results: dict, errors: int = 6) -> None:
         print(f"  {'✓' if ok else '✗'} {key}")
     print(f"  worst intent {summary['worst_intent_accuracy']:.3f}, worst FAQ topic "
           f"{summary['worst_faq_topic_accuracy']}, gap {summary['gap']:.3f}, worst language ID "
-          f"{summary['worst_language_id']:.3f}, worst urgent recall {summary['worst_urgent_recall']:.3f}, "
+          f"{summary['worst_language_id']:.3f} (Latin-script subset "
+          f"{summary['worst_language_id_latin']:.3f}; wrong language switches at most "
+          f"{summary['worst_wrong_switch_rate']:.3f}), worst urgent recall {summary['worst_urgent_recall']:.3f}, "
           f"worst false-alarm rate {summary['worst_false_alarm_rate']:.3f}")
     for s in safety:
         for m in s["missed"]:

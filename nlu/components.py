@@ -8,7 +8,10 @@
   original text.
 - ``LanguageNameExtractor``: the entity ``language`` (a locale identifier) from names of
   languages in any of the five languages.
-- ``CrisisPhraseMatcher`` (after the intent classifier): the crisis safety net. A message
+- ``UnknownWordsFallback`` (after the intent classifier): a message in which not one
+  word was ever seen in training (keyboard mash: "qwx zzv plop") and that the model is
+  not sure of becomes ``nlu_fallback`` ("say it in other words"), not a random intent.
+- ``CrisisPhraseMatcher`` (after that): the crisis safety net. A message
   with a phrase from ``content/crisis/<locale>.yml`` (``nlu.crisis``), or one the model
   itself thinks may be urgent (``urgent_help`` at or above ``doubt_threshold`` among its
   top two intents), becomes ``urgent_help`` whatever else the model says. The output
@@ -246,6 +249,53 @@ class LanguageNameExtractor(GraphComponent, EntityExtractorMixin):
 
 URGENT = "urgent_help"
 CRISIS = "crisis"
+FALLBACK = "nlu_fallback"
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class UnknownWordsFallback(GraphComponent):
+    """``nlu_fallback`` for unsure guesses at messages with no known word at all.
+
+    The language identifier's confidence is 0 exactly when no word of a Latin- or
+    Arabic-script message occurs in any training example of that script.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"threshold": 0.9}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._threshold = float(config.get("threshold", 0.9))
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> UnknownWordsFallback:
+        return cls(config)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            intent = message.get(INTENT) or {}
+            if (
+                not text
+                or text.startswith("/")
+                or message.get(LANGUAGE_CONFIDENCE) != 0.0
+                or script_of(text) == "ethiopic"
+                or float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self._threshold
+            ):
+                continue
+            fallback = {INTENT_NAME_KEY: FALLBACK, PREDICTED_CONFIDENCE_KEY: 1.0}
+            ranking = message.get("intent_ranking") or []
+            message.set(INTENT, fallback, add_to_output=True)
+            message.set("intent_ranking", [fallback, *ranking], add_to_output=True)
+        return messages
 
 
 @DefaultV1Recipe.register(

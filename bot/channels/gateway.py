@@ -22,12 +22,13 @@ from bot.channels.turns import REMEMBERED, ConversationLocks, TurnState
 from bot.clock import utcnow
 from bot.db import conversations as repo
 from bot.db.clients import erase_conversation, find_code, redact_codes, redeem_link_code
-from bot.db.escalations import live_escalation
+from bot.db.escalations import live_escalation, make_urgent
 from bot.db.session import Database
 from bot.i18n.locales import LOCALES, direction, to_locale
 from bot.i18n.render import Renderer
 from bot.lru import LruDict
 from bot.rasa_client import RasaClient, RasaUnavailable
+from nlu.crisis import CrisisMatcher
 from nlu.text import strip_control
 
 logger = logging.getLogger(__name__)
@@ -117,6 +118,17 @@ class Gateway:
     # tracker Rasa reloads, serialises and sends with every call stays short. 0: never.
     session_turns: int = 10
     _turn_counts: LruDict[str, int] = field(default_factory=lambda: LruDict(REMEMBERED))
+    # The crisis phrase lists (content/crisis): in the pipeline they force urgent_help;
+    # here they still give the emergency numbers when Rasa is not asked (a person has the
+    # conversation) or cannot answer.
+    crisis: CrisisMatcher | None = None
+
+    def _crisis_in(self, text: str) -> str | None:
+        """The category of a crisis phrase in ``text`` (never the text), or None."""
+        if self.crisis is None or not text:
+            return None
+        hit = self.crisis.find(text)
+        return hit.category if hit else None
 
     def render_app_message(self, key: str, locale: str, **arguments: Any) -> Reply:
         rendered = self.renderer.render(key, locale, arguments)
@@ -153,12 +165,20 @@ class Gateway:
         )
         locale = locale or to_locale(msg.locale_hint) or self.default_locale
 
+        crisis = self._crisis_in(text) if msg.kind == "text" else None
         if live:
             # A casemanager has this conversation: everything goes to the inbox, the bot
-            # stays quiet (and a code typed now is not redeemed; it is stored redacted).
+            # stays quiet (and a code typed now is not redeemed; it is stored redacted) —
+            # except for a crisis: the person may be alone with it outside office hours.
+            replies = []
+            if crisis is not None:
+                logger.warning("crisis phrase (%s) in a conversation a person has", crisis)
+                await self.db.run(make_urgent, conversation_id=msg.conversation_id)
+                replies = [self.render_app_message("utter_urgent_help", locale)]
+                await self.store_replies(msg.conversation_id, replies)
             if self.on_message is not None:
                 self.on_message(msg.conversation_id)
-            return []
+            return replies
 
         if msg.kind not in TEXT_KINDS or not text:
             key = APP_ANSWER_FOR_KIND.get(msg.kind, "app_unsupported_content")
@@ -184,6 +204,9 @@ class Gateway:
             logger.error("Rasa failed for %s: %s", msg.conversation_id, exc)
             await self.db.run(repo.set_message_status, message_id=stored_id, status="failed")
             replies = [self.render_app_message("app_error", locale)]
+            if crisis is not None:
+                # Without Rasa no person can be called in, but the numbers come first.
+                replies.insert(0, self.render_app_message("utter_urgent_help", locale))
             await self.store_replies(msg.conversation_id, replies)
             return replies
 

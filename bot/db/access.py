@@ -31,6 +31,11 @@ def may_use_content_page(staff: Any) -> bool:
     return staff.role in CONTENT_ROLES
 
 
+def sees_every_escalation(staff: Any) -> bool:
+    """A team lead's inbox holds every escalation."""
+    return staff.role == Role.TEAMLEAD
+
+
 def can_see_escalation(staff: Any, esc: Any) -> bool:
     """A team lead sees everything; a casemanager their own clients and the team queue."""
     if staff.role == Role.TEAMLEAD:

@@ -56,6 +56,18 @@ def open_live(
     return esc
 
 
+def make_urgent(*, session: Session, conversation_id: str) -> bool:
+    """Mark the conversation's live escalation urgent (a crisis message while a person has
+    it). A change is notified again, now as urgent. True when it was not urgent yet."""
+    esc = live_escalation(session=session, conversation_id=conversation_id)
+    if esc is None or esc.urgent:
+        return False
+    esc.urgent = 1
+    esc.notified_at = None
+    esc.updated_at = utcnow()
+    return True
+
+
 def add_request(
     *,
     session: Session,

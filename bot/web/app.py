@@ -43,6 +43,7 @@ from bot.web.routes.telegram_webhook import telegram_webhook
 from bot.web.routes.webchat_page import webchat_page
 from bot.web.services import Services
 from bot.web.ui import UiCatalog
+from nlu.crisis import CrisisMatcher
 
 logger = logging.getLogger(__name__)
 WEB_DIR = ROOT / "bot" / "web"
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         secret_key=settings.secret_key,
         session_turns=settings.rasa_session_turns,
         on_message=lambda _conversation_id: wake.set(),
+        crisis=CrisisMatcher(),
     )
     staff_links = StaffTelegramLinks(db, settings, ui)
     telegram = (

@@ -95,8 +95,8 @@ def test_topic_with_examples_but_no_answer_and_the_reverse(repo: ContentRepo) ->
     end = text.index("\nutter_insurance/unknown:")
     repo.content_path.write_text(text[:start] + text[end + 1 :], encoding="utf-8")
     for locale in ("en", "nl", "ar", "ti", "fa_AF"):
-        nlu = repo.nlu_dir / locale / "benefits.yml"
-        nlu.write_text(nlu.read_text(encoding="utf-8").replace("benefits/huurtoeslag", "benefits/woontoeslag"), encoding="utf-8")
+        for nlu in (repo.nlu_dir / locale).glob("*.yml"):  # benefits.yml, latin.yml, …
+            nlu.write_text(nlu.read_text(encoding="utf-8").replace("benefits/huurtoeslag", "benefits/woontoeslag"), encoding="utf-8")
     found = messages(repo)
     assert any("utter_insurance/inboedel: topic has training examples but no answer" in m for m in found)
     assert any("utter_benefits/huurtoeslag: answer has no training examples" in m for m in found)

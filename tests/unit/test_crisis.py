@@ -152,3 +152,14 @@ def test_an_unsure_urgent_prediction_survives_the_fallback(component: CrisisPhra
 def test_commands_are_not_read_as_crisis_text(component: CrisisPhraseMatcher) -> None:
     [m] = component.process([parsed("/took_pills", [("greet", 0.9)])])
     assert m.get("intent")["name"] == "greet"
+
+
+def test_the_check_command_reports_catches_and_false_alarms(capsys: pytest.CaptureFixture[str]) -> None:
+    from nlu.crisis import main
+
+    assert main(["check", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "urgent_help examples caught:" in out and "false alarms" in out
+    assert main(["the house is on fire"]) == 0
+    assert "fire" in capsys.readouterr().out
+    assert main([]) == 2

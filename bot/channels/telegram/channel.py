@@ -137,7 +137,7 @@ class TelegramChannel:
             commands = [
                 BotCommand(
                     name,
-                    self.gateway.renderer.render(f"telegram_command_{name}", render_in).text[:256],
+                    self.gateway.render_app_message(f"telegram_command_{name}", render_in).text[:256],
                 )
                 for name in MENU
             ]

@@ -188,7 +188,7 @@ class Handlers:
         button = await self.db.run(_offered_button, conv=conv, token=query.data or "")
         if button is None:
             locale = await self.gateway.locale_of(conv, user.language_code)
-            note = self.gateway.renderer.render("app_button_expired", locale).text
+            note = self.gateway.render_app_message("app_button_expired", locale).text
             await quietly(query.answer(text=note[:200]))
             return
         await quietly(query.answer())
@@ -267,7 +267,7 @@ class Handlers:
         locale = self.gateway.default_locale
         if user is not None:
             locale = await self.gateway.locale_of(conversation_id(user.id), user.language_code)
-        text = self.gateway.renderer.render("app_private_only", locale).text
+        text = self.gateway.render_app_message("app_private_only", locale).text
         await quietly(self.bot.send_message(chat_id, escaped(text), parse_mode=ParseMode.HTML))
 
 

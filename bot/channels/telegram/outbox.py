@@ -16,9 +16,11 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.channels.gateway import Reply
 from bot.channels.telegram.compose import compose
+from bot.channels.turns import REMEMBERED
 from bot.clock import as_utc, utcnow
 from bot.db import telegram as repo
 from bot.db.session import Database
+from bot.lru import LruDict
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +39,10 @@ class Outbox:
         self.db = db
         self.bot = bot
         self.bot_id = 0
-        self._send_locks: dict[int, asyncio.Lock] = {}
+        # One lock per chat being sent to; idle ones are forgotten (bounded).
+        self._send_locks: LruDict[int, asyncio.Lock] = LruDict(
+            REMEMBERED, keep=lambda lock: lock.locked()
+        )
 
     async def deliver(self, chat_id: int, conv: str, replies: list[Reply]) -> None:
         """Put the replies in the outbox (so they survive failures), then send them."""
@@ -48,7 +53,7 @@ class Outbox:
 
     async def flush(self, chat_id: int) -> None:
         """Send what waits for one chat, oldest first; stop at the first that must wait."""
-        lock = self._send_locks.setdefault(chat_id, asyncio.Lock())
+        lock = self._send_locks.get_or_create(chat_id, asyncio.Lock)
         async with lock:
             pending = await self.db.run(repo.pending_for_chat, bot_id=self.bot_id, chat_id=chat_id)
             now = utcnow()

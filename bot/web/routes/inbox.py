@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from bot.clock import AMSTERDAM, as_utc, utcnow
 from bot.db import escalations as repo
-from bot.db.access import can_see_conversation, may_use_inbox
+from bot.db.access import can_see_conversation, may_use_inbox, sees_every_escalation
 from bot.db.clients import clients_of, create_link_code_for
 from bot.db.conversations import get_message
 from bot.db.models import Escalation, Message, Staff
@@ -169,6 +169,7 @@ async def queue_page(request: Request) -> Response:
     if isinstance(staff, Response):
         return staff
     return render(request, "inbox/queue.html", staff,
+                  sees_everything=sees_every_escalation(staff),
                   telegram_code=request.session.pop("telegram_code", None),
                   telegram_on=bool(services(request).settings.telegram_token))
 
