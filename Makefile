@@ -103,6 +103,7 @@ test-e2e: setup $(MODEL) ## browser tests in headless Chromium (Debian's chromiu
 
 test: setup lint content-check validate $(MODEL) ## set up and run every test; coverage per module
 	$(BIN)/pytest -q --cov --cov-report=term tests/unit tests/integration tests/e2e
+	$(PY) -m harness.coverage_floor
 	$(PY) -m tests.run_stories
 	$(PY) -m harness.evaluation
 	$(PY) -m bench --smoke
