@@ -264,10 +264,10 @@ class UnknownWordsFallback(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"threshold": 0.9}
+        return {"threshold": 0.7}
 
     def __init__(self, config: dict[str, Any]) -> None:
-        self._threshold = float(config.get("threshold", 0.9))
+        self._threshold = float(config.get("threshold", 0.7))
 
     @classmethod
     def create(
@@ -289,6 +289,8 @@ class UnknownWordsFallback(GraphComponent):
                 or message.get(LANGUAGE_CONFIDENCE) != 0.0
                 or script_of(text) == "ethiopic"
                 or float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self._threshold
+                # Never hide what may be a crisis (the crisis matcher decides after this).
+                or any(r.get(INTENT_NAME_KEY) == URGENT for r in (message.get("intent_ranking") or [])[:3])
             ):
                 continue
             fallback = {INTENT_NAME_KEY: FALLBACK, PREDICTED_CONFIDENCE_KEY: 1.0}
@@ -328,8 +330,13 @@ class CrisisPhraseMatcher(GraphComponent):
             if reason is None:
                 continue
             intent = message.get(INTENT) or {}
+            # The model's other guesses stay, in order, at half their confidence: Rasa's
+            # FallbackClassifier must not read urgent_help next to an equally sure guess
+            # as "ambiguous" and turn the crisis into "not understood".
             ranking = [
-                r for r in (message.get("intent_ranking") or []) if r.get(INTENT_NAME_KEY) != URGENT
+                {**r, PREDICTED_CONFIDENCE_KEY: float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) / 2}
+                for r in (message.get("intent_ranking") or [])
+                if r.get(INTENT_NAME_KEY) not in (URGENT, FALLBACK)
             ]
             urgent = {INTENT_NAME_KEY: URGENT, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, urgent, add_to_output=True)
@@ -345,7 +352,8 @@ class CrisisPhraseMatcher(GraphComponent):
         hit = self._matcher.find(text)
         if hit is not None:
             return {"reason": "phrase", "locale": hit.locale, "category": hit.category}
-        ranking = message.get("intent_ranking") or []
+        # The model's own guesses (an unknown-words fallback put in front does not count).
+        ranking = [r for r in message.get("intent_ranking") or [] if r.get(INTENT_NAME_KEY) != FALLBACK]
         for entry in ranking[:2]:
             if entry.get(INTENT_NAME_KEY) == URGENT:
                 confidence = float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0)

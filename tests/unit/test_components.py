@@ -39,3 +39,12 @@ def test_known_words_or_a_sure_model_keep_the_intent(
 ) -> None:
     [m] = component.process([parsed(text, language_confidence, top)])
     assert m.get("intent")["name"] == top[0]
+
+
+def test_a_possible_crisis_is_never_hidden_as_not_understood(component: UnknownWordsFallback) -> None:
+    message = parsed("ma bade es7a bokra", 0.0, ("out_of_scope", 0.5))
+    message.set("intent_ranking", [{"name": "out_of_scope", "confidence": 0.5},
+                                   {"name": "greet", "confidence": 0.3},
+                                   {"name": "urgent_help", "confidence": 0.1}])
+    [m] = component.process([message])
+    assert m.get("intent")["name"] == "out_of_scope"

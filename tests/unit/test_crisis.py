@@ -163,3 +163,18 @@ def test_the_check_command_reports_catches_and_false_alarms(capsys: pytest.Captu
     assert main(["the house is on fire"]) == 0
     assert "fire" in capsys.readouterr().out
     assert main([]) == 2
+
+
+def test_the_models_doubt_counts_behind_an_unknown_words_fallback(component: CrisisPhraseMatcher) -> None:
+    message = parsed("ma bade es7a bokra", [("nlu_fallback", 1.0), ("out_of_scope", 0.5), ("urgent_help", 0.3)])
+    [m] = component.process([message])
+    assert m.get("intent")["name"] == "urgent_help" and m.get("crisis")["reason"] == "model_doubt"
+
+
+def test_a_forced_crisis_is_not_ambiguous_for_the_fallback_classifier(component: CrisisPhraseMatcher) -> None:
+    # Rasa's FallbackClassifier (ambiguity_threshold 0.05) would turn urgent_help 1.0 next
+    # to out_of_scope 1.0 into nlu_fallback.
+    [m] = component.process([parsed("I took too many pills", [("out_of_scope", 1.0), ("deny", 0.2)])])
+    first, second = m.get("intent_ranking")[:2]
+    assert first == {"name": "urgent_help", "confidence": 1.0}
+    assert first["confidence"] - second["confidence"] >= 0.5
