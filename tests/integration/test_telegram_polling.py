@@ -15,7 +15,7 @@ from harness.fake_telegram import FakeBot, FakeTelegram
 from harness.phrases import ANSWER, SAY
 from harness.stack import Stack, free_port
 from harness.telegram_updates import TelegramUser, buttons, message, text_content, texts
-from harness.waiting import eventually_sync
+from harness.waiting import eventually, eventually_sync
 from harness.webchat import db_path, expect
 
 pytestmark = pytest.mark.stack
@@ -63,6 +63,9 @@ def said(calls) -> str:  # type: ignore[no-untyped-def]
 
 async def test_polling_replaces_the_webhook(polling_bot: FakeBot) -> None:
     assert polling_bot.webhook_url == ""
+    # "Connected" in /healthz can come a moment before the first poll.
+    await eventually(lambda: any(c.method == "getUpdates" for c in polling_bot.calls),
+                     timeout=30, what="the first getUpdates")
     methods = [c.method for c in polling_bot.calls]
     assert methods.index("deleteWebhook") < methods.index("getUpdates")
     assert set(polling_bot.commands) == {"", "ar", "ti", "fa", "en", "nl"}
