@@ -140,6 +140,15 @@ def db(tmp_path: Path) -> Iterator[Database]:
     database.dispose()
 
 
+@pytest.fixture
+def seeded(db: Database) -> None:
+    """The demo data (clients, casemanagers, appointments from now on, schools)."""
+    from bot.db.seed import seed
+
+    with db.session() as s:
+        seed(session=s)
+
+
 # The app in-process (no lifespan: no Telegram connection, no notification loop), for
 # route tests over httpx's ASGITransport.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -16,30 +16,12 @@ from actions.appointments import (
 )
 from bot.db import clients as repo
 from bot.db.models import Escalation
-from bot.db.seed import seed
 from bot.db.session import Database
 from bot.i18n.locales import LOCALES
-from harness.trackers import run, slot_events, tracker
+from harness.trackers import as_sender, link, run, slot_events, tracker
 
 NOW = datetime.now(timezone.utc)
 
-
-@pytest.fixture
-def seeded(db: Database) -> None:
-    with db.session() as s:
-        seed(session=s)
-
-
-def link(db: Database, conversation_id: str, client_id: int) -> None:
-    with db.session() as s:
-        code = repo.create_link_code(session=s, client_id=client_id, secret="k", ttl=timedelta(hours=1), now=NOW)
-    with db.session() as s:
-        assert repo.redeem_link_code(session=s, conversation_id=conversation_id, code=code, secret="k", now=NOW).status == "linked"
-
-
-def as_sender(t, sender: str):  # type: ignore[no-untyped-def]
-    t.sender_id = sender
-    return t
 
 
 @pytest.mark.parametrize("locale", LOCALES)

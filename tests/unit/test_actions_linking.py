@@ -2,35 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 import pytest
 
 from actions.linking import ActionLinkAccount
-from bot.db import clients as repo
-from bot.db.seed import seed
 from bot.db.session import Database
-from harness.trackers import run, tracker
-
-NOW = datetime.now(timezone.utc)
-
-
-@pytest.fixture
-def seeded(db: Database) -> None:
-    with db.session() as s:
-        seed(session=s)
-
-
-def link(db: Database, conversation_id: str, client_id: int) -> None:
-    with db.session() as s:
-        code = repo.create_link_code(session=s, client_id=client_id, secret="k", ttl=timedelta(hours=1), now=NOW)
-    with db.session() as s:
-        assert repo.redeem_link_code(session=s, conversation_id=conversation_id, code=code, secret="k", now=NOW).status == "linked"
-
-
-def as_sender(t, sender: str):  # type: ignore[no-untyped-def]
-    t.sender_id = sender
-    return t
+from harness.trackers import as_sender, link, run, tracker
 
 
 @pytest.mark.parametrize(("status", "response"), [("invalid", "utter_link_invalid"), ("expired", "utter_link_expired"), ("rate_limited", "utter_link_rate_limited"), (None, "utter_link_how")])

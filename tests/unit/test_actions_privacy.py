@@ -2,23 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bot.db.models import Conversation
-from bot.db.seed import seed
 from bot.db.session import Database
-from harness.trackers import run, tracker
-
-
-@pytest.fixture
-def seeded(db: Database) -> None:
-    with db.session() as s:
-        seed(session=s)
-
-
-def as_sender(t, sender: str):  # type: ignore[no-untyped-def]
-    t.sender_id = sender
-    return t
+from harness.trackers import as_sender, run, tracker
 
 
 async def test_forget_me_marks_the_conversation(db: Database, seeded: None) -> None:
