@@ -165,12 +165,15 @@ class Gateway:
         )
         locale = locale or to_locale(msg.locale_hint) or self.default_locale
 
-        crisis = self._crisis_in(text) if msg.kind == "text" else None
+        # Crisis phrases are looked up only where Rasa does not see the message (its own
+        # pipeline checks them on every message it parses).
+        is_text = msg.kind == "text"
         if live:
             # A casemanager has this conversation: everything goes to the inbox, the bot
             # stays quiet (and a code typed now is not redeemed; it is stored redacted) —
             # except for a crisis: the person may be alone with it outside office hours.
             replies = []
+            crisis = self._crisis_in(text) if is_text else None
             if crisis is not None:
                 logger.warning("crisis phrase (%s) in a conversation a person has", crisis)
                 await self.db.run(make_urgent, conversation_id=msg.conversation_id)
@@ -204,7 +207,7 @@ class Gateway:
             logger.error("Rasa failed for %s: %s", msg.conversation_id, exc)
             await self.db.run(repo.set_message_status, message_id=stored_id, status="failed")
             replies = [self.render_app_message("app_error", locale)]
-            if crisis is not None:
+            if is_text and self._crisis_in(text) is not None:
                 # Without Rasa no person can be called in, but the numbers come first.
                 replies.insert(0, self.render_app_message("utter_urgent_help", locale))
             await self.store_replies(msg.conversation_id, replies)
