@@ -252,10 +252,33 @@ CRISIS = "crisis"
 FALLBACK = "nlu_fallback"
 
 
+class _IntentOverride(GraphComponent):
+    """An untrained component after the classifier that may put another intent on top."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._config = config
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> _IntentOverride:
+        return cls(config)
+
+    @staticmethod
+    def _put_on_top(message: Message, name: str, others: list[dict[str, Any]]) -> None:
+        top = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+        message.set(INTENT, top, add_to_output=True)
+        message.set("intent_ranking", [top, *others], add_to_output=True)
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
-class UnknownWordsFallback(GraphComponent):
+class UnknownWordsFallback(_IntentOverride):
     """``nlu_fallback`` for unsure guesses at messages with no known word at all.
 
     The language identifier's confidence is 0 exactly when no word of a Latin- or
@@ -267,17 +290,8 @@ class UnknownWordsFallback(GraphComponent):
         return {"threshold": 0.7}
 
     def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
         self._threshold = float(config.get("threshold", 0.7))
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> UnknownWordsFallback:
-        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -293,17 +307,14 @@ class UnknownWordsFallback(GraphComponent):
                 or any(r.get(INTENT_NAME_KEY) == URGENT for r in (message.get("intent_ranking") or [])[:3])
             ):
                 continue
-            fallback = {INTENT_NAME_KEY: FALLBACK, PREDICTED_CONFIDENCE_KEY: 1.0}
-            ranking = message.get("intent_ranking") or []
-            message.set(INTENT, fallback, add_to_output=True)
-            message.set("intent_ranking", [fallback, *ranking], add_to_output=True)
+            self._put_on_top(message, FALLBACK, message.get("intent_ranking") or [])
         return messages
 
 
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
 )
-class CrisisPhraseMatcher(GraphComponent):
+class CrisisPhraseMatcher(_IntentOverride):
     """Forces ``urgent_help`` on crisis phrases and on the model's own doubt."""
 
     @staticmethod
@@ -311,18 +322,9 @@ class CrisisPhraseMatcher(GraphComponent):
         return {"doubt_threshold": 0.2, "lists_dir": None}
 
     def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__(config)
         self._doubt = float(config.get("doubt_threshold", 0.2))
         self._matcher = CrisisMatcher(config.get("lists_dir"))
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> CrisisPhraseMatcher:
-        return cls(config)
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -338,9 +340,7 @@ class CrisisPhraseMatcher(GraphComponent):
                 for r in (message.get("intent_ranking") or [])
                 if r.get(INTENT_NAME_KEY) not in (URGENT, FALLBACK)
             ]
-            urgent = {INTENT_NAME_KEY: URGENT, PREDICTED_CONFIDENCE_KEY: 1.0}
-            message.set(INTENT, urgent, add_to_output=True)
-            message.set("intent_ranking", [urgent, *ranking], add_to_output=True)
+            self._put_on_top(message, URGENT, ranking)
             reason["model_intent"] = intent.get(INTENT_NAME_KEY)
             message.set(CRISIS, reason, add_to_output=True)
         return messages
