@@ -189,7 +189,7 @@ def score_crisis(locale: str, urgent: dict[str, list[dict]], ordinary: list[dict
     return out
 
 
-async def evaluate(model: Path = MODEL) -> dict:
+async def evaluate(model: Path = MODEL, which: str = "heldout") -> dict:
     import logging
 
     from rasa.core.agent import Agent
@@ -201,9 +201,9 @@ async def evaluate(model: Path = MODEL) -> dict:
     agent = Agent.load(str(model))
     understanding, safety = [], []
     for locale in LOCALES:
-        rows = await predict(agent, heldout(locale))
+        rows = await predict(agent, heldout(locale, which))
         understanding.append(score(locale, rows))
-        crisis = crisis_set(locale)
+        crisis = crisis_set(locale, which)
 
         async def run(texts: list[str], locale: str = locale) -> list[dict]:
             return await predict(agent, [Example(t, URGENT, locale) for t in texts])
@@ -214,7 +214,8 @@ async def evaluate(model: Path = MODEL) -> dict:
             await run(crisis.ordinary),
             rows,
         ))
-    return {"understanding": understanding, "safety": safety, "summary": summarise(understanding, safety)}
+    return {"set": which, "understanding": understanding, "safety": safety,
+            "summary": summarise(understanding, safety)}
 
 
 def summarise(understanding: list[dict], safety: list[dict]) -> dict:
@@ -317,11 +318,17 @@ def below_floor(results: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=MODEL)
-    parser.add_argument("--out", type=Path, default=ROOT / "results" / "eval.json")
+    parser.add_argument("--set", dest="which", choices=("heldout", "dev"), default="heldout",
+                        help="heldout (reported) or dev (to tune on; tests/dev/)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="default results/eval.json (held-out) or results/eval-dev.json")
     parser.add_argument("--errors", type=int, default=6, help="errors to print per locale")
     args = parser.parse_args(argv)
-    results = asyncio.run(evaluate(args.model))
+    results = asyncio.run(evaluate(args.model, args.which))
+    print(f"\nset: {args.which} ({'tests/heldout' if args.which == 'heldout' else 'tests/dev'})")
     print_report(results, args.errors)
+    if args.out is None:
+        args.out = ROOT / "results" / ("eval.json" if args.which == "heldout" else "eval-dev.json")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten: {args.out}")

@@ -64,3 +64,22 @@ def test_crisis_set_is_large_enough(locale: str) -> None:
     assert len(crisis.urgent) >= 40 and len(crisis.direct) >= 15 and len(crisis.indirect) >= 20
     assert len(crisis.ordinary) >= 40
     assert not {key(t) for t in crisis.urgent} & {key(t) for t in crisis.ordinary}
+
+
+def _keys(locale: str, which: str) -> set[str]:
+    crisis = crisis_set(locale, which)
+    return {key(ex.text) for ex in heldout(locale, which)} | {
+        key(t) for t in crisis.urgent + crisis.ordinary
+    }
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_development_set_overlaps_neither_training_nor_heldout(
+    locale: str, trained: dict[str, str]
+) -> None:
+    # The engineers tune on the development set's misses; a tuned-on utterance copied into
+    # training (or one the held-out set shares) would make a number look better than it is.
+    dev = _keys(locale, "dev")
+    assert len(dev) >= 250
+    assert sorted(dev & set(trained)) == [], "development utterances also in training"
+    assert sorted(dev & _keys(locale, "heldout")) == [], "development utterances also held out"
