@@ -48,3 +48,82 @@ def test_a_possible_crisis_is_never_hidden_as_not_understood(component: UnknownW
                                    {"name": "urgent_help", "confidence": 0.1}])
     [m] = component.process([message])
     assert m.get("intent")["name"] == "out_of_scope"
+
+
+# --- LinearIntentBlend: the linear model beside DIET -------------------------------------
+
+from rasa.engine.storage.local_model_storage import LocalModelStorage  # noqa: E402
+from rasa.engine.storage.resource import Resource  # noqa: E402
+from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
+
+from nlu.components import LinearIntentBlend  # noqa: E402
+
+_EXAMPLES = {
+    "greet": ["hello", "hi there", "good morning", "hey hello", "salam hello"],
+    "ask_appointment": ["when is my appointment", "what time is my appointment",
+                        "where is my next appointment", "appointment when", "my appointment date"],
+    "urgent_help": ["my house is on fire", "fire in the kitchen help", "there is a fire now",
+                    "he hits me", "i took all my pills"],
+}
+
+
+def _training_data() -> TrainingData:
+    return TrainingData([
+        Message(data={"text": t, "intent": intent,
+                      "metadata": {"intent": {"language": "en"}}})
+        for intent, texts in _EXAMPLES.items() for t in texts
+    ])
+
+
+def _with_diet(text: str, diet: list[tuple[str, float]]) -> Message:
+    m = Message(data={"text": text, "language": "en"})
+    ranking = [{"name": n, "confidence": c} for n, c in diet]
+    m.set("intent", ranking[0])
+    m.set("intent_ranking", ranking)
+    return m
+
+
+@pytest.fixture
+def blend(tmp_path) -> LinearIntentBlend:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("blend")
+    config = {**LinearIntentBlend.get_default_config(), "min_df": 1}
+    trained = LinearIntentBlend(config, storage, resource)
+    trained.train(_training_data())
+    # What the Rasa server does: load what training persisted.
+    return LinearIntentBlend.load(config, storage, resource, None)
+
+
+def test_blend_averages_diet_with_the_linear_model(blend: LinearIntentBlend) -> None:
+    # DIET is unsure between two intents; the linear model, which reads "fire", decides.
+    m = _with_diet("the kitchen is on fire", [("greet", 0.5), ("urgent_help", 0.45),
+                                              ("ask_appointment", 0.05)])
+    blend.process([m])
+    assert m.get("intent")["name"] == "urgent_help"
+    ranking = m.get("intent_ranking")
+    assert abs(sum(r["confidence"] for r in ranking) - 1.0) < 1e-3
+    assert m.get("intent_models")["linear"][0][0] == "urgent_help"
+    assert m.get("intent_models")["diet"][0][0] == "greet"
+
+
+def test_a_sure_diet_and_a_sure_linear_model_agree(blend: LinearIntentBlend) -> None:
+    m = _with_diet("when is my appointment", [("ask_appointment", 0.97), ("greet", 0.03)])
+    blend.process([m])
+    assert m.get("intent")["name"] == "ask_appointment"
+    assert m.get("intent")["confidence"] > 0.6
+
+
+def test_button_payloads_keep_what_rasa_decided(blend: LinearIntentBlend) -> None:
+    m = _with_diet("/greet", [("greet", 1.0)])
+    blend.process([m])
+    assert m.get("intent_models") is None and m.get("intent")["name"] == "greet"
+
+
+def test_weight_zero_is_diet_alone(tmp_path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    config = {**LinearIntentBlend.get_default_config(), "min_df": 1, "weight": 0.0}
+    component = LinearIntentBlend(config, storage, Resource("blend"))
+    component.train(_training_data())
+    m = _with_diet("the kitchen is on fire", [("greet", 0.6), ("urgent_help", 0.4)])
+    component.process([m])
+    assert m.get("intent")["name"] == "greet"
