@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -78,9 +79,82 @@ class RasaClient:
         except (httpx.HTTPError, ValueError):
             return False
 
+    async def replies_in_tracker(
+        self, sender: str, message_id: int
+    ) -> list[dict[str, Any]] | None:
+        """What Rasa answered to the user message it got with ``message_id`` in its
+        metadata, in the REST channel's shape; None when that message is not in the
+        tracker (Rasa never processed it). Used before sending a turn again that Rasa may
+        have answered just before the app stopped."""
+        try:
+            resp = await self.client.get(
+                f"{self.base_url}/conversations/{sender}/tracker",
+                params={"token": self.token, "include_events": "AFTER_RESTART"},
+            )
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"tracker unreachable: {exc!r}") from exc
+        if resp.status_code != 200:
+            raise RasaUnavailable(f"tracker answered {resp.status_code}")
+        return bot_replies_after(resp.json().get("events") or [], message_id)
+
     async def actions_ready(self) -> bool:
         try:
             resp = await self.client.get(f"{self.action_url}/health", timeout=3.0)
             return resp.status_code == 200
         except httpx.HTTPError:
             return False
+
+
+# The metadata key that ties a Rasa user event to the app's stored message.
+MESSAGE_ID = "wegwijs_message_id"
+
+
+def bot_replies_after(events: list[dict[str, Any]], message_id: int) -> list[dict[str, Any]] | None:
+    """The bot messages that followed the user event carrying ``message_id``, shaped as
+    Rasa's REST channel returns them (a text without buttons split at blank lines); None
+    when no user event carries it."""
+    start = None
+    for i, event in enumerate(events):
+        if event.get("event") == "user" and (event.get("metadata") or {}).get(MESSAGE_ID) == message_id:
+            start = i
+    if start is None:
+        return None
+    out: list[dict[str, Any]] = []
+    for event in events[start + 1:]:
+        if event.get("event") == "user":
+            break
+        if event.get("event") != "bot":
+            continue
+        text = event.get("text") or ""
+        buttons = (event.get("data") or {}).get("buttons")
+        if buttons:
+            out.append({"text": text, "buttons": buttons})
+        elif text:
+            out.extend({"text": part} for part in text.strip().split("\n\n"))
+    return out
+
+
+@dataclass
+class Readiness:
+    """Which of Rasa and the action server are up, asked at most once per ``ttl_s``
+    (the gateway asks on every message). ``stale()`` after a failure asks again."""
+
+    rasa: RasaClient
+    ttl_s: float = 1.0
+    _checked_at: float = field(default=float("-inf"))
+    _missing: list[str] = field(default_factory=list)
+
+    async def missing(self, fresh: bool = False) -> list[str]:
+        """The parts not up: ``rasa``, ``action_server`` (empty when both are)."""
+        now = time.monotonic()
+        if fresh or now - self._checked_at > self.ttl_s:
+            missing = []
+            if not await self.rasa.rasa_ready():
+                missing.append("rasa")
+            if not await self.rasa.actions_ready():
+                missing.append("action_server")
+            self._missing, self._checked_at = missing, time.monotonic()
+        return list(self._missing)
+
+    def stale(self) -> None:
+        self._checked_at = float("-inf")

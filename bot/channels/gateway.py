@@ -4,9 +4,15 @@
    app did not offer as a button;
 2. store the message (nothing a person sends is lost, even when Rasa is down);
 3. pass it to Rasa's REST channel with the locale hint in ``metadata``;
-4. store and return the replies; when Rasa fails, answer in the person's locale.
+4. store and return the replies.
 
-Messages of one conversation are handled one at a time, in order.
+While Rasa or the action server is down (not started yet, crashed, restarting) the
+message stays a *pending turn* (``pending_turns``): the person is told once, in their
+language, that the bot will answer shortly (crisis phrases still get the emergency numbers
+at once), and :class:`bot.channels.pending.PendingTurns` answers it when the part is back.
+A turn Rasa may already have answered (the app stopped mid-turn) is looked up in Rasa's
+tracker first, so no answer comes twice. Messages of one conversation are handled one at a
+time, in order: while one is pending, the next waits behind it.
 """
 
 from __future__ import annotations
@@ -21,13 +27,14 @@ from sqlalchemy.orm import Session
 from bot.channels.turns import REMEMBERED, ConversationLocks, TurnState
 from bot.clock import utcnow
 from bot.db import conversations as repo
+from bot.db import pending as pending_repo
 from bot.db.clients import erase_conversation, find_code, redact_codes, redeem_link_code
 from bot.db.escalations import live_escalation, make_urgent
 from bot.db.session import Database
 from bot.i18n.locales import LOCALES, direction, to_locale
 from bot.i18n.render import Renderer
 from bot.lru import LruDict
-from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.rasa_client import MESSAGE_ID, RasaClient, RasaUnavailable, Readiness
 from nlu.crisis import CrisisMatcher
 from nlu.text import strip_control
 
@@ -122,6 +129,8 @@ class Gateway:
     # here they still give the emergency numbers when Rasa is not asked (a person has the
     # conversation) or cannot answer.
     crisis: CrisisMatcher | None = None
+    # Which parts are up; None: assume they are (a failure still makes the turn pending).
+    readiness: Readiness | None = None
 
     def _crisis_in(self, text: str) -> str | None:
         """The category of a crisis phrase in ``text`` (never the text), or None."""
@@ -189,7 +198,7 @@ class Gateway:
             await self.store_replies(msg.conversation_id, replies)
             return replies
 
-        metadata: dict[str, Any] = {"channel": msg.channel}
+        metadata: dict[str, Any] = {"channel": msg.channel, MESSAGE_ID: stored_id}
         if code:
             metadata["link_status"] = await self._redeem(msg.conversation_id, code)
             rasa_text = "/link_account"
@@ -198,46 +207,96 @@ class Gateway:
         hint = to_locale(msg.locale_hint)
         if hint:
             metadata["language"] = hint
-        try:
-            await self._rotate_session(msg.conversation_id, metadata)
-            bot_messages = await self.rasa.send_message(
-                sender=msg.conversation_id, text=rasa_text, metadata=metadata
+        missing = await self.readiness.missing() if self.readiness is not None else []
+        # Stored before Rasa sees it: if the app stops mid-turn, it is answered at start.
+        turn, earlier = await self.db.run(
+            pending_repo.add_pending, message_id=stored_id,
+            conversation_id=msg.conversation_id, channel=msg.channel, text=rasa_text,
+            metadata=metadata, state=pending_repo.WAITING,
+        )
+        replies = None
+        if not earlier and not missing:
+            replies = await self.answer_turn(turn, locale)
+        if replies is None:
+            # A part is down, or an earlier message waits: answered when it is back.
+            logger.warning(
+                "turn pending for %s (missing: %s)", msg.conversation_id,
+                ", ".join(missing) or ("an earlier turn" if earlier else "a part failed"),
             )
-        except RasaUnavailable as exc:
-            logger.error("Rasa failed for %s: %s", msg.conversation_id, exc)
-            await self.db.run(repo.set_message_status, message_id=stored_id, status="failed")
-            replies = [self.render_app_message("app_error", locale)]
-            if is_text and self._crisis_in(text) is not None:
-                # Without Rasa no person can be called in, but the numbers come first.
-                replies.insert(0, self.render_app_message("utter_urgent_help", locale))
+            replies = self._waiting_replies(
+                locale, first=not earlier, crisis=is_text and self._crisis_in(text) is not None
+            )
             await self.store_replies(msg.conversation_id, replies)
+            if self.on_message is not None:
+                self.on_message(msg.conversation_id)
             return replies
+        if truncated:
+            note = self.render_app_message("app_too_long", locale)
+            replies.insert(0, note)
+            await self.store_replies(msg.conversation_id, [note])
+        return replies
 
+    def _waiting_replies(self, locale: str, *, first: bool, crisis: bool) -> list[Reply]:
+        """While a part is down: "one moment, please" once (not again while a turn of
+        this conversation is still pending); a crisis gets the emergency numbers first."""
+        replies = [self.render_app_message("app_waiting", locale)] if first else []
+        if crisis:
+            # Without Rasa no person can be called in, but the numbers come at once.
+            logger.warning("crisis phrase while the bot cannot answer")
+            replies.insert(0, self.render_app_message("utter_urgent_help", locale))
+        return replies
+
+    async def answer_turn(self, turn: pending_repo.Turn, locale: str) -> list[Reply] | None:
+        """Rasa's answer to one pending turn, stored (and the turn no longer pending); None
+        while Rasa or the action server is down (the turn stays pending). Called under
+        the conversation's lock, by the gateway and by :class:`PendingTurns`."""
+        conv = turn.conversation_id
+        bot_messages = None
+        try:
+            if turn.state == pending_repo.SENT:
+                # Rasa may have answered it before the app stopped: never answer twice.
+                bot_messages = await self.rasa.replies_in_tracker(conv, turn.message_id)
+                if bot_messages:
+                    logger.info("turn %s of %s: answer found in Rasa's tracker", turn.id, conv)
+            if not bot_messages:
+                await self.db.run(pending_repo.mark_sent, pending_id=turn.id)
+                await self._rotate_session(
+                    conv, {k: v for k, v in turn.metadata.items() if k != MESSAGE_ID}
+                )
+                bot_messages = await self.rasa.send_message(
+                    sender=conv, text=turn.text, metadata=turn.metadata
+                )
+        except RasaUnavailable as exc:
+            logger.error("Rasa failed for %s: %s", conv, exc)
+            if self.readiness is not None:
+                self.readiness.stale()
+            return None
+        keys = self.turns.take_rendered(conv)
+        if not any(m.get("text") or m.get("buttons") for m in bot_messages):
+            # Rasa answered nothing: an action failed (its events are lost). While the
+            # action server is down, the turn waits for it; otherwise say so.
+            if self.readiness is not None and "action_server" in await self.readiness.missing(fresh=True):
+                logger.error("action server down during a turn of %s", conv)
+                return None
+            logger.error("Rasa returned no reply for %s", conv)
+            replies = [self.render_app_message("app_error", locale)]
+            await self.db.run(
+                _finish_turn, turn=turn, replies=as_rows(replies), keys=[], status="failed"
+            )
+            return replies
         # The NLG endpoint stored the locale it rendered in; read it back.
-        locale = await self.db.run(
-            repo.conversation_locale, conversation_id=msg.conversation_id
-        ) or locale
-        keys = self.turns.take_rendered(msg.conversation_id)
-        if keys:
-            await self.db.run(repo.mark_answered, message_id=stored_id, keys=keys)
+        locale = await self.db.run(repo.conversation_locale, conversation_id=conv) or locale
         replies = [
             Reply(m.get("text") or "", _buttons(m.get("buttons")), locale)
             for m in bot_messages
             if m.get("text") or m.get("buttons")
         ]
-        if not replies:
-            # Rasa answered nothing: an action failed (its events are lost). Say so.
-            logger.error("Rasa returned no reply for %s", msg.conversation_id)
-            await self.db.run(repo.set_message_status, message_id=stored_id, status="failed")
-            replies = [self.render_app_message("app_error", locale)]
-        if truncated:
-            replies.insert(0, self.render_app_message("app_too_long", locale))
-        await self.store_replies(msg.conversation_id, replies)
-        counts = await self.db.run(_erase_if_requested, conversation_id=msg.conversation_id)
+        await self.db.run(_finish_turn, turn=turn, replies=as_rows(replies), keys=keys, status="ok")
+        counts = await self.db.run(_erase_if_requested, conversation_id=conv)
         if counts is not None:
-            logger.info("erased conversation %s: %s", msg.conversation_id, counts)
+            logger.info("erased conversation %s: %s", conv, counts)
         if self.on_message is not None:
-            self.on_message(msg.conversation_id)
+            self.on_message(conv)
         return replies
 
     async def _rotate_session(self, conversation_id: str, metadata: dict[str, Any]) -> None:
@@ -287,6 +346,18 @@ def _store_incoming(
     )
     live = live_escalation(session=session, conversation_id=conv.id) is not None
     return stored.id, conv.locale, offered, live
+
+
+def _finish_turn(
+    *, session: Session, turn: pending_repo.Turn, replies: list[dict[str, Any]],
+    keys: list[str], status: str,
+) -> None:
+    """The answer stored and the turn no longer pending, in one transaction."""
+    if keys:
+        repo.mark_answered(session=session, message_id=turn.message_id, keys=keys)
+    repo.add_replies(session=session, conversation_id=turn.conversation_id, replies=replies)
+    pending_repo.finish(session=session, pending_id=turn.id, message_id=turn.message_id,
+                        status=status)
 
 
 def _erase_if_requested(*, session: Session, conversation_id: str) -> dict[str, int] | None:
