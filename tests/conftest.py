@@ -18,7 +18,7 @@ from bot.web.app import create_app
 from bot.web.services import Services, app_services
 from harness.fake_smtp import FakeSMTP
 from harness.fake_telegram import FakeBot, FakeTelegram
-from harness.stack import Stack, free_port
+from harness.stack import Stack, SupervisedStack, free_port
 from harness.webchat import ChatClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,9 +70,10 @@ def stack(
     telegram_bot: FakeBot,
     smtp: FakeSMTP,
 ) -> Iterator[Stack]:
-    """Real Rasa, action server and app on free ports, with their own database and
-    copies of the content and catalogs (which tests may edit). The app serves the web chat
-    and, in webhook mode, Telegram (against the local fake Bot API server)."""
+    """Real Rasa, action server and app on free ports under supervisord (as `make run`),
+    with their own database and copies of the content and catalogs (which tests may
+    edit). The app serves the web chat and, in webhook mode, Telegram (against the local
+    fake Bot API server)."""
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does)")
     workdir = tmp_path_factory.mktemp("stack")
@@ -80,7 +81,7 @@ def stack(
     shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
     content = workdir / "responses.yml"
     shutil.copy(ROOT / "content" / "responses.yml", content)
-    s = Stack(workdir, locales_dir=locales, content_path=content)
+    s = SupervisedStack(workdir, locales_dir=locales, content_path=content)
     s.extra_env = {
         "TELEGRAM_TOKEN": telegram_bot.token,
         "TELEGRAM_MODE": "webhook",

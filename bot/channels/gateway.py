@@ -169,9 +169,12 @@ class Gateway:
         # A one-time link code is redeemed here and never stored or passed on in clear.
         code = find_code(text) if msg.kind == "text" else None
         stored_text = redact_codes(text) if code else text
-        stored_id, locale, offered, live = await self.db.run(
-            _store_incoming, msg=msg, text=stored_text
+        # The pending turn is stored with the message (one transaction): a message that
+        # came in is answered even if the app stops right after.
+        stored = await self.db.run(
+            _store_incoming, msg=msg, text=stored_text, has_code=code is not None,
         )
+        locale, live, turn = stored.locale, stored.live, stored.turn
         locale = locale or to_locale(msg.locale_hint) or self.default_locale
 
         # Crisis phrases are looked up only where Rasa does not see the message (its own
@@ -198,22 +201,13 @@ class Gateway:
             await self.store_replies(msg.conversation_id, replies)
             return replies
 
-        metadata: dict[str, Any] = {"channel": msg.channel, MESSAGE_ID: stored_id}
+        assert turn is not None  # stored for every text, command or button
         if code:
-            metadata["link_status"] = await self._redeem(msg.conversation_id, code)
-            rasa_text = "/link_account"
-        else:
-            rasa_text = text if msg.kind == "command" else neutralise_command(text, offered)
-        hint = to_locale(msg.locale_hint)
-        if hint:
-            metadata["language"] = hint
+            status = await self._redeem(msg.conversation_id, code)
+            turn = await self.db.run(pending_repo.add_metadata, pending_id=turn.id,
+                                     metadata={"link_status": status})
+        earlier = stored.earlier
         missing = await self.readiness.missing() if self.readiness is not None else []
-        # Stored before Rasa sees it: if the app stops mid-turn, it is answered at start.
-        turn, earlier = await self.db.run(
-            pending_repo.add_pending, message_id=stored_id,
-            conversation_id=msg.conversation_id, channel=msg.channel, text=rasa_text,
-            metadata=metadata, state=pending_repo.WAITING,
-        )
         replies = None
         if not earlier and not missing:
             replies = await self.answer_turn(turn, locale)
@@ -327,14 +321,24 @@ class Gateway:
 # Work on one session (run with Database.run) ------------------------------------------
 
 
-def _store_incoming(
-    *, session: Session, msg: Incoming, text: str
-) -> tuple[int, str | None, set[str], bool]:
-    """Store what came in; (message id, conversation locale, offered payloads, live)."""
+@dataclass
+class Stored:
+    """What :func:`_store_incoming` stored and found."""
+
+    id: int
+    locale: str | None  # the conversation's
+    live: bool  # a casemanager has the conversation
+    turn: pending_repo.Turn | None  # for Rasa (texts, commands, buttons)
+    earlier: int  # turns of this conversation that were pending before this one
+
+
+def _store_incoming(*, session: Session, msg: Incoming, text: str, has_code: bool = False) -> Stored:
+    """Store what came in and, when it is for Rasa, its pending turn: the text Rasa gets
+    (``/intent{…}`` neutralised unless offered; ``/link_account`` for a link code) and
+    Rasa's metadata (channel, locale hint, the message id)."""
     conv, _ = repo.get_or_create_conversation(
         session=session, conversation_id=msg.conversation_id, channel=msg.channel
     )
-    offered = repo.recent_button_payloads(session=session, conversation_id=conv.id)
     stored = repo.add_message(
         session=session,
         conversation_id=conv.id,
@@ -345,7 +349,24 @@ def _store_incoming(
         attachment=msg.attachment,
     )
     live = live_escalation(session=session, conversation_id=conv.id) is not None
-    return stored.id, conv.locale, offered, live
+    if live or msg.kind not in TEXT_KINDS or not text:
+        return Stored(stored.id, conv.locale, live, None, 0)
+    if has_code:
+        rasa_text = "/link_account"
+    elif msg.kind == "command":
+        rasa_text = text
+    else:
+        offered = repo.recent_button_payloads(session=session, conversation_id=conv.id)
+        rasa_text = neutralise_command(text, offered)
+    metadata: dict[str, Any] = {"channel": msg.channel, MESSAGE_ID: stored.id}
+    hint = to_locale(msg.locale_hint)
+    if hint:
+        metadata["language"] = hint
+    turn, earlier = pending_repo.add_pending(
+        session=session, message_id=stored.id, conversation_id=conv.id, channel=msg.channel,
+        text=rasa_text, metadata=metadata, state=pending_repo.WAITING,
+    )
+    return Stored(stored.id, conv.locale, live, turn, earlier)
 
 
 def _finish_turn(

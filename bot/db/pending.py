@@ -52,6 +52,13 @@ def add_pending(
     return _turn(row), earlier
 
 
+def add_metadata(*, session: Session, pending_id: int, metadata: dict[str, Any]) -> Turn:
+    row = session.get(PendingTurn, pending_id)
+    row.rasa_metadata = {**(row.rasa_metadata or {}), **metadata}
+    session.flush()
+    return _turn(row)
+
+
 def mark_sent(*, session: Session, pending_id: int) -> None:
     """Given to Rasa (it may answer even if the app never hears back)."""
     session.execute(

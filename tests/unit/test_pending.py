@@ -151,11 +151,10 @@ async def test_a_turn_rasa_answered_before_the_app_stopped_is_not_sent_again(gat
     # "sent"), and Rasa's answer in its tracker.
     from bot.channels.gateway import _store_incoming
 
-    message_id, *_ = db.call(_store_incoming, msg=Incoming(conv, "webchat", "in flight"),
-                             text="in flight")
-    turn, _ = db.call(repo.add_pending, message_id=message_id, conversation_id=conv,
-                      channel="webchat", text="in flight",
-                      metadata={"channel": "webchat", MESSAGE_ID: message_id}, state=repo.SENT)
+    turn = db.call(_store_incoming, msg=Incoming(conv, "webchat", "in flight"),
+                   text="in flight").turn
+    db.call(repo.mark_sent, pending_id=turn.id)
+    assert turn.metadata[MESSAGE_ID] == turn.message_id
     await rasa.send_message(sender=conv, text="in flight", metadata=turn.metadata)
     sent_before = list(rasa.sent)
     pushed = Pushed()
@@ -169,9 +168,8 @@ async def test_a_sent_turn_rasa_never_saw_is_sent_again(gateway, rasa, db) -> No
     conv = "webchat:lost"
     from bot.channels.gateway import _store_incoming
 
-    message_id, *_ = db.call(_store_incoming, msg=Incoming(conv, "webchat", "lost"), text="lost")
-    db.call(repo.add_pending, message_id=message_id, conversation_id=conv, channel="webchat",
-            text="lost", metadata={MESSAGE_ID: message_id}, state=repo.SENT)
+    turn = db.call(_store_incoming, msg=Incoming(conv, "webchat", "lost"), text="lost").turn
+    db.call(repo.mark_sent, pending_id=turn.id)
     rasa.rasa_up = rasa.actions_up = True
     pushed = Pushed()
     worker = PendingTurns(gateway, gateway.readiness, {"webchat": Channel(pushed)})
