@@ -152,7 +152,7 @@ class SupervisedStack(Stack):
 
     ``stop_process``/``start_process`` of rasa, actions and app go through supervisorctl;
     any other name (a second app) is started as in :class:`Stack`. Every process writes
-    to ``supervisord.log`` (with supervisord's own lines: exits, spawns, state changes).
+    to ``stack.log`` (with supervisord's own lines: exits, spawns, state changes).
     """
 
     @property
@@ -160,12 +160,13 @@ class SupervisedStack(Stack):
         return {**super().env, "WEGWIJS_RUN_DIR": str(self.workdir)}
 
     def log(self, name: str) -> Path:
-        return self.workdir / ("supervisord.log" if name in SUPERVISED else f"{name}.log")
+        supervised = name in SUPERVISED or name == "supervisord"
+        return self.workdir / ("stack.log" if supervised else f"{name}.log")
 
     def start(self, timeout_s: float = 240) -> float:
         began = time.monotonic()
         self.migrate()
-        fh = self.log("supervisord").open("ab")
+        fh = (self.workdir / "stack.log").open("ab")
         self.procs["supervisord"] = subprocess.Popen(
             [str(BIN / "supervisord"), "-n", "-c", str(ROOT / "supervisord.conf")],
             env=self.env, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
