@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -148,11 +149,11 @@ class Readiness:
         """The parts not up: ``rasa``, ``action_server`` (empty when both are)."""
         now = time.monotonic()
         if fresh or now - self._checked_at > self.ttl_s:
-            missing = []
-            if not await self.rasa.rasa_ready():
-                missing.append("rasa")
-            if not await self.rasa.actions_ready():
-                missing.append("action_server")
+            rasa_up, actions_up = await asyncio.gather(
+                self.rasa.rasa_ready(), self.rasa.actions_ready()
+            )
+            missing = [name for name, up in (("rasa", rasa_up), ("action_server", actions_up))
+                       if not up]
             self._missing, self._checked_at = missing, time.monotonic()
         return list(self._missing)
 

@@ -102,6 +102,15 @@ def neutralise_command(text: str, offered: set[str]) -> str:
     return text.lstrip("/ ").strip() or "?"
 
 
+# Queues a turn's replies for a channel that delivers them itself (Telegram's outbox), in
+# the transaction that stores them: called with the session, the conversation id and the
+# replies. A reply is then stored and queued together, or neither.
+DeliveryWriter = Callable[[Session, str, "list[Reply]"], None]
+# Sends to Rasa of one turn before the app gives up on it while Rasa is up (a message
+# that makes Rasa fail every time must not hold up the person's later messages).
+MAX_SEND_ATTEMPTS = 5
+
+
 def as_rows(replies: list[Reply]) -> list[dict[str, Any]]:
     """Replies as the conversations repository stores them."""
     return [{"text": r.text, "buttons": r.buttons, "locale": r.locale} for r in replies]
@@ -131,6 +140,8 @@ class Gateway:
     crisis: CrisisMatcher | None = None
     # Which parts are up; None: assume they are (a failure still makes the turn pending).
     readiness: Readiness | None = None
+    # channel -> how its replies are queued with them (a channel registers itself).
+    deliveries: dict[str, DeliveryWriter] = field(default_factory=dict)
 
     def _crisis_in(self, text: str) -> str | None:
         """The category of a crisis phrase in ``text`` (never the text), or None."""
@@ -157,8 +168,9 @@ class Gateway:
     async def is_new(self, conversation_id: str) -> bool:
         return not await self.db.run(repo.conversation_exists, conversation_id=conversation_id)
 
-    async def store_replies(self, conversation_id: str, replies: list[Reply]) -> None:
-        await self.db.run(repo.add_replies, conversation_id=conversation_id, replies=as_rows(replies))
+    async def store_replies(self, conversation_id: str, replies: list[Reply], channel: str) -> None:
+        await self.db.run(_store_replies, conversation_id=conversation_id, replies=replies,
+                          deliver=self.deliveries.get(channel))
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         async with self.locks(msg.conversation_id):
@@ -190,7 +202,7 @@ class Gateway:
                 logger.warning("crisis phrase (%s) in a conversation a person has", crisis)
                 await self.db.run(make_urgent, conversation_id=msg.conversation_id)
                 replies = [self.render_app_message("utter_urgent_help", locale)]
-                await self.store_replies(msg.conversation_id, replies)
+                await self.store_replies(msg.conversation_id, replies, msg.channel)
             if self.on_message is not None:
                 self.on_message(msg.conversation_id)
             return replies
@@ -198,7 +210,7 @@ class Gateway:
         if msg.kind not in TEXT_KINDS or not text:
             key = APP_ANSWER_FOR_KIND.get(msg.kind, "app_unsupported_content")
             replies = [self.render_app_message(key, locale)]
-            await self.store_replies(msg.conversation_id, replies)
+            await self.store_replies(msg.conversation_id, replies, msg.channel)
             return replies
 
         assert turn is not None  # stored for every text, command or button
@@ -210,7 +222,8 @@ class Gateway:
         missing = await self.readiness.missing() if self.readiness is not None else []
         replies = None
         if not earlier and not missing:
-            replies = await self.answer_turn(turn, locale)
+            before = [self.render_app_message("app_too_long", locale)] if truncated else []
+            replies = await self.answer_turn(turn, locale, before=before)
         if replies is None:
             # A part is down, or an earlier message waits: answered when it is back.
             logger.warning(
@@ -220,14 +233,10 @@ class Gateway:
             replies = self._waiting_replies(
                 locale, first=not earlier, crisis=is_text and self._crisis_in(text) is not None
             )
-            await self.store_replies(msg.conversation_id, replies)
+            await self.store_replies(msg.conversation_id, replies, msg.channel)
             if self.on_message is not None:
                 self.on_message(msg.conversation_id)
             return replies
-        if truncated:
-            note = self.render_app_message("app_too_long", locale)
-            replies.insert(0, note)
-            await self.store_replies(msg.conversation_id, [note])
         return replies
 
     def _waiting_replies(self, locale: str, *, first: bool, crisis: bool) -> list[Reply]:
@@ -240,12 +249,16 @@ class Gateway:
             replies.insert(0, self.render_app_message("utter_urgent_help", locale))
         return replies
 
-    async def answer_turn(self, turn: pending_repo.Turn, locale: str) -> list[Reply] | None:
+    async def answer_turn(
+        self, turn: pending_repo.Turn, locale: str, before: list[Reply] | None = None
+    ) -> list[Reply] | None:
         """Rasa's answer to one pending turn, stored (and the turn no longer pending); None
         while Rasa or the action server is down (the turn stays pending). Called under
-        the conversation's lock, by the gateway and by :class:`PendingTurns`."""
+        the conversation's lock, by the gateway and by :class:`PendingTurns`. ``before``:
+        the app's own notes that come first (the message was cut)."""
         conv = turn.conversation_id
         bot_messages = None
+        sent = False
         try:
             if turn.state == pending_repo.SENT:
                 # Rasa may have answered it before the app stopped: never answer twice.
@@ -254,6 +267,7 @@ class Gateway:
                     logger.info("turn %s of %s: answer found in Rasa's tracker", turn.id, conv)
             if not bot_messages:
                 await self.db.run(pending_repo.mark_sent, pending_id=turn.id)
+                sent = True
                 await self._rotate_session(
                     conv, {k: v for k, v in turn.metadata.items() if k != MESSAGE_ID}
                 )
@@ -264,6 +278,10 @@ class Gateway:
             logger.error("Rasa failed for %s: %s", conv, exc)
             if self.readiness is not None:
                 self.readiness.stale()
+                if (sent and turn.attempts + 1 >= MAX_SEND_ATTEMPTS
+                        and not await self.readiness.missing(fresh=True)):
+                    # Rasa is up but fails on this message every time: say so, go on.
+                    return await self._give_up(turn, locale)
             return None
         keys = self.turns.take_rendered(conv)
         if not any(m.get("text") or m.get("buttons") for m in bot_messages):
@@ -273,11 +291,7 @@ class Gateway:
                 logger.error("action server down during a turn of %s", conv)
                 return None
             logger.error("Rasa returned no reply for %s", conv)
-            replies = [self.render_app_message("app_error", locale)]
-            await self.db.run(
-                _finish_turn, turn=turn, replies=as_rows(replies), keys=[], status="failed"
-            )
-            return replies
+            return await self._give_up(turn, locale)
         # The NLG endpoint stored the locale it rendered in; read it back.
         locale = await self.db.run(repo.conversation_locale, conversation_id=conv) or locale
         replies = [
@@ -285,12 +299,21 @@ class Gateway:
             for m in bot_messages
             if m.get("text") or m.get("buttons")
         ]
-        await self.db.run(_finish_turn, turn=turn, replies=as_rows(replies), keys=keys, status="ok")
+        replies = [*(before or []), *replies]
+        await self.db.run(_finish_turn, turn=turn, replies=replies, keys=keys, status="ok",
+                          deliver=self.deliveries.get(turn.channel))
         counts = await self.db.run(_erase_if_requested, conversation_id=conv)
         if counts is not None:
             logger.info("erased conversation %s: %s", conv, counts)
         if self.on_message is not None:
             self.on_message(conv)
+        return replies
+
+    async def _give_up(self, turn: pending_repo.Turn, locale: str) -> list[Reply]:
+        """The turn failed for good: the person is told, in their locale."""
+        replies = [self.render_app_message("app_error", locale)]
+        await self.db.run(_finish_turn, turn=turn, replies=replies, keys=[], status="failed",
+                          deliver=self.deliveries.get(turn.channel))
         return replies
 
     async def _rotate_session(self, conversation_id: str, metadata: dict[str, Any]) -> None:
@@ -369,14 +392,25 @@ def _store_incoming(*, session: Session, msg: Incoming, text: str, has_code: boo
     return Stored(stored.id, conv.locale, live, turn, earlier)
 
 
-def _finish_turn(
-    *, session: Session, turn: pending_repo.Turn, replies: list[dict[str, Any]],
-    keys: list[str], status: str,
+def _store_replies(
+    *, session: Session, conversation_id: str, replies: list[Reply],
+    deliver: DeliveryWriter | None,
 ) -> None:
-    """The answer stored and the turn no longer pending, in one transaction."""
+    repo.add_replies(session=session, conversation_id=conversation_id, replies=as_rows(replies))
+    if deliver is not None and replies:
+        deliver(session, conversation_id, replies)
+
+
+def _finish_turn(
+    *, session: Session, turn: pending_repo.Turn, replies: list[Reply], keys: list[str],
+    status: str, deliver: DeliveryWriter | None = None,
+) -> None:
+    """The answer stored (and queued for its channel) and the turn no longer pending, in
+    one transaction."""
     if keys:
         repo.mark_answered(session=session, message_id=turn.message_id, keys=keys)
-    repo.add_replies(session=session, conversation_id=turn.conversation_id, replies=replies)
+    _store_replies(session=session, conversation_id=turn.conversation_id, replies=replies,
+                   deliver=deliver)
     pending_repo.finish(session=session, pending_id=turn.id, message_id=turn.message_id,
                         status=status)
 

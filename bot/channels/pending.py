@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from bot.channels.gateway import Gateway, Reply
 from bot.db import pending as repo
 from bot.db.conversations import conversation_locale
+from bot.i18n.locales import to_locale
 from bot.rasa_client import Readiness
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,9 @@ class PendingTurns:
         for conv in await db.run(repo.conversations_waiting):
             turns_done = await self._answer_conversation(conv)
             if turns_done is None:
-                break  # a part went down again: the next round
+                if await self.readiness.missing(fresh=True):
+                    break  # a part went down again: the next round
+                continue  # only this conversation's turn failed: the others go on
             answered += turns_done
         if answered:
             left = await db.run(repo.pending_count)
@@ -90,8 +93,10 @@ class PendingTurns:
                 channel = self.channels.get(turn.channel)
                 if channel is None or not channel.ready():
                     return answered  # this channel cannot send yet: kept for later
+                # The conversation's locale, else the hint the message came with.
                 locale = (
                     await db.run(conversation_locale, conversation_id=conv)
+                    or to_locale(turn.metadata.get("language"))
                     or self.gateway.default_locale
                 )
                 replies = await self.gateway.answer_turn(turn, locale)

@@ -26,11 +26,12 @@ class Turn:
     text: str
     metadata: dict[str, Any]
     state: str
+    attempts: int = 0  # sends to Rasa so far
 
 
 def _turn(row: PendingTurn) -> Turn:
     return Turn(row.id, row.message_id, row.conversation_id, row.channel, row.text,
-                dict(row.rasa_metadata or {}), row.state)
+                dict(row.rasa_metadata or {}), row.state, row.attempts or 0)
 
 
 def add_pending(

@@ -96,7 +96,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         pushers["telegram"] = telegram.push
     channels = {"webchat": Channel(pushers["webchat"])}
     if telegram is not None:
-        channels["telegram"] = Channel(telegram.push, ready=lambda: telegram.ready)
+        channels["telegram"] = Channel(telegram.send_queued, ready=lambda: telegram.ready)
     # Answers what came in while Rasa or the action server was down.
     pending = PendingTurns(gateway, readiness, channels)
     handoff = Handoff(

@@ -204,3 +204,74 @@ def test_bot_replies_after_the_message_in_rasas_shape() -> None:
         {"text": "pick", "buttons": [{"title": "a", "payload": "/a"}]},
     ]
     assert bot_replies_after(events, 4) is None
+
+
+class FailsOn(SwitchableRasa):
+    """Up, but fails on one message every time (as a bug in a custom component would)."""
+
+    def __init__(self, poison: str) -> None:
+        super().__init__()
+        self.rasa_up = self.actions_up = True
+        self.poison = poison
+
+    async def send_message(self, *, sender: str, text: str, metadata: dict) -> list[dict]:
+        if text == self.poison:
+            self.sent.append(text)
+            raise RasaUnavailable("REST channel answered 500")
+        return await super().send_message(sender=sender, text=text, metadata=metadata)
+
+
+async def test_a_message_rasa_fails_on_every_time_is_given_up_and_does_not_hold_up_others(db, renderer) -> None:  # type: ignore[no-untyped-def]
+    from bot.channels.gateway import MAX_SEND_ATTEMPTS
+
+    rasa = FailsOn("poison")
+    gateway = Gateway(rasa=rasa, renderer=renderer, db=db,  # type: ignore[arg-type]
+                      readiness=Readiness(rasa, ttl_s=0))  # type: ignore[arg-type]
+    first = await gateway.handle(Incoming("webchat:p", "webchat", "poison", locale_hint="nl"))
+    assert [r.text for r in first] == [waiting_text(renderer, "nl")]
+    await gateway.handle(Incoming("webchat:p", "webchat", "after it", locale_hint="nl"))
+    # A message of another person, waiting behind the poisoned conversation.
+    rasa.rasa_up = False
+    await gateway.handle(Incoming("webchat:q", "webchat", "other", locale_hint="en"))
+    rasa.rasa_up = True
+    pushed = Pushed()
+    worker = PendingTurns(gateway, gateway.readiness, {"webchat": Channel(pushed)})
+    await worker.answer_waiting()
+    assert pushed.replies == {"webchat:q": ["echo: other"]}  # not held up
+    for _ in range(MAX_SEND_ATTEMPTS):
+        await worker.answer_waiting()
+    assert rasa.sent.count("poison") == MAX_SEND_ATTEMPTS
+    assert pushed.replies["webchat:p"] == [
+        renderer.render("app_error", "nl", {}).text, "echo: after it"
+    ]
+    assert db.call(repo.pending_count) == 0
+
+
+async def test_a_channel_queues_each_reply_in_the_transaction_that_stores_it(gateway, rasa, db) -> None:  # type: ignore[no-untyped-def]
+    """Telegram's outbox gets the replies as they are stored: both or neither."""
+    from sqlalchemy import text
+
+    queued: list[tuple[str, list[str]]] = []
+
+    def deliver(session, conv, replies) -> None:  # type: ignore[no-untyped-def]
+        stored = session.execute(
+            text("SELECT count(*) FROM messages WHERE conversation_id = :c AND direction = 'out'"),
+            {"c": conv},
+        ).scalar_one()
+        queued.append((conv, [r.text for r in replies]))
+        assert stored >= len(replies)  # same transaction: the rows are there already
+        if "boom" in replies[-1].text:
+            raise RuntimeError("outbox full")
+
+    gateway.deliveries["telegram"] = deliver
+    await gateway.handle(Incoming("telegram:1", "telegram", "hello", locale_hint="en"))
+    rasa.rasa_up = rasa.actions_up = True
+    worker = PendingTurns(gateway, gateway.readiness, {"telegram": Channel(Pushed())})
+    await worker.answer_waiting()
+    assert [q[1] for q in queued][-1] == ["echo: hello"]
+    with pytest.raises(RuntimeError):
+        await gateway.handle(Incoming("telegram:1", "telegram", "boom", locale_hint="en"))
+    stored = db.call(lambda session: session.execute(
+        text("SELECT text FROM messages WHERE direction = 'out' ORDER BY id")).scalars().all())
+    assert "echo: boom" not in stored  # not queued, so not stored as sent either
+    assert db.call(repo.pending_count) == 1  # and still to be answered

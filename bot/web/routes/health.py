@@ -19,8 +19,10 @@ logger = logging.getLogger(__name__)
 
 async def healthz(request: Request) -> JSONResponse:
     svc = services(request)
+    pending = None
     try:
         db_ok = await svc.db.run(ping)
+        pending = await svc.db.run(pending_count)
     except Exception as exc:  # noqa: BLE001 - any failure means "not healthy"
         logger.error("database check failed: %s", exc)
         db_ok = False
@@ -30,12 +32,6 @@ async def healthz(request: Request) -> JSONResponse:
         "database": db_ok,
     }
     ok = all(checks.values())
-    pending = None
-    if db_ok:
-        try:
-            pending = await svc.db.run(pending_count)
-        except Exception as exc:  # noqa: BLE001 - informative only
-            logger.error("counting pending turns failed: %s", exc)
     return JSONResponse(
         {
             "status": "ok" if ok else "degraded",
