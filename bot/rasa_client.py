@@ -70,13 +70,17 @@ class RasaClient:
         if resp.status_code != 200:
             raise RasaUnavailable(f"tracker events answered {resp.status_code}: {resp.text[:200]}")
 
-    async def rasa_ready(self) -> bool:
-        """Rasa answers and has a model loaded."""
+    async def rasa_ready(self, slow_is_up: bool = False) -> bool:
+        """Rasa answers and has a model loaded. ``slow_is_up``: an answer that does not
+        come in time counts as up (busy, not gone: a stopped or restarting Rasa refuses
+        the connection at once)."""
         try:
             resp = await self.client.get(
                 f"{self.base_url}/status", params={"token": self.token}, timeout=3.0
             )
             return resp.status_code == 200 and bool(resp.json().get("model_file"))
+        except httpx.TimeoutException:
+            return slow_is_up
         except (httpx.HTTPError, ValueError):
             return False
 
@@ -98,10 +102,12 @@ class RasaClient:
             raise RasaUnavailable(f"tracker answered {resp.status_code}")
         return bot_replies_after(resp.json().get("events") or [], message_id)
 
-    async def actions_ready(self) -> bool:
+    async def actions_ready(self, slow_is_up: bool = False) -> bool:
         try:
             resp = await self.client.get(f"{self.action_url}/health", timeout=3.0)
             return resp.status_code == 200
+        except httpx.TimeoutException:
+            return slow_is_up
         except httpx.HTTPError:
             return False
 
@@ -138,7 +144,12 @@ def bot_replies_after(events: list[dict[str, Any]], message_id: int) -> list[dic
 @dataclass
 class Readiness:
     """Which of Rasa and the action server are up, asked at most once per ``ttl_s``
-    (the gateway asks on every message). ``stale()`` after a failure asks again."""
+    (the gateway asks on every message). ``stale()`` after a failure asks again.
+
+    A part that is busy (answers too slowly under load) counts as up: only one that is
+    not there (the connection refused: crashed, restarting, not started) makes messages
+    wait, so a busy Rasa never makes people hear "one moment, please" for nothing. (The
+    health check is stricter: there a slow answer is not healthy.)"""
 
     rasa: RasaClient
     ttl_s: float = 1.0
@@ -150,7 +161,7 @@ class Readiness:
         now = time.monotonic()
         if fresh or now - self._checked_at > self.ttl_s:
             rasa_up, actions_up = await asyncio.gather(
-                self.rasa.rasa_ready(), self.rasa.actions_ready()
+                self.rasa.rasa_ready(slow_is_up=True), self.rasa.actions_ready(slow_is_up=True)
             )
             missing = [name for name, up in (("rasa", rasa_up), ("action_server", actions_up))
                        if not up]

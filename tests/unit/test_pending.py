@@ -30,10 +30,10 @@ class SwitchableRasa:
         self.sent: list[str] = []
         self.events: dict[str, list[dict[str, Any]]] = {}
 
-    async def rasa_ready(self) -> bool:
+    async def rasa_ready(self, slow_is_up: bool = False) -> bool:
         return self.rasa_up
 
-    async def actions_ready(self) -> bool:
+    async def actions_ready(self, slow_is_up: bool = False) -> bool:
         return self.actions_up
 
     async def send_message(self, *, sender: str, text: str, metadata: dict) -> list[dict]:
