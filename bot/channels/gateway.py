@@ -172,6 +172,12 @@ class Gateway:
         await self.db.run(_store_replies, conversation_id=conversation_id, replies=replies,
                           deliver=self.deliveries.get(channel))
 
+    async def take_undelivered(self, conversation_id: str) -> list[Reply]:
+        """Replies that were answered while no tab of the person was open (web chat)."""
+        async with self.locks(conversation_id):
+            rows = await self.db.run(repo.take_undelivered, conversation_id=conversation_id)
+        return [Reply(r["text"], r["buttons"], r["locale"] or self.default_locale) for r in rows]
+
     async def handle(self, msg: Incoming) -> list[Reply]:
         async with self.locks(msg.conversation_id):
             return await self._handle(msg)

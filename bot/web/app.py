@@ -25,7 +25,7 @@ from bot.channels.gateway import Gateway
 from bot.channels.pending import Channel, PendingTurns
 from bot.channels.telegram import TelegramChannel
 from bot.channels.turns import ConversationLocks, TurnState
-from bot.channels.webchat import create_socketio_server, make_webchat_pusher
+from bot.channels.webchat import create_socketio_server, make_pending_pusher, make_webchat_pusher
 from bot.db.session import Database
 from bot.handoff.notify import Mailer
 from bot.handoff.service import Handoff
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     pushers = {"webchat": make_webchat_pusher(sio)}
     if telegram is not None:
         pushers["telegram"] = telegram.push
-    channels = {"webchat": Channel(pushers["webchat"])}
+    channels = {"webchat": Channel(make_pending_pusher(sio, gateway))}
     if telegram is not None:
         channels["telegram"] = Channel(telegram.send_queued, ready=lambda: telegram.ready)
     # Answers what came in while Rasa or the action server was down.
