@@ -5,8 +5,8 @@ restarting) or when the app stopped mid-turn. Every second, while any turn is pe
 and both parts answer, each waiting conversation is taken under its lock (so a new
 message of that person waits behind it) and its turns are answered oldest first through
 :meth:`Gateway.answer_turn`; the replies go out through the channel's pusher: the web chat
-to every open tab of the session (with no tab open they stay stored), Telegram through the
-outbox. A part that goes down again stops the round; the rest waits for the next one.
+to every open tab of the session (with no tab open they are kept and shown when a tab
+connects), Telegram through the outbox (queued with the stored replies). A part that goes down again stops the round; the rest waits for the next one.
 """
 
 from __future__ import annotations
