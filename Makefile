@@ -76,12 +76,13 @@ $(MODEL): $(VENV)/.installed $(TRAINING)
 
 train: $(MODEL) ## train the model when training data, domain or config changed
 
-run: setup $(MODEL) ## set everything up and start Rasa, the action server and the app
+run: setup $(MODEL) ## set everything up and start Rasa, the action server and the app under supervisord (restarts a crashed one)
 	@echo ""
 	@echo "  Web chat:  http://$${WEGWIJS_APP_HOST:-127.0.0.1}:$${WEGWIJS_APP_PORT:-8000}/"
 	@echo "  Health:    http://$${WEGWIJS_APP_HOST:-127.0.0.1}:$${WEGWIJS_APP_PORT:-8000}/healthz"
 	@echo ""
-	$(BIN)/honcho start -f Procfile
+	mkdir -p $${WEGWIJS_RUN_DIR:-var/run}
+	WEGWIJS_RUN_DIR=$${WEGWIJS_RUN_DIR:-$(CURDIR)/var/run} exec $(BIN)/supervisord -n -c supervisord.conf
 
 validate: $(VENV)/.installed ## rasa data validate
 	$(BIN)/rasa data validate --data data nlu --domain domain.yml --config config.yml

@@ -1,4 +1,9 @@
-"""Start the real processes (Rasa, action server, app) on free ports for tests and bench."""
+"""Start the real processes (Rasa, action server, app) on free ports for tests and bench.
+
+:class:`Stack` starts each process itself; :class:`SupervisedStack` starts them the way
+``make run`` does, under supervisord with the repository's ``supervisord.conf``, so a test
+can kill one (``kill -9``) and watch it come back by itself.
+"""
 
 from __future__ import annotations
 
@@ -136,3 +141,76 @@ class Stack:
     def stop(self) -> None:
         for name in list(self.procs):
             self.stop_process(name)
+
+
+SUPERVISED = ("actions", "rasa", "app")
+
+
+@dataclass
+class SupervisedStack(Stack):
+    """The three processes under supervisord (``supervisord.conf``, as ``make run``).
+
+    ``stop_process``/``start_process`` of rasa, actions and app go through supervisorctl;
+    any other name (a second app) is started as in :class:`Stack`. Every process writes
+    to ``stack.log`` (with supervisord's own lines: exits, spawns, state changes).
+    """
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**super().env, "WEGWIJS_RUN_DIR": str(self.workdir)}
+
+    def log(self, name: str) -> Path:
+        supervised = name in SUPERVISED or name == "supervisord"
+        return self.workdir / ("stack.log" if supervised else f"{name}.log")
+
+    def start(self, timeout_s: float = 240) -> float:
+        began = time.monotonic()
+        self.migrate()
+        fh = (self.workdir / "stack.log").open("ab")
+        self.procs["supervisord"] = subprocess.Popen(
+            [str(BIN / "supervisord"), "-n", "-c", str(ROOT / "supervisord.conf")],
+            env=self.env, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_healthy(timeout_s)
+        return time.monotonic() - began
+
+    def ctl(self, *args: str) -> str:
+        done = subprocess.run(
+            [str(BIN / "supervisorctl"), "-c", str(ROOT / "supervisord.conf"), *args],
+            env=self.env, cwd=ROOT, capture_output=True, text=True,
+        )
+        return done.stdout
+
+    def pid(self, name: str) -> int:
+        """The pid of a supervised process (0 while it is not running)."""
+        out = self.ctl("pid", name).strip()
+        return int(out) if out.isdigit() else 0
+
+    def kill(self, name: str) -> int:
+        """``kill -9`` a supervised process, as a crash or the OOM killer would; its pid."""
+        pid = self.pid(name)
+        if not pid:
+            raise RuntimeError(f"{name} is not running: {self.ctl('status')}")
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def start_process(
+        self, name: str, process: str | None = None, env: dict[str, str] | None = None
+    ) -> None:
+        if name in SUPERVISED and process is None and env is None:
+            self.ctl("start", name)
+        else:
+            super().start_process(name, process, env)
+
+    def stop_process(self, name: str) -> None:
+        if name in SUPERVISED:
+            self.ctl("stop", name)
+        else:
+            super().stop_process(name)
+
+    def stop(self) -> None:
+        for name in [n for n in self.procs if n != "supervisord"]:
+            super().stop_process(name)
+        # SIGTERM: supervisord stops the three (SIGTERM each, SIGKILL after stopwaitsecs).
+        super().stop_process("supervisord")

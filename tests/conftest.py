@@ -18,7 +18,7 @@ from bot.web.app import create_app
 from bot.web.services import Services, app_services
 from harness.fake_smtp import FakeSMTP
 from harness.fake_telegram import FakeBot, FakeTelegram
-from harness.stack import Stack, free_port
+from harness.stack import Stack, SupervisedStack, free_port
 from harness.webchat import ChatClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,17 +70,44 @@ def stack(
     telegram_bot: FakeBot,
     smtp: FakeSMTP,
 ) -> Iterator[Stack]:
-    """Real Rasa, action server and app on free ports, with their own database and
-    copies of the content and catalogs (which tests may edit). The app serves the web chat
-    and, in webhook mode, Telegram (against the local fake Bot API server)."""
+    """Real Rasa, action server and app on free ports under supervisord (as `make run`),
+    with their own database and copies of the content and catalogs (which tests may
+    edit). The app serves the web chat and, in webhook mode, Telegram (against the local
+    fake Bot API server)."""
+    s = _supervised_stack(tmp_path_factory.mktemp("stack"), telegram_api, telegram_bot, smtp)
+    try:
+        s.start()
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="module")
+def recovery_stack(
+    tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeTelegram, smtp: FakeSMTP,
+) -> Iterator[SupervisedStack]:
+    """A stack of its own (with its own Telegram bot) for tests that kill -9 its parts, so
+    the shared stack's processes, and what they measured, are never lost."""
+    bot = telegram_api.add_bot("wegwijs_recovery_bot")
+    s = _supervised_stack(tmp_path_factory.mktemp("recovery"), telegram_api, bot, smtp)
+    s.telegram_bot = bot  # type: ignore[attr-defined]
+    try:
+        s.start()
+        yield s
+    finally:
+        s.stop()
+
+
+def _supervised_stack(
+    workdir: Path, telegram_api: FakeTelegram, telegram_bot: FakeBot, smtp: FakeSMTP
+) -> SupervisedStack:
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does)")
-    workdir = tmp_path_factory.mktemp("stack")
     locales = workdir / "locales"
     shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
     content = workdir / "responses.yml"
     shutil.copy(ROOT / "content" / "responses.yml", content)
-    s = Stack(workdir, locales_dir=locales, content_path=content)
+    s = SupervisedStack(workdir, locales_dir=locales, content_path=content)
     s.extra_env = {
         "TELEGRAM_TOKEN": telegram_bot.token,
         "TELEGRAM_MODE": "webhook",
@@ -91,11 +118,7 @@ def stack(
         "SMTP_PORT": str(smtp.port),
         "SMTP_FROM": "wegwijs@example.org",
     }
-    try:
-        s.start()
-        yield s
-    finally:
-        s.stop()
+    return s
 
 
 @pytest.fixture(scope="session")

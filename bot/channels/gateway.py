@@ -4,9 +4,15 @@
    app did not offer as a button;
 2. store the message (nothing a person sends is lost, even when Rasa is down);
 3. pass it to Rasa's REST channel with the locale hint in ``metadata``;
-4. store and return the replies; when Rasa fails, answer in the person's locale.
+4. store and return the replies.
 
-Messages of one conversation are handled one at a time, in order.
+While Rasa or the action server is down (not started yet, crashed, restarting) the
+message stays a *pending turn* (``pending_turns``): the person is told once, in their
+language, that the bot will answer shortly (crisis phrases still get the emergency numbers
+at once), and :class:`bot.channels.pending.PendingTurns` answers it when the part is back.
+A turn Rasa may already have answered (the app stopped mid-turn) is looked up in Rasa's
+tracker first, so no answer comes twice. Messages of one conversation are handled one at a
+time, in order: while one is pending, the next waits behind it.
 """
 
 from __future__ import annotations
@@ -21,13 +27,14 @@ from sqlalchemy.orm import Session
 from bot.channels.turns import REMEMBERED, ConversationLocks, TurnState
 from bot.clock import utcnow
 from bot.db import conversations as repo
+from bot.db import pending as pending_repo
 from bot.db.clients import erase_conversation, find_code, redact_codes, redeem_link_code
 from bot.db.escalations import live_escalation, make_urgent
 from bot.db.session import Database
 from bot.i18n.locales import LOCALES, direction, to_locale
 from bot.i18n.render import Renderer
 from bot.lru import LruDict
-from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.rasa_client import MESSAGE_ID, RasaClient, RasaUnavailable, Readiness
 from nlu.crisis import CrisisMatcher
 from nlu.text import strip_control
 
@@ -95,6 +102,15 @@ def neutralise_command(text: str, offered: set[str]) -> str:
     return text.lstrip("/ ").strip() or "?"
 
 
+# Queues a turn's replies for a channel that delivers them itself (Telegram's outbox), in
+# the transaction that stores them: called with the session, the conversation id and the
+# replies. A reply is then stored and queued together, or neither.
+DeliveryWriter = Callable[[Session, str, "list[Reply]"], None]
+# Sends to Rasa of one turn before the app gives up on it while Rasa is up (a message
+# that makes Rasa fail every time must not hold up the person's later messages).
+MAX_SEND_ATTEMPTS = 5
+
+
 def as_rows(replies: list[Reply]) -> list[dict[str, Any]]:
     """Replies as the conversations repository stores them."""
     return [{"text": r.text, "buttons": r.buttons, "locale": r.locale} for r in replies]
@@ -122,6 +138,10 @@ class Gateway:
     # here they still give the emergency numbers when Rasa is not asked (a person has the
     # conversation) or cannot answer.
     crisis: CrisisMatcher | None = None
+    # Which parts are up; None: assume they are (a failure still makes the turn pending).
+    readiness: Readiness | None = None
+    # channel -> how its replies are queued with them (a channel registers itself).
+    deliveries: dict[str, DeliveryWriter] = field(default_factory=dict)
 
     def _crisis_in(self, text: str) -> str | None:
         """The category of a crisis phrase in ``text`` (never the text), or None."""
@@ -148,8 +168,15 @@ class Gateway:
     async def is_new(self, conversation_id: str) -> bool:
         return not await self.db.run(repo.conversation_exists, conversation_id=conversation_id)
 
-    async def store_replies(self, conversation_id: str, replies: list[Reply]) -> None:
-        await self.db.run(repo.add_replies, conversation_id=conversation_id, replies=as_rows(replies))
+    async def store_replies(self, conversation_id: str, replies: list[Reply], channel: str) -> None:
+        await self.db.run(_store_replies, conversation_id=conversation_id, replies=replies,
+                          deliver=self.deliveries.get(channel))
+
+    async def take_undelivered(self, conversation_id: str) -> list[Reply]:
+        """Replies that were answered while no tab of the person was open (web chat)."""
+        async with self.locks(conversation_id):
+            rows = await self.db.run(repo.take_undelivered, conversation_id=conversation_id)
+        return [Reply(r["text"], r["buttons"], r["locale"] or self.default_locale) for r in rows]
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         async with self.locks(msg.conversation_id):
@@ -160,9 +187,12 @@ class Gateway:
         # A one-time link code is redeemed here and never stored or passed on in clear.
         code = find_code(text) if msg.kind == "text" else None
         stored_text = redact_codes(text) if code else text
-        stored_id, locale, offered, live = await self.db.run(
-            _store_incoming, msg=msg, text=stored_text
+        # The pending turn is stored with the message (one transaction): a message that
+        # came in is answered even if the app stops right after.
+        stored = await self.db.run(
+            _store_incoming, msg=msg, text=stored_text, has_code=code is not None,
         )
+        locale, live, turn = stored.locale, stored.live, stored.turn
         locale = locale or to_locale(msg.locale_hint) or self.default_locale
 
         # Crisis phrases are looked up only where Rasa does not see the message (its own
@@ -178,7 +208,7 @@ class Gateway:
                 logger.warning("crisis phrase (%s) in a conversation a person has", crisis)
                 await self.db.run(make_urgent, conversation_id=msg.conversation_id)
                 replies = [self.render_app_message("utter_urgent_help", locale)]
-                await self.store_replies(msg.conversation_id, replies)
+                await self.store_replies(msg.conversation_id, replies, msg.channel)
             if self.on_message is not None:
                 self.on_message(msg.conversation_id)
             return replies
@@ -186,58 +216,110 @@ class Gateway:
         if msg.kind not in TEXT_KINDS or not text:
             key = APP_ANSWER_FOR_KIND.get(msg.kind, "app_unsupported_content")
             replies = [self.render_app_message(key, locale)]
-            await self.store_replies(msg.conversation_id, replies)
+            await self.store_replies(msg.conversation_id, replies, msg.channel)
             return replies
 
-        metadata: dict[str, Any] = {"channel": msg.channel}
+        assert turn is not None  # stored for every text, command or button
         if code:
-            metadata["link_status"] = await self._redeem(msg.conversation_id, code)
-            rasa_text = "/link_account"
-        else:
-            rasa_text = text if msg.kind == "command" else neutralise_command(text, offered)
-        hint = to_locale(msg.locale_hint)
-        if hint:
-            metadata["language"] = hint
-        try:
-            await self._rotate_session(msg.conversation_id, metadata)
-            bot_messages = await self.rasa.send_message(
-                sender=msg.conversation_id, text=rasa_text, metadata=metadata
+            status = await self._redeem(msg.conversation_id, code)
+            turn = await self.db.run(pending_repo.add_metadata, pending_id=turn.id,
+                                     metadata={"link_status": status})
+        earlier = stored.earlier
+        missing = await self.readiness.missing() if self.readiness is not None else []
+        replies = None
+        if not earlier and not missing:
+            before = [self.render_app_message("app_too_long", locale)] if truncated else []
+            replies = await self.answer_turn(turn, locale, before=before)
+        if replies is None:
+            # A part is down, or an earlier message waits: answered when it is back.
+            logger.warning(
+                "turn pending for %s (missing: %s)", msg.conversation_id,
+                ", ".join(missing) or ("an earlier turn" if earlier else "a part failed"),
             )
-        except RasaUnavailable as exc:
-            logger.error("Rasa failed for %s: %s", msg.conversation_id, exc)
-            await self.db.run(repo.set_message_status, message_id=stored_id, status="failed")
-            replies = [self.render_app_message("app_error", locale)]
-            if is_text and self._crisis_in(text) is not None:
-                # Without Rasa no person can be called in, but the numbers come first.
-                replies.insert(0, self.render_app_message("utter_urgent_help", locale))
-            await self.store_replies(msg.conversation_id, replies)
+            replies = self._waiting_replies(
+                locale, first=not earlier, crisis=is_text and self._crisis_in(text) is not None
+            )
+            await self.store_replies(msg.conversation_id, replies, msg.channel)
+            if self.on_message is not None:
+                self.on_message(msg.conversation_id)
             return replies
+        return replies
 
+    def _waiting_replies(self, locale: str, *, first: bool, crisis: bool) -> list[Reply]:
+        """While a part is down: "one moment, please" once (not again while a turn of
+        this conversation is still pending); a crisis gets the emergency numbers first."""
+        replies = [self.render_app_message("app_waiting", locale)] if first else []
+        if crisis:
+            # Without Rasa no person can be called in, but the numbers come at once.
+            logger.warning("crisis phrase while the bot cannot answer")
+            replies.insert(0, self.render_app_message("utter_urgent_help", locale))
+        return replies
+
+    async def answer_turn(
+        self, turn: pending_repo.Turn, locale: str, before: list[Reply] | None = None
+    ) -> list[Reply] | None:
+        """Rasa's answer to one pending turn, stored (and the turn no longer pending); None
+        while Rasa or the action server is down (the turn stays pending). Called under
+        the conversation's lock, by the gateway and by :class:`PendingTurns`. ``before``:
+        the app's own notes that come first (the message was cut)."""
+        conv = turn.conversation_id
+        bot_messages = None
+        sent = False
+        try:
+            if turn.state == pending_repo.SENT:
+                # Rasa may have answered it before the app stopped: never answer twice.
+                bot_messages = await self.rasa.replies_in_tracker(conv, turn.message_id)
+                if bot_messages:
+                    logger.info("turn %s of %s: answer found in Rasa's tracker", turn.id, conv)
+            if not bot_messages:
+                await self.db.run(pending_repo.mark_sent, pending_id=turn.id)
+                sent = True
+                await self._rotate_session(
+                    conv, {k: v for k, v in turn.metadata.items() if k != MESSAGE_ID}
+                )
+                bot_messages = await self.rasa.send_message(
+                    sender=conv, text=turn.text, metadata=turn.metadata
+                )
+        except RasaUnavailable as exc:
+            logger.error("Rasa failed for %s: %s", conv, exc)
+            if self.readiness is not None:
+                self.readiness.stale()
+                if (sent and turn.attempts + 1 >= MAX_SEND_ATTEMPTS
+                        and not await self.readiness.missing(fresh=True)):
+                    # Rasa is up but fails on this message every time: say so, go on.
+                    return await self._give_up(turn, locale)
+            return None
+        keys = self.turns.take_rendered(conv)
+        if not any(m.get("text") or m.get("buttons") for m in bot_messages):
+            # Rasa answered nothing: an action failed (its events are lost). While the
+            # action server is down, the turn waits for it; otherwise say so.
+            if self.readiness is not None and "action_server" in await self.readiness.missing(fresh=True):
+                logger.error("action server down during a turn of %s", conv)
+                return None
+            logger.error("Rasa returned no reply for %s", conv)
+            return await self._give_up(turn, locale)
         # The NLG endpoint stored the locale it rendered in; read it back.
-        locale = await self.db.run(
-            repo.conversation_locale, conversation_id=msg.conversation_id
-        ) or locale
-        keys = self.turns.take_rendered(msg.conversation_id)
-        if keys:
-            await self.db.run(repo.mark_answered, message_id=stored_id, keys=keys)
+        locale = await self.db.run(repo.conversation_locale, conversation_id=conv) or locale
         replies = [
             Reply(m.get("text") or "", _buttons(m.get("buttons")), locale)
             for m in bot_messages
             if m.get("text") or m.get("buttons")
         ]
-        if not replies:
-            # Rasa answered nothing: an action failed (its events are lost). Say so.
-            logger.error("Rasa returned no reply for %s", msg.conversation_id)
-            await self.db.run(repo.set_message_status, message_id=stored_id, status="failed")
-            replies = [self.render_app_message("app_error", locale)]
-        if truncated:
-            replies.insert(0, self.render_app_message("app_too_long", locale))
-        await self.store_replies(msg.conversation_id, replies)
-        counts = await self.db.run(_erase_if_requested, conversation_id=msg.conversation_id)
+        replies = [*(before or []), *replies]
+        await self.db.run(_finish_turn, turn=turn, replies=replies, keys=keys, status="ok",
+                          deliver=self.deliveries.get(turn.channel))
+        counts = await self.db.run(_erase_if_requested, conversation_id=conv)
         if counts is not None:
-            logger.info("erased conversation %s: %s", msg.conversation_id, counts)
+            logger.info("erased conversation %s: %s", conv, counts)
         if self.on_message is not None:
-            self.on_message(msg.conversation_id)
+            self.on_message(conv)
+        return replies
+
+    async def _give_up(self, turn: pending_repo.Turn, locale: str) -> list[Reply]:
+        """The turn failed for good: the person is told, in their locale."""
+        replies = [self.render_app_message("app_error", locale)]
+        await self.db.run(_finish_turn, turn=turn, replies=replies, keys=[], status="failed",
+                          deliver=self.deliveries.get(turn.channel))
         return replies
 
     async def _rotate_session(self, conversation_id: str, metadata: dict[str, Any]) -> None:
@@ -268,14 +350,24 @@ class Gateway:
 # Work on one session (run with Database.run) ------------------------------------------
 
 
-def _store_incoming(
-    *, session: Session, msg: Incoming, text: str
-) -> tuple[int, str | None, set[str], bool]:
-    """Store what came in; (message id, conversation locale, offered payloads, live)."""
+@dataclass
+class Stored:
+    """What :func:`_store_incoming` stored and found."""
+
+    id: int
+    locale: str | None  # the conversation's
+    live: bool  # a casemanager has the conversation
+    turn: pending_repo.Turn | None  # for Rasa (texts, commands, buttons)
+    earlier: int  # turns of this conversation that were pending before this one
+
+
+def _store_incoming(*, session: Session, msg: Incoming, text: str, has_code: bool = False) -> Stored:
+    """Store what came in and, when it is for Rasa, its pending turn: the text Rasa gets
+    (``/intent{…}`` neutralised unless offered; ``/link_account`` for a link code) and
+    Rasa's metadata (channel, locale hint, the message id)."""
     conv, _ = repo.get_or_create_conversation(
         session=session, conversation_id=msg.conversation_id, channel=msg.channel
     )
-    offered = repo.recent_button_payloads(session=session, conversation_id=conv.id)
     stored = repo.add_message(
         session=session,
         conversation_id=conv.id,
@@ -286,7 +378,47 @@ def _store_incoming(
         attachment=msg.attachment,
     )
     live = live_escalation(session=session, conversation_id=conv.id) is not None
-    return stored.id, conv.locale, offered, live
+    if live or msg.kind not in TEXT_KINDS or not text:
+        return Stored(stored.id, conv.locale, live, None, 0)
+    if has_code:
+        rasa_text = "/link_account"
+    elif msg.kind == "command":
+        rasa_text = text
+    else:
+        offered = repo.recent_button_payloads(session=session, conversation_id=conv.id)
+        rasa_text = neutralise_command(text, offered)
+    metadata: dict[str, Any] = {"channel": msg.channel, MESSAGE_ID: stored.id}
+    hint = to_locale(msg.locale_hint)
+    if hint:
+        metadata["language"] = hint
+    turn, earlier = pending_repo.add_pending(
+        session=session, message_id=stored.id, conversation_id=conv.id, channel=msg.channel,
+        text=rasa_text, metadata=metadata, state=pending_repo.WAITING,
+    )
+    return Stored(stored.id, conv.locale, live, turn, earlier)
+
+
+def _store_replies(
+    *, session: Session, conversation_id: str, replies: list[Reply],
+    deliver: DeliveryWriter | None,
+) -> None:
+    repo.add_replies(session=session, conversation_id=conversation_id, replies=as_rows(replies))
+    if deliver is not None and replies:
+        deliver(session, conversation_id, replies)
+
+
+def _finish_turn(
+    *, session: Session, turn: pending_repo.Turn, replies: list[Reply], keys: list[str],
+    status: str, deliver: DeliveryWriter | None = None,
+) -> None:
+    """The answer stored (and queued for its channel) and the turn no longer pending, in
+    one transaction."""
+    if keys:
+        repo.mark_answered(session=session, message_id=turn.message_id, keys=keys)
+    _store_replies(session=session, conversation_id=turn.conversation_id, replies=replies,
+                   deliver=deliver)
+    pending_repo.finish(session=session, pending_id=turn.id, message_id=turn.message_id,
+                        status=status)
 
 
 def _erase_if_requested(*, session: Session, conversation_id: str) -> dict[str, int] | None:

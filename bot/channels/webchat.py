@@ -17,6 +17,7 @@ from typing import Any
 import socketio
 
 from bot.channels.gateway import Gateway, Incoming, Reply
+from bot.db.conversations import mark_last_undelivered
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,23 @@ def make_webchat_pusher(sio: socketio.AsyncServer):  # type: ignore[no-untyped-d
     return push
 
 
+def make_pending_pusher(sio: socketio.AsyncServer, gateway: Gateway):  # type: ignore[no-untyped-def]
+    """Answers to pending turns (a part was down; the app restarted): to every open tab of
+    the session; with no tab open they are kept as undelivered and shown when one
+    connects. Called under the conversation's lock, right after the replies were stored."""
+    push_to_tabs = make_webchat_pusher(sio)
+
+    async def push(conversation_id: str, replies: list[Reply]) -> None:
+        room = conversation_id.split(":", 1)[1]
+        if any(True for _ in sio.manager.get_participants("/", room)):
+            await push_to_tabs(conversation_id, replies)
+        elif replies:
+            await gateway.db.run(mark_last_undelivered, conversation_id=conversation_id,
+                                 count=len(replies))
+
+    return push
+
+
 def create_socketio_server(gateway: Gateway) -> socketio.AsyncServer:
     sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=[])
 
@@ -72,16 +90,24 @@ def create_socketio_server(gateway: Gateway) -> socketio.AsyncServer:
 
     @sio.event
     async def session_request(sid: str, data: Any) -> None:
-        """Confirm (or create) the session; greet a new conversation."""
+        """Confirm (or create) the session; greet a new conversation; show what was
+        answered while no tab of it was open."""
         data = data if isinstance(data, dict) else {}
         session_id = data.get("session_id")
         if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
             session_id = uuid.uuid4().hex
         await sio.enter_room(sid, session_id)
         await sio.save_session(sid, {"session_id": session_id})
-        await sio.emit("session_confirm", {"session_id": session_id}, room=sid)
         conv_id = conversation_id(session_id)
-        if await gateway.is_new(conv_id):
+        new = await gateway.is_new(conv_id)
+        if not new:
+            # Answered while no tab was open (the app had restarted, say): shown now,
+            # before the confirmation, so the tab's next message comes after them.
+            missed = await gateway.take_undelivered(conv_id)
+            if missed:
+                await emit_replies(missed, session_id)
+        await sio.emit("session_confirm", {"session_id": session_id}, room=sid)
+        if new:
             hint = _language_hint(data.get("customData"))
             replies = await gateway.start(
                 conversation_id=conv_id, channel=CHANNEL, locale_hint=hint

@@ -30,6 +30,7 @@ from bot.db.models import (
     LinkAttempt,
     LinkCode,
     Message,
+    PendingTurn,
     TelegramOutbox,
 )
 
@@ -224,6 +225,10 @@ def erase_conversation(*, session: Session, conversation_id: str) -> dict[str, i
     conversation, its escalations and Rasa's tracker events. Returns counts."""
     counts = {}
     for name, stmt in (
+        (
+            "pending_turns",
+            delete(PendingTurn).where(PendingTurn.conversation_id == conversation_id),
+        ),
         ("messages", delete(Message).where(Message.conversation_id == conversation_id)),
         ("identities", delete(ChannelIdentity).where(ChannelIdentity.conversation_id == conversation_id)),
         ("link_attempts", delete(LinkAttempt).where(LinkAttempt.conversation_id == conversation_id)),

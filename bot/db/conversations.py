@@ -132,3 +132,34 @@ def answered_with_any(
         .limit(scan)
     ).all()
     return [(msg, locale) for msg, locale in rows if set(msg.answered_with or []) & keys]
+
+
+# A reply stored while no web chat tab of the person was open (status "undelivered"): shown
+# when a tab of that session connects again.
+UNDELIVERED = "undelivered"
+
+
+def mark_last_undelivered(*, session: Session, conversation_id: str, count: int) -> None:
+    """The last ``count`` replies of the conversation reached no screen (call it under the
+    conversation's lock, right after storing them)."""
+    rows = session.execute(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.direction == "out")
+        .order_by(Message.id.desc())
+        .limit(count)
+    ).scalars()
+    for msg in rows:
+        msg.status = UNDELIVERED
+
+
+def take_undelivered(*, session: Session, conversation_id: str) -> list[dict]:
+    """The replies that reached no screen, oldest first; from now on they count as shown."""
+    rows = list(session.execute(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.direction == "out",
+               Message.status == UNDELIVERED)
+        .order_by(Message.id)
+    ).scalars())
+    for msg in rows:
+        msg.status = "ok"
+    return [{"text": m.text or "", "buttons": m.buttons or [], "locale": m.locale} for m in rows]

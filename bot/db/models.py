@@ -63,6 +63,34 @@ class Message(Base):
     created_at = Column(DateTime(timezone=True), default=utcnow)
 
 
+class PendingTurn(Base):
+    """An incoming message the bot still has to answer: Rasa or the action server was
+    down (or the app stopped mid-turn). Deleted in the transaction that stores the answer.
+
+    ``state``: ``waiting`` (never given to Rasa) or ``sent`` (given to Rasa at least once:
+    Rasa may have answered it already, so its tracker is read before sending it again).
+    """
+
+    __tablename__ = "pending_turns"
+    __table_args__ = (Index("ix_pending_turns_conversation_id_id", "conversation_id", "id"),)
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    message_id = Column(
+        Integer, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    conversation_id = Column(
+        String(200), ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+    )
+    channel = Column(String(20), nullable=False)
+    # What goes to Rasa (the neutralised text, or /link_account: never a link code).
+    text = Column(Text, nullable=False)
+    # Rasa's REST metadata (channel, locale hint, link status, the message id).
+    rasa_metadata = Column(JSON)
+    state = Column(String(10), nullable=False, default="waiting")
+    attempts = Column(Integer, default=0)
+    created_at = Column(DateTime(timezone=True), default=utcnow)
+
+
 # Personal services -------------------------------------------------------------------
 
 

@@ -22,9 +22,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from bot.channels.gateway import Gateway
+from bot.channels.pending import Channel, PendingTurns
 from bot.channels.telegram import TelegramChannel
 from bot.channels.turns import ConversationLocks, TurnState
-from bot.channels.webchat import create_socketio_server, make_webchat_pusher
+from bot.channels.webchat import create_socketio_server, make_pending_pusher, make_webchat_pusher
 from bot.db.session import Database
 from bot.handoff.notify import Mailer
 from bot.handoff.service import Handoff
@@ -33,7 +34,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource
 from bot.i18n.render import Renderer
 from bot.i18n.workflow import ContentRepo
-from bot.rasa_client import RasaClient
+from bot.rasa_client import RasaClient, Readiness
 from bot.settings import ROOT, Settings, get_settings
 from bot.web.routes import inbox
 from bot.web.routes.content import content_page
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         token=settings.internal_token,
         timeout_s=settings.rasa_timeout_s,
     )
+    readiness = Readiness(rasa)
     turns = TurnState()
     locks = ConversationLocks()
     # The gateway wakes the notification loop after every turn.
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         session_turns=settings.rasa_session_turns,
         on_message=lambda _conversation_id: wake.set(),
         crisis=CrisisMatcher(),
+        readiness=readiness,
     )
     staff_links = StaffTelegramLinks(db, settings, ui)
     telegram = (
@@ -91,6 +94,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     pushers = {"webchat": make_webchat_pusher(sio)}
     if telegram is not None:
         pushers["telegram"] = telegram.push
+    channels = {"webchat": Channel(make_pending_pusher(sio, gateway))}
+    if telegram is not None:
+        channels["telegram"] = Channel(telegram.send_queued, ready=lambda: telegram.ready)
+    # Answers what came in while Rasa or the action server was down.
+    pending = PendingTurns(gateway, readiness, channels)
     handoff = Handoff(
         db=db, rasa=rasa, renderer=renderer, locks=locks, ui=ui,
         public_url=settings.public_url, default_locale=settings.default_locale,
@@ -103,7 +111,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
         starting = asyncio.create_task(telegram.start()) if telegram else None
         handoff.start()
+        pending.start()
         yield
+        await pending.stop()
         await handoff.stop()
         if starting is not None:
             starting.cancel()

@@ -17,8 +17,8 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.channels.gateway import Gateway, Reply
 from bot.channels.telegram.compose import escaped
-from bot.channels.telegram.handlers import Handlers, StartHook
-from bot.channels.telegram.outbox import Outbox
+from bot.channels.telegram.handlers import CHANNEL, Handlers, StartHook
+from bot.channels.telegram.outbox import Outbox, chat_of
 from bot.channels.telegram.updates import PerChatOrder, UpdateLog
 from bot.db import telegram as repo
 from bot.db.session import Database
@@ -56,6 +56,8 @@ class TelegramChannel:
             builder = builder.updater(None)
         self.application: Application = builder.build()
         self.outbox = Outbox(db, self.application.bot)
+        # The gateway queues every reply of a Telegram turn in the outbox as it stores it.
+        gateway.deliveries[CHANNEL] = self.outbox.enqueue
         Handlers(gateway, db, self.outbox, self.application.bot, start_hook).register(
             self.application
         )
@@ -164,6 +166,11 @@ class TelegramChannel:
         """A message that is not an answer to an update (a casemanager's reply)."""
         user_id = int(conv.split(":", 1)[1])
         await self.outbox.deliver(user_id, conv, replies)
+
+    async def send_queued(self, conv: str, replies: list[Reply]) -> None:
+        """Send what waits in the outbox for this conversation (the gateway queued the
+        replies of a pending turn when it stored them)."""
+        await self.outbox.flush(chat_of(conv))
 
     async def fetch_file(self, file_id: str) -> bytes:
         """A file a person sent (photo of a letter, document), for the inbox."""

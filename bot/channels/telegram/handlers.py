@@ -243,8 +243,9 @@ class Handlers:
     async def _turn(self, update: Update, incoming: Incoming) -> None:
         chat_id = update.effective_chat.id
         async with self._typing(chat_id):
-            replies = await self.gateway.handle(incoming)
-        await self.outbox.deliver(chat_id, incoming.conversation_id, replies)
+            # The gateway stores the replies and puts them in the outbox together.
+            await self.gateway.handle(incoming)
+        await self.outbox.flush(chat_id)
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: int) -> AsyncIterator[None]:

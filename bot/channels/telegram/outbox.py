@@ -44,6 +44,13 @@ class Outbox:
             REMEMBERED, keep=lambda lock: lock.locked()
         )
 
+    def enqueue(self, session: Any, conv: str, replies: list[Reply]) -> None:
+        """Queue a turn's replies in the transaction that stores them (the gateway calls
+        this: a reply is stored and queued together, or neither); :meth:`flush` sends."""
+        messages = [(m.text, m.reply_markup) for m in compose(replies)]
+        _enqueue(session=session, bot_id=self.bot_id, chat_id=chat_of(conv), conv=conv,
+                 messages=messages)
+
     async def deliver(self, chat_id: int, conv: str, replies: list[Reply]) -> None:
         """Put the replies in the outbox (so they survive failures), then send them."""
         messages = [(m.text, m.reply_markup) for m in compose(replies)]
@@ -121,6 +128,11 @@ class Outbox:
             except Exception:  # noqa: BLE001 - the loop must survive anything
                 logger.exception("telegram retry loop")
             await asyncio.sleep(RETRY_LOOP_S)
+
+
+def chat_of(conv: str) -> int:
+    """The private chat of ``telegram:<user id>`` (a private chat's id is the user's)."""
+    return int(conv.split(":", 1)[1])
 
 
 def _enqueue(*, session: Any, bot_id: int, chat_id: int, conv: str,

@@ -56,17 +56,30 @@
 
   const socket = io({ path: "/socket.io/", transports: ["websocket", "polling"] });
 
+  // Messages typed while the connection is down (the app restarting) wait here and go
+  // out, in order, once the session is confirmed again: socket.io's own buffer would send
+  // them before session_request, into no conversation.
+  let confirmed = false;
+  const waiting = [];
+
   socket.on("connect", function () {
     status.textContent = "";
+    confirmed = false;
     socket.emit("session_request", {
       session_id: sessionId,
       customData: { language: html.dataset.locale || navigator.language },
     });
   });
-  socket.on("disconnect", function () { status.textContent = "…"; });
+  socket.on("disconnect", function () { status.textContent = "…"; confirmed = false; });
   socket.on("session_confirm", function (data) {
     sessionId = data.session_id;
     try { window.localStorage.setItem(STORAGE_KEY, sessionId); } catch (e) { /* private mode */ }
+    confirmed = true;
+    while (waiting.length) {
+      const queued = waiting.shift();
+      queued.session_id = sessionId;
+      socket.emit("user_uttered", queued);
+    }
   });
   socket.on("bot_uttered", function (data) {
     const meta = data.metadata || {};
@@ -80,11 +93,13 @@
     if (!message) return;
     addMessage(shown || message, "user", null);
     quick.textContent = "";
-    socket.emit("user_uttered", {
+    const data = {
       message: message,
       session_id: sessionId,
       customData: { language: html.dataset.locale },
-    });
+    };
+    if (confirmed && socket.connected) socket.emit("user_uttered", data);
+    else waiting.push(data);
   }
 
   form.addEventListener("submit", function (ev) {
