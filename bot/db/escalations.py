@@ -6,7 +6,7 @@ Who is assigned is decided above this layer (``bot.handoff.escalate``); who may 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.db.access import can_see_escalation, escalations_visible_to
-from bot.db.models import Casemanager, Client, Conversation, Escalation, Message, Staff
+from bot.db.models import (
+    Casemanager,
+    Client,
+    Conversation,
+    Escalation,
+    Message,
+    Notification,
+    Staff,
+)
 
 OPEN_STATES = ("open", "claimed")
 
@@ -213,7 +221,8 @@ def unnotified(*, session: Session) -> list[Escalation]:
         session.execute(
             select(Escalation)
             .where(Escalation.notified_at.is_(None), Escalation.status.in_(OPEN_STATES))
-            .order_by(Escalation.id)
+            # Urgent first, then oldest first.
+            .order_by(Escalation.urgent.desc(), Escalation.id)
         ).scalars()
     )
 
@@ -235,6 +244,40 @@ def of_conversation(*, session: Session, conversation_id: str) -> list[Escalatio
     return list(session.execute(
         select(Escalation).where(Escalation.conversation_id == conversation_id)
     ).scalars())
+
+
+# A failed notice is tried again after 10 s, 20 s, 40 s, … at most every 15 minutes.
+NOTIFY_BACKOFF_S = 10
+NOTIFY_BACKOFF_MAX_S = 15 * 60
+
+
+def notifications_of(*, session: Session, escalation_id: int) -> dict[tuple[str, str], Notification]:
+    """What was tried for an escalation, by (recipient, channel)."""
+    rows = session.execute(
+        select(Notification).where(Notification.escalation_id == escalation_id)
+    ).scalars()
+    return {(n.recipient, n.channel): n for n in rows}
+
+
+def record_notification(
+    *, session: Session, escalation_id: int, recipient: str, channel: str, now: datetime,
+    error: str | None,
+) -> Notification:
+    """Record one attempt: sent (``error`` None), or failed and when to try next."""
+    row = notifications_of(session=session, escalation_id=escalation_id).get((recipient, channel))
+    if row is None:
+        row = Notification(escalation_id=escalation_id, recipient=recipient, channel=channel,
+                           attempts=0, created_at=now)
+        session.add(row)
+    row.attempts = (row.attempts or 0) + 1
+    if error is None:
+        row.sent_at, row.next_try_at, row.last_error = now, None, None
+    else:
+        wait = min(NOTIFY_BACKOFF_S * 2 ** (row.attempts - 1), NOTIFY_BACKOFF_MAX_S)
+        row.next_try_at = now + timedelta(seconds=wait)
+        row.last_error = error[:100]
+    session.flush()
+    return row
 
 
 def mark_notified(*, session: Session, escalation_id: int, now: datetime) -> None:

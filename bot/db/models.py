@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base
 
@@ -230,6 +231,25 @@ class Escalation(Base):
     note = Column(Text)  # the casemanager's own note
     notified_at = Column(DateTime(timezone=True))
     updated_at = Column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class Notification(Base):
+    """One recipient's notice of one escalation on one channel (e-mail or Telegram): sent,
+    or how often it failed and when it is tried next. No address or text is kept here:
+    ``recipient`` is ``staff:<id>`` or ``casemanager:<id>``, ``last_error`` only the kind."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("escalation_id", "recipient", "channel"),)
+
+    id = Column(Integer, primary_key=True)
+    escalation_id = Column(Integer, ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False)
+    recipient = Column(String(60), nullable=False)
+    channel = Column(String(20), nullable=False)  # email, telegram
+    sent_at = Column(DateTime(timezone=True))
+    attempts = Column(Integer, default=0, nullable=False)
+    next_try_at = Column(DateTime(timezone=True))
+    last_error = Column(String(100))
+    created_at = Column(DateTime(timezone=True), default=utcnow)
 
 
 class Staff(Base):

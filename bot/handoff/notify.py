@@ -28,6 +28,7 @@ class Recipient:
     email: str | None
     telegram_chat_id: int | None
     locale: str  # of the inbox: nl or en
+    key: str = ""  # staff:<id> or casemanager:<id>: who, in the notifications table
 
 
 def recipients(*, session: Session, esc: Escalation) -> list[Recipient]:
@@ -37,11 +38,11 @@ def recipients(*, session: Session, esc: Escalation) -> list[Recipient]:
     cm = get_casemanager(session=session, casemanager_id=esc.casemanager_id)
     out = [
         Recipient(staff.email or (cm.email if cm else None), staff.telegram_chat_id,
-                  staff.locale or "nl")
+                  staff.locale or "nl", f"staff:{staff.id}")
         for staff in answerers(session=session, esc=esc)
     ]
     if not out and cm is not None and cm.email:
-        out.append(Recipient(cm.email, None, "nl"))
+        out.append(Recipient(cm.email, None, "nl", f"casemanager:{cm.id}"))
     return out
 
 

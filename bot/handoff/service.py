@@ -15,13 +15,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.channels.gateway import Reply, as_rows
 from bot.channels.turns import ConversationLocks
-from bot.clock import utcnow
+from bot.clock import as_utc, utcnow
 from bot.db import conversations
 from bot.db import escalations as repo
 from bot.db.models import Escalation, Staff
@@ -57,6 +58,7 @@ class Handoff:
     # Fetches a file a person sent (Telegram file_id) for the inbox.
     fetch_file: Callable[[str], Awaitable[bytes]] | None = None
     mailer: Mailer | None = None
+    clock: Callable[[], datetime] = utcnow
     # Set by the gateway after every turn (see Gateway.on_message).
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task | None = None
@@ -161,29 +163,48 @@ class Handoff:
             self.wake.clear()
 
     async def notify_new(self) -> int:
-        """Notify the assigned casemanager (or the team leads) of each new escalation;
-        returns how many escalations were due. One that could not be mailed is tried again
-        in the next round; it never holds up the others."""
-        pending = await self.db.run(_pending_notifications, ui=self.ui, public_url=self.public_url)
-        for esc_id, people, texts in pending:
-            ok = True
-            for person in people:
+        """Notify the assigned casemanager (or the team leads) of each new escalation,
+        urgent ones first; returns how many escalations were waiting to be notified.
+
+        Each recipient and channel (e-mail, Telegram) is recorded in ``notifications``:
+        who got it is never told again; who could not be reached is tried again with a
+        growing wait (``repo.record_notification``) without holding up anyone else. The
+        escalation counts as notified when every recipient got it."""
+        now = self.clock()
+        channels = self._notice_channels()
+        pending = await self.db.run(_pending_notifications, ui=self.ui, public_url=self.public_url,
+                                    channels=channels, now=now)
+        for esc_id, due, texts in pending:
+            for person, channel in due:
                 subject, body = texts[person.locale]
-                if person.email and self.mailer and self.mailer.configured:
-                    try:
-                        await asyncio.to_thread(self.mailer.send, person.email, subject, body)
-                    except Exception as exc:  # noqa: BLE001 - retried by the loop
-                        logger.warning("e-mail for escalation %s failed: %s", esc_id, exc)
-                        ok = False
-                if person.telegram_chat_id and self.telegram_notify:
-                    try:
-                        await self.telegram_notify(person.telegram_chat_id, f"{subject}\n{body}")
-                    except Exception as exc:  # noqa: BLE001
-                        logger.warning("Telegram notice for escalation %s failed: %s", esc_id, exc)
-            if ok:
-                await self.db.run(repo.mark_notified, escalation_id=esc_id, now=utcnow())
-                logger.info("escalation %s notified (%d recipients)", esc_id, len(people))
+                error = await self._send_notice(person, channel, subject, body)
+                if error is not None:
+                    logger.warning("%s notice of escalation %s to %s failed (%s); tried again later",
+                                   channel, esc_id, person.key, error)
+                await self.db.run(repo.record_notification, escalation_id=esc_id,
+                                  recipient=person.key, channel=channel, now=now, error=error)
+            if await self.db.run(_all_delivered, escalation_id=esc_id, channels=channels, now=now):
+                logger.info("escalation %s notified", esc_id)
         return len(pending)
+
+    def _notice_channels(self) -> tuple[str, ...]:
+        out = []
+        if self.mailer is not None and self.mailer.configured:
+            out.append("email")
+        if self.telegram_notify is not None:
+            out.append("telegram")
+        return tuple(out)
+
+    async def _send_notice(self, person: Any, channel: str, subject: str, body: str) -> str | None:
+        """Send one notice; returns the kind of error (never its text: it may hold an address)."""
+        try:
+            if channel == "email":
+                await asyncio.to_thread(self.mailer.send, person.email, subject, body)  # type: ignore[union-attr]
+            else:
+                await self.telegram_notify(person.telegram_chat_id, f"{subject}\n{body}")  # type: ignore[misc]
+        except Exception as exc:  # noqa: BLE001 - recorded and tried again
+            return type(exc).__name__
+        return None
 
 
 # Work on one session (run with Database.run) ------------------------------------------
@@ -247,11 +268,50 @@ def _visible(session: Session, staff_id: int, escalation_id: int) -> tuple[Staff
     return staff, esc
 
 
-def _pending_notifications(*, session: Session, ui: Any, public_url: str) -> list[tuple[int, list, dict]]:
+def _deliveries(session: Session, esc: Escalation, channels: tuple[str, ...]) -> list[tuple[Any, str]]:
+    """Every (recipient, channel) this escalation should reach."""
+    out = []
+    for person in recipients(session=session, esc=esc):
+        if "email" in channels and person.email:
+            out.append((person, "email"))
+        if "telegram" in channels and person.telegram_chat_id:
+            out.append((person, "telegram"))
+    return out
+
+
+def _pending_notifications(
+    *, session: Session, ui: Any, public_url: str, channels: tuple[str, ...], now: datetime
+) -> list[tuple[int, list, dict]]:
+    """Per escalation not yet notified (urgent first): the deliveries due now (never sent,
+    and not waiting for their next try), and the texts per inbox language."""
     out = []
     for esc in repo.unnotified(session=session):
         link = f"{public_url}/inbox/escalations/{esc.id}"
-        people = recipients(session=session, esc=esc)
-        texts = {p.locale: notification_text(ui, p.locale, esc, link) for p in people}
-        out.append((esc.id, people, texts))
+        tried = repo.notifications_of(session=session, escalation_id=esc.id)
+        due = []
+        for person, channel in _deliveries(session, esc, channels):
+            row = tried.get((person.key, channel))
+            if row is not None and (
+                row.sent_at is not None
+                or (row.next_try_at is not None and as_utc(row.next_try_at) > now)
+            ):
+                continue
+            due.append((person, channel))
+        texts = {p.locale: notification_text(ui, p.locale, esc, link) for p, _ in due}
+        out.append((esc.id, due, texts))
     return out
+
+
+def _all_delivered(*, session: Session, escalation_id: int, channels: tuple[str, ...],
+                   now: datetime) -> bool:
+    """Mark the escalation notified when every delivery was sent; whether it was."""
+    esc = session.get(Escalation, escalation_id)
+    if esc is None:
+        return False
+    tried = repo.notifications_of(session=session, escalation_id=escalation_id)
+    for person, channel in _deliveries(session, esc, channels):
+        row = tried.get((person.key, channel))
+        if row is None or row.sent_at is None:
+            return False
+    repo.mark_notified(session=session, escalation_id=escalation_id, now=now)
+    return True

@@ -65,3 +65,108 @@ async def test_a_failing_recipient_does_not_hold_up_the_others(db: Database, con
     assert await handoff(db, mailer, content_copy).notify_new() == 2
     assert notified(db, ids) == {ids[0]: False, ids[1]: True}
     assert [to for to, _ in mailer.sent] == ["leila.haddad@example.org"]
+
+
+# --- Per recipient: recorded, retried with backoff, never repeated, urgent first --------
+
+from datetime import datetime, timedelta, timezone  # noqa: E402
+
+from bot.db.models import Notification  # noqa: E402
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def team_lead_mails(db: Database) -> list[str]:
+    from bot.db.models import Staff
+    from bot.roles import Role
+
+    with db.session() as s:
+        return [st.email for st in s.query(Staff).filter(Staff.role == Role.TEAMLEAD.value)]
+
+
+def add_team_lead(db: Database, username: str, email: str) -> None:
+    from bot.db.staff import create_staff
+    from bot.roles import Role
+
+    with db.session() as s:
+        create_staff(session=s, username=username, password="another-lead-2026",
+                     display_name="Bram", role=Role.TEAMLEAD, email=email, locale="nl")
+
+
+async def test_who_got_it_is_not_mailed_again_while_another_recipient_fails(  # type: ignore[no-untyped-def]
+    db: Database, content_copy
+) -> None:
+    with db.session() as s:
+        seed(session=s)
+    add_team_lead(db, "bram", "bram.lead@example.org")
+    [esc] = open_escalations(db, [None])  # the team queue: both team leads are told
+    leads = team_lead_mails(db)
+    assert len(leads) == 2
+    failing = "bram.lead@example.org"
+    clock = Clock()
+    mailer = RecordingMailer(failing={failing})
+    h = handoff(db, mailer, content_copy)
+    h.clock = clock
+    for _ in range(5):  # the loop runs every few seconds
+        await h.notify_new()
+        clock.now += timedelta(seconds=2)
+    working = [m for m in leads if m != failing]
+    assert [to for to, _ in mailer.sent] == working  # once, not every round
+    assert notified(db, [esc]) == {esc: False}
+    with db.session() as s:
+        rows = {(n.recipient, n.channel): n for n in s.query(Notification).filter_by(escalation_id=esc)}
+        assert sum(1 for n in rows.values() if n.sent_at is not None) == 1
+        failed = [n for n in rows.values() if n.sent_at is None]
+        assert len(failed) == 1 and failed[0].attempts >= 1 and failed[0].next_try_at is not None
+        assert failed[0].last_error == "OSError"  # the kind only: never an address in the table
+
+
+async def test_a_failing_recipient_is_retried_with_backoff_until_it_works(  # type: ignore[no-untyped-def]
+    db: Database, content_copy
+) -> None:
+    with db.session() as s:
+        seed(session=s)
+    [esc] = open_escalations(db, [1])  # Sanne
+    clock = Clock()
+    mailer = RecordingMailer(failing={"sanne.devries@example.org"})
+    h = handoff(db, mailer, content_copy)
+    h.clock = clock
+    await h.notify_new()
+    with db.session() as s:
+        first = s.query(Notification).filter_by(escalation_id=esc).one()
+        assert first.attempts == 1
+        wait_1 = first.next_try_at.replace(tzinfo=timezone.utc) - clock.now
+    # Before the backoff has passed nobody is tried again.
+    clock.now += wait_1 - timedelta(seconds=1)
+    await h.notify_new()
+    with db.session() as s:
+        assert s.query(Notification).filter_by(escalation_id=esc).one().attempts == 1
+    clock.now += timedelta(seconds=2)
+    await h.notify_new()
+    with db.session() as s:
+        second = s.query(Notification).filter_by(escalation_id=esc).one()
+        assert second.attempts == 2
+        wait_2 = second.next_try_at.replace(tzinfo=timezone.utc) - clock.now
+    assert wait_2 > wait_1  # the wait grows
+    mailer.failing.clear()  # the mail server is back
+    clock.now += wait_2
+    await h.notify_new()
+    assert [to for to, _ in mailer.sent] == ["sanne.devries@example.org"]
+    assert notified(db, [esc]) == {esc: True}
+
+
+async def test_urgent_escalations_are_notified_first(db: Database, content_copy) -> None:  # type: ignore[no-untyped-def]
+    with db.session() as s:
+        seed(session=s)
+    older, urgent = open_escalations(db, [1, 3])  # Sanne's is older; Leila's is urgent
+    with db.session() as s:
+        s.get(Escalation, urgent).urgent = 1
+    mailer = RecordingMailer()
+    await handoff(db, mailer, content_copy).notify_new()
+    assert [to for to, _ in mailer.sent] == ["leila.haddad@example.org", "sanne.devries@example.org"]
