@@ -22,6 +22,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from bot.privacy import install_log_redaction
 from bot.roles import ROLE_NAMES
 from bot.settings import ROOT, SettingsError, get_settings
 
@@ -226,7 +227,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ]
     else:
         env["SANIC_HOST"] = "127.0.0.1"
-        argv = [str(bin_dir / "rasa"), "run", "actions", "--actions", "actions", "-p", action_port]
+        # bot.actions_main is rasa-sdk's action server with the log filter installed.
+        argv = [str(bin_dir / "python"), "-m", "bot.actions_main", "--actions", "actions",
+                "-p", action_port]
     os.chdir(ROOT)
     exe = argv[0] if Path(argv[0]).exists() else shutil.which(Path(argv[0]).name) or argv[0]
     os.execvpe(exe, argv, env)
@@ -285,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_serve)
 
     args = parser.parse_args(argv)
+    install_log_redaction()
     if args.command != "content":  # the content workflow works on files only
         try:
             get_settings()

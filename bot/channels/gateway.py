@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 from bot.channels.turns import REMEMBERED, ConversationLocks, TurnState
 from bot.clock import utcnow
 from bot.db import conversations as repo
-from bot.db.clients import erase_conversation, find_code, redact_codes, redeem_link_code
+from bot.db.clients import erase_conversation, redeem_link_code
 from bot.db.escalations import live_escalation, make_urgent
 from bot.db.session import Database
 from bot.i18n.locales import LOCALES, direction, to_locale
 from bot.i18n.render import Renderer
+from bot.linkcodes import find_code, redact_codes
 from bot.lru import LruDict
 from bot.rasa_client import RasaClient, RasaUnavailable
 from nlu.crisis import CrisisMatcher

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,56 +30,13 @@ from bot.db.models import (
     Message,
     TelegramOutbox,
 )
+from bot.linkcodes import new_code
 
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
-# Overlapping candidates: four characters, an optional hyphen or space, four characters.
-_CODE = re.compile(
-    r"(?=(?<![A-Za-z0-9])([A-Za-z0-9]{4})([- ]?)([A-Za-z0-9]{4})(?![A-Za-z0-9]))"
-)
 MAX_ATTEMPTS_PER_HOUR = 5
 
 
 def hash_code(code: str, secret: str) -> str:
     return hmac.new(secret.encode(), code.encode(), hashlib.sha256).hexdigest()
-
-
-def new_code() -> str:
-    """``XXXX-XXXX`` from an alphabet without look-alikes; always with a digit."""
-    while True:
-        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-        if any(c.isdigit() for c in raw) and any(c.isalpha() for c in raw):
-            return f"{raw[:4]}-{raw[4:]}"
-
-
-def _code_candidates(text_: str):  # type: ignore[no-untyped-def]
-    for m in _CODE.finditer(text_):
-        raw = (m.group(1) + m.group(3)).upper()
-        if (
-            all(c in CODE_ALPHABET for c in raw)
-            and any(c.isdigit() for c in raw)
-            and any(c.isalpha() for c in raw)
-        ):
-            end = m.start() + len(m.group(1)) + len(m.group(2)) + len(m.group(3))
-            yield f"{raw[:4]}-{raw[4:]}", m.start(), end
-
-
-def find_code(text_: str) -> str | None:
-    """A link code in what the person typed ("my code is 4kx7 92pq" too), normalised.
-
-    A code always mixes letters and digits, so words like "afspraak" are no code.
-    """
-    return next((code for code, _, _ in _code_candidates(text_)), None)
-
-
-def redact_codes(text_: str) -> str:
-    """The text with every link code replaced by ``[code]`` (for transcripts and logs)."""
-    out, pos = [], 0
-    for _, start, end in _code_candidates(text_):
-        if start < pos:
-            continue
-        out.append(text_[pos:start] + "[code]")
-        pos = end
-    return "".join(out) + text_[pos:]
 
 
 def create_link_code(

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from bot.clock import as_utc
 from bot.db.access import answerers_of
-from bot.db.clients import hash_code, new_code
+from bot.db.clients import hash_code
 from bot.db.models import Escalation, Staff
+from bot.linkcodes import new_code
 from bot.roles import ROLE_NAMES, Role
 
 MAX_FAILURES = 5

@@ -33,6 +33,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource
 from bot.i18n.render import Renderer
 from bot.i18n.workflow import ContentRepo
+from bot.privacy import install_log_redaction
 from bot.rasa_client import RasaClient
 from bot.settings import ROOT, Settings, get_settings
 from bot.web.routes import inbox
@@ -52,6 +53,7 @@ STAFF_SESSION_S = 8 * 3600
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> socketio.ASGIApp:
     settings = settings or get_settings()
+    install_log_redaction()
     logging.basicConfig(level=settings.log_level)
     # httpx logs full URLs at INFO, internal tokens included.
     logging.getLogger("httpx").setLevel(logging.WARNING)

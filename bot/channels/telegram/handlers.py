@@ -27,9 +27,9 @@ from telegram.ext import (
 from bot.channels.gateway import Gateway, Incoming
 from bot.channels.telegram.compose import button_token, escaped
 from bot.channels.telegram.outbox import Outbox
-from bot.db.clients import find_code
 from bot.db.conversations import recent_buttons
 from bot.db.session import Database
+from bot.linkcodes import find_code
 
 logger = logging.getLogger(__name__)
 
