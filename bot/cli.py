@@ -27,6 +27,8 @@ from bot.roles import ROLE_NAMES
 from bot.settings import ROOT, SettingsError, get_settings
 
 MODEL = ROOT / "models" / "wegwijs.tar.gz"
+# rasa-sdk's action server knows three levels, each by a flag.
+ACTION_SERVER_LOG_FLAG = {"DEBUG": "--debug", "INFO": "-v"}
 
 
 def _alembic_config():  # type: ignore[no-untyped-def]
@@ -199,6 +201,8 @@ def cmd_env(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     env = dict(os.environ, **settings.rasa_environment())
+    # WEGWIJS_LOG_LEVEL for all three processes (Rasa reads LOG_LEVEL; rasa-sdk a flag).
+    env.setdefault("LOG_LEVEL", settings.log_level)
     bin_dir = Path(sys.executable).parent
     rasa_port = settings.rasa_url.rsplit(":", 1)[-1].split("/")[0]
     action_port = settings.action_url.rsplit(":", 1)[-1].split("/")[0]
@@ -229,7 +233,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         env["SANIC_HOST"] = "127.0.0.1"
         # bot.actions_main is rasa-sdk's action server with the log filter installed.
         argv = [str(bin_dir / "python"), "-m", "bot.actions_main", "--actions", "actions",
-                "-p", action_port]
+                "-p", action_port, ACTION_SERVER_LOG_FLAG.get(settings.log_level, "--quiet")]
     os.chdir(ROOT)
     exe = argv[0] if Path(argv[0]).exists() else shutil.which(Path(argv[0]).name) or argv[0]
     os.execvpe(exe, argv, env)

@@ -29,6 +29,7 @@ from bot.linkcodes import redact_codes
 # split by one space, dot or hyphen.
 _NOT_AFTER = r"(?<![\w+])(?<!\d[ .-])(?<!telegram:)"
 _NOT_BEFORE = r"(?![ .-]?\d)(?!\w)(?!:\d)"  # (?!:\d): not a date before a time
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
 _IBAN = re.compile(
     r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?\d{1,3})?(?![A-Za-z0-9])"
@@ -93,9 +94,19 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
 )
 
 
+def _unescape(match: re.Match[str]) -> str:
+    char = chr(int(match.group(1), 16))
+    return char if char.isprintable() else match.group(0)
+
+
 def redact(text: str) -> str:
     """E-mail addresses, IBANs, phone numbers, V-numbers, BSNs and link codes replaced
-    by labels."""
+    by labels.
+
+    JSON's ``\\uXXXX`` escapes (Rasa logs JSON with every non-ASCII letter escaped) are
+    read first, so a BSN in Persian digits or a number after an Arabic word is seen."""
+    if "\\u" in text:
+        text = _ESCAPE.sub(_unescape, text)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return redact_codes(text)

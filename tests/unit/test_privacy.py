@@ -31,6 +31,9 @@ MASKED = [
     ("mail sara.k+test@example.nl nu", "mail [e-mail] nu"),
     ("code 4KX7-92PQ", "code [code]"),
     ("/start staff-4KX792PQ", "/start staff-[code]"),
+    # JSON with non-ASCII escaped, as Rasa logs it
+    ('{"text": "\\u0631 2345678901"}', '{"text": "ر [V-number]"}'),
+    ('"\\u06f1\\u06f2\\u06f3\\u06f4\\u06f5\\u06f6\\u06f7\\u06f8\\u06f2"', '"[BSN]"'),
 ]
 KEPT = [
     "id 123456789",  # nine digits that fail the elfproef
@@ -42,6 +45,7 @@ KEPT = [
     "webchat:3f2a1234567820ab",
     "Rasa 3.6.21, 15 turns",
     "B1-route",
+    '"\\ud83d\\ude00 \\u2066x\\u2069"',  # escapes of what cannot be printed stay
 ]
 
 
