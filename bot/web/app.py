@@ -120,7 +120,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             Route("/content", content_page),
             Route("/nlg", nlg, methods=["POST"]),
             Route("/healthz", healthz),
-            Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
+            # Updates over HTTP only in webhook mode (polling fetches them itself).
+            *([Route("/telegram/webhook", telegram_webhook, methods=["POST"])]
+              if telegram is not None and settings.telegram_mode == "webhook" else []),
             *inbox.ROUTES,
             Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
         ],

@@ -6,7 +6,7 @@ import pytest
 from telegram import Message
 
 from bot.channels.telegram.handlers import ATTACHMENT_KINDS, describe
-from harness.telegram_updates import NON_TEXT, message
+from harness.telegram_updates import NON_TEXT, message, text_content
 
 
 @pytest.mark.parametrize("kind", sorted(NON_TEXT))
@@ -22,3 +22,29 @@ def test_non_text_messages_are_recognised(kind: str) -> None:
 def test_unknown_content_is_unsupported() -> None:
     msg = Message.de_json(message(1, "en"), None)
     assert describe(msg) == ("unsupported", None)
+
+
+def test_a_private_update_must_come_from_the_chats_person() -> None:
+    from telegram import Update
+
+    from bot.channels.telegram.handlers import sender_is_chat
+    from harness.telegram_updates import user_dict
+
+    own = message(5, "en", **text_content("hallo"))
+    other = message(5, "en", **text_content("hallo"))
+    other["from"] = user_dict(6, "en")
+    nobody = message(5, "en", **text_content("hallo"))
+    del nobody["from"]
+    group = message(6, "en", **text_content("hallo"))
+    group["chat"] = {"id": -100, "type": "group", "title": "g"}
+    tap = {"id": "1", "from": user_dict(6, "en"), "chat_instance": "c", "data": "x",
+           "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"}}}
+
+    def check(**content) -> bool:  # type: ignore[no-untyped-def]
+        return sender_is_chat(Update.de_json({"update_id": 1, **content}, None))
+
+    assert check(message=own)
+    assert not check(message=other) and not check(edited_message=other)
+    assert not check(message=nobody)
+    assert not check(callback_query=tap)
+    assert check(message=group)  # groups: left by their own handler

@@ -16,11 +16,13 @@ from telegram.constants import ChatAction, ChatMemberStatus, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -103,6 +105,8 @@ class Handlers:
 
     def register(self, app: Application) -> None:
         private = filters.ChatType.PRIVATE
+        # Before every other handler (group -1): who sent it must be whose chat it is.
+        app.add_handler(TypeHandler(Update, self.check_sender), group=-1)
         app.add_handler(ChatMemberHandler(self.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(
             MessageHandler(
@@ -117,6 +121,16 @@ class Handlers:
         app.add_handler(MessageHandler(private & filters.TEXT, self.on_text))
         app.add_handler(MessageHandler(private, self.on_other))
         app.add_error_handler(self.on_error)
+
+    async def check_sender(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A private chat's updates come from the person whose chat it is (``chat.id ==
+        from.id``). Any other is dropped before a handler sees it: otherwise one person's
+        name and appointments could be sent to another's chat, or ``/forget`` erase them."""
+        if not sender_is_chat(update):
+            # Only the update id and its kind: no user or chat id, no text.
+            logger.warning("telegram update %s dropped: the sender is not the chat (%s)",
+                           update.update_id, _kind(update))
+            raise ApplicationHandlerStop
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start, or /start <link code> from a deep link t.me/<bot>?start=<code>."""
@@ -269,6 +283,23 @@ class Handlers:
             locale = await self.gateway.locale_of(conversation_id(user.id), user.language_code)
         text = self.gateway.render_app_message("app_private_only", locale).text
         await quietly(self.bot.send_message(chat_id, escaped(text), parse_mode=ParseMode.HTML))
+
+
+def sender_is_chat(update: Update) -> bool:
+    """False for an update in a private chat whose sender is not that chat's person (or
+    has no sender); True otherwise (groups and channels are left by their handlers)."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return True
+    user = update.effective_user
+    return user is not None and user.id == chat.id
+
+
+def _kind(update: Update) -> str:
+    for name in ("message", "edited_message", "callback_query", "my_chat_member"):
+        if getattr(update, name, None) is not None:
+            return name
+    return "other"
 
 
 def _offered_button(*, session: Any, conv: str, token: str) -> dict[str, str] | None:
