@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     # Key for hashing link codes and signing staff sessions. Set your own.
     secret_key: str = Field("change-me-secret-key", env="WEGWIJS_SECRET_KEY")
     link_code_ttl_hours: float = Field(24.0, env="WEGWIJS_LINK_CODE_TTL_HOURS", gt=0)
+    # Wrong link codes an hour from one network address, over all its chats.
+    link_attempts_per_ip: int = Field(20, env="WEGWIJS_LINK_ATTEMPTS_PER_IP", ge=1)
     database_url: str = Field(f"sqlite:///{ROOT / 'var' / 'wegwijs.db'}", env="DATABASE_URL")
     content_path: Path = Field(ROOT / "content" / "responses.yml", env="WEGWIJS_CONTENT_PATH")
     locales_dir: Path = Field(ROOT / "locales", env="WEGWIJS_LOCALES_DIR")

@@ -79,6 +79,8 @@ class Incoming:
     locale_hint: str | None = None
     # Where the content of a non-text message can be found (e.g. a Telegram file_id).
     attachment: dict[str, Any] | None = None
+    # The network address it came from (web chat), for limits; None on Telegram.
+    peer: str | None = None
 
 
 def clean_text(text: str, max_chars: int) -> tuple[str, bool]:
@@ -112,6 +114,7 @@ class Gateway:
     default_locale: str = "en"
     max_message_chars: int = 2000
     secret_key: str = "change-me-secret-key"
+    link_attempts_per_ip: int = 20
     # Called with the conversation id after every message: relayed to a casemanager, or
     # answered by the bot (which may have opened an escalation).
     on_message: Callable[[str], None] | None = None
@@ -192,7 +195,7 @@ class Gateway:
 
         metadata: dict[str, Any] = {"channel": msg.channel}
         if code:
-            metadata["link_status"] = await self._redeem(msg.conversation_id, code)
+            metadata["link_status"] = await self._redeem(msg.conversation_id, code, msg.peer)
             rasa_text = "/link_account"
         else:
             rasa_text = text if msg.kind == "command" else neutralise_command(text, offered)
@@ -257,10 +260,10 @@ class Gateway:
             turns = 1
         self._turn_counts[conversation_id] = turns
 
-    async def _redeem(self, conversation_id: str, code: str) -> str:
+    async def _redeem(self, conversation_id: str, code: str, peer: str | None) -> str:
         result = await self.db.run(
             redeem_link_code, conversation_id=conversation_id, code=code,
-            secret=self.secret_key, now=utcnow(),
+            secret=self.secret_key, now=utcnow(), peer=peer, per_peer=self.link_attempts_per_ip,
         )
         logger.info("link attempt for %s: %s", conversation_id, result.status)
         return result.status

@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         default_locale=settings.default_locale,
         max_message_chars=settings.max_message_chars,
         secret_key=settings.secret_key,
+        link_attempts_per_ip=settings.link_attempts_per_ip,
         session_turns=settings.rasa_session_turns,
         on_message=lambda _conversation_id: wake.set(),
         crisis=CrisisMatcher(),

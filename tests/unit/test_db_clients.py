@@ -113,3 +113,62 @@ def test_query_errors_never_carry_the_values(db: Database) -> None:
         s.execute(insert, {"id": "webchat:x", "channel": "webchat"})
         s.execute(insert, {"id": "webchat:x", "channel": "mijn bsn is 123456782"})
     assert "123456782" not in str(failed.value) and "webchat:x" not in str(failed.value)
+
+
+def test_two_redemptions_at_once_link_once(db: Database, seeded: None) -> None:
+    """Both read the code as unused before either writes (a barrier holds each at its first
+    write): only one may link."""
+    import threading
+
+    from sqlalchemy import event
+
+    code = code_for(db, 2)
+    barrier = threading.Barrier(2, timeout=10)
+    waited = threading.local()
+
+    def hold_first_write(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE")) and not getattr(waited, "done", False):
+            waited.done = True
+            barrier.wait()
+
+    event.listen(db.engine, "before_cursor_execute", hold_first_write)
+    results: dict[str, str] = {}
+
+    def redeem_as(conv: str) -> None:
+        results[conv] = redeem(db, conv, code)
+
+    try:
+        threads = [threading.Thread(target=redeem_as, args=(f"webchat:{n}",)) for n in "xy"]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", hold_first_write)
+    assert sorted(results.values()) == ["invalid", "linked"]
+    with db.session() as s:
+        identities = s.execute(select(ChannelIdentity.conversation_id)).scalars().all()
+        used_by = s.execute(select(LinkCode.used_by)).scalar_one()
+    winner = next(conv for conv, status in results.items() if status == "linked")
+    assert identities == [winner] and used_by == winner
+
+
+def test_guessing_from_many_chats_of_one_address_is_limited(db: Database, seeded: None) -> None:
+    """New chats do not get new tries: wrong codes count per address too."""
+    real = code_for(db, 3)
+
+    def attempt(conv: str, code: str, peer: str) -> str:
+        with db.session() as s:
+            return repo.redeem_link_code(
+                session=s, conversation_id=conv, code=code, secret=SECRET, now=NOW,
+                peer=peer, per_peer=3,
+            ).status
+
+    for n in range(3):
+        assert attempt(f"webchat:new{n}", new_code(), "198.51.100.7") == "invalid"
+    assert attempt("webchat:fresh", real, "198.51.100.7") == "rate_limited"
+    # Another address is not held up; the address is stored only as a keyed hash.
+    assert attempt("webchat:other", real, "203.0.113.9") == "linked"
+    with db.session() as s:
+        stored = " ".join(str(v) for v in s.execute(text("SELECT * FROM link_attempts")).fetchall())
+    assert "198.51.100.7" not in stored and "203.0.113.9" not in stored
