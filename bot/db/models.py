@@ -228,6 +228,8 @@ class Staff(Base):
     telegram_code_expires = Column(DateTime(timezone=True))
     failed_logins = Column(Integer, default=0)
     locked_until = Column(DateTime(timezone=True))
+    # Set by ``wegwijs staff disable``: no login, and open sessions end at once.
+    disabled_at = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), default=utcnow)
 
 
