@@ -30,7 +30,9 @@ from bot.linkcodes import redact_codes
 _NOT_AFTER = r"(?<![\w+])(?<!\d[ .-])(?<!telegram:)"
 _NOT_BEFORE = r"(?![ .-]?\d)(?!\w)(?!:\d)"  # (?!:\d): not a date before a time
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
-_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+# Starts only where a run of address characters starts (no quadratic rescans of long
+# words, digits or base64 in a log line).
+_EMAIL = re.compile(r"(?<![\w.%+-])[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
 _IBAN = re.compile(
     r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?\d{1,3})?(?![A-Za-z0-9])"
 )

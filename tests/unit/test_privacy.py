@@ -106,3 +106,14 @@ def test_installed_it_masks_every_record_whatever_the_handler() -> None:
     finally:
         logging.setLogRecordFactory(before)
     assert stream.getvalue() == "message from webchat:abc: iban [IBAN], bel [phone]\n"
+
+
+@pytest.mark.parametrize("long", ["a" * 200_000, "1" * 200_000, "é" * 200_000, "a." * 100_000])
+def test_long_lines_cost_linear_time(long: str) -> None:
+    """A log line with a long word, number or blob (a tracker dump, base64) is masked in
+    linear time: an e-mail pattern that rescans every start took minutes at this size."""
+    import time
+
+    started = time.perf_counter()
+    assert redact(long + " sara@example.org") == long + " [e-mail]"
+    assert time.perf_counter() - started < 5
