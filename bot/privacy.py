@@ -119,11 +119,15 @@ class RedactPersonalData(logging.Filter):
     stack); never drops a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        broken = False
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken format string: keep what there is
-            message = f"{record.msg!r} {record.args!r}"
-        record.msg, record.args = redact(message), ()
+            message, broken = f"{record.msg!r} {record.args!r}", True
+        redacted = redact(message)
+        if broken or redacted != message:
+            # Only then: formatters that read the arguments (uvicorn's access log) keep them.
+            record.msg, record.args = redacted, ()
         if record.exc_info and not record.exc_text:
             record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
         if record.exc_text:

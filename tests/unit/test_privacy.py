@@ -83,6 +83,12 @@ def test_the_filter_masks_arguments_and_tracebacks() -> None:
     assert "123456782" not in line and "12345678" not in line
 
 
+def test_a_record_without_personal_data_keeps_its_arguments() -> None:
+    rec = record("%s %s %s", "127.0.0.1:5", "GET", "/healthz")
+    RedactPersonalData().filter(rec)
+    assert rec.args == ("127.0.0.1:5", "GET", "/healthz")
+
+
 def test_a_broken_format_string_is_kept_masked() -> None:
     rec = record("%d items for %s", "x")
     RedactPersonalData().filter(rec)
