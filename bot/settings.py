@@ -228,3 +228,15 @@ def _problem(cls: type[Settings], error: dict[str, Any]) -> str:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings.from_env()
+
+
+def settings_or_exit() -> Settings:
+    """The settings, or — for a process that is starting — its problems on stderr, one
+    line each, and exit status 2."""
+    import sys
+
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None

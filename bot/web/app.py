@@ -35,7 +35,7 @@ from bot.i18n.render import Renderer
 from bot.i18n.workflow import ContentRepo
 from bot.privacy import install_log_redaction
 from bot.rasa_client import RasaClient
-from bot.settings import ROOT, Settings, get_settings
+from bot.settings import ROOT, Settings, settings_or_exit
 from bot.web.routes import inbox
 from bot.web.routes.content import content_page
 from bot.web.routes.health import healthz
@@ -52,7 +52,7 @@ STAFF_SESSION_S = 8 * 3600
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> socketio.ASGIApp:
-    settings = settings or get_settings()
+    settings = settings or settings_or_exit()
     install_log_redaction()
     logging.basicConfig(level=settings.log_level)
     # httpx logs full URLs at INFO, internal tokens included.

@@ -57,6 +57,22 @@ def test_each_process_refuses_unsafe_settings(tmp_path: Path, process: str, vari
         assert value not in done.stderr
 
 
+@pytest.mark.parametrize("argv", [
+    ["python", "-m", "bot.rasa_main", "run"],
+    ["python", "-m", "bot.actions_main", "--actions", "actions"],
+    ["uvicorn", "bot.web.app:create_app", "--factory", "--ws", "wsproto"],
+], ids=["rasa_main", "actions_main", "uvicorn"])
+def test_started_without_wegwijs_serve_too(tmp_path: Path, argv: list[str]) -> None:
+    """The entry points the processes run check the same, for whoever starts one by hand."""
+    env = environment(tmp_path, WEGWIJS_SECRET_KEY="change-me-secret-key")
+    done = subprocess.run([str(BIN / argv[0]), *argv[1:]], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert [line for line in done.stderr.splitlines() if line.startswith("WEGWIJS_")] == [
+        line for line in done.stderr.splitlines() if "WEGWIJS_SECRET_KEY: " in line]
+    assert "WEGWIJS_SECRET_KEY: the development value" in done.stderr
+
+
 def test_every_unsafe_setting_gets_its_own_line(tmp_path: Path) -> None:
     done = serve("app", environment(tmp_path, WEGWIJS_SECRET_KEY="", WEGWIJS_INTERNAL_TOKEN="",
                                     WEGWIJS_PUBLIC_URL="", WEGWIJS_SECURE_COOKIES=""))

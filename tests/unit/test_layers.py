@@ -23,9 +23,9 @@ ALLOWED = {
     "bot.web": (*FOUNDATION, "bot.db", "bot.i18n", "bot.rasa_client", "bot.channels",
                 "bot.handoff", "bot.privacy"),
     "actions": (*FOUNDATION, "bot.db", "bot.i18n", "bot.handoff.rules", "bot.handoff.escalate"),
-    # Rasa and the action server, each with the log filter and nothing else of ours.
-    "bot.rasa_main": ("bot.privacy", "bot.linkcodes"),
-    "bot.actions_main": ("bot.privacy", "bot.linkcodes"),
+    # Rasa and the action server: the settings' checks and the log filter, nothing else.
+    "bot.rasa_main": ("bot.privacy", "bot.linkcodes", "bot.settings", "nlu"),
+    "bot.actions_main": ("bot.privacy", "bot.linkcodes", "bot.settings", "nlu"),
 }
 for name in FOUNDATION[:-1]:
     ALLOWED[name] = ("bot.clock", "nlu")
