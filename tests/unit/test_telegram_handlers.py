@@ -48,3 +48,41 @@ def test_a_private_update_must_come_from_the_chats_person() -> None:
     assert not check(message=nobody)
     assert not check(callback_query=tap)
     assert check(message=group)  # groups: left by their own handler
+
+
+async def test_typing_ends_even_when_the_http_client_swallows_the_cancel() -> None:
+    """What the stack showed (about 1 in 200 turns): the cancel arrived while a chat
+    action was on its way and the HTTP client swallowed it; the turn waited for the typing
+    task, which went on forever, and so did every later update of that chat."""
+    import asyncio
+
+    from bot.channels.telegram.handlers import Handlers
+
+    class SwallowingBot:
+        """Telegram's client, as it behaved: the first cancel during a call is lost."""
+
+        def __init__(self) -> None:
+            self.calls = 0
+            self.in_call = asyncio.Event()
+
+        async def send_chat_action(self, chat_id: int, action: str) -> bool:
+            self.calls += 1
+            self.in_call.set()
+            try:
+                await asyncio.sleep(0.2)
+            except asyncio.CancelledError:
+                pass  # swallowed
+            return True
+
+    bot = SwallowingBot()
+    handlers = Handlers(None, None, None, bot)  # type: ignore[arg-type]
+
+    async def turn() -> None:
+        async with handlers._typing(1):
+            await bot.in_call.wait()  # the turn ends while the chat action is on its way
+
+    running = asyncio.create_task(turn())
+    done, _ = await asyncio.wait({running}, timeout=2)
+    running.cancel()
+    assert running in done, "the turn did not end"
+    assert bot.calls == 1

@@ -262,20 +262,27 @@ class Handlers:
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: int) -> AsyncIterator[None]:
-        """'typing…' while the bot thinks (Telegram shows it for about 5 seconds)."""
+        """'typing…' while the bot thinks (Telegram shows it for about 5 seconds).
+
+        Stopped by an event as well as by cancelling: a cancel that arrives while the
+        chat action is on its way can be swallowed by the HTTP client (about 1 in 200
+        here), and a turn that waited for the task then never ended — nor did every later
+        update of that chat. The turn does not wait for the task at all."""
+        stop = asyncio.Event()
 
         async def keep_typing() -> None:
-            while True:
+            while not stop.is_set():
                 await quietly(self.bot.send_chat_action(chat_id, ChatAction.TYPING))
-                await asyncio.sleep(4.5)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 4.5)
 
         task = asyncio.create_task(keep_typing())
+        task.add_done_callback(_retrieve)
         try:
             yield
         finally:
+            stop.set()
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _say_private_only(self, chat_id: int, user: Any) -> None:
         locale = self.gateway.default_locale
@@ -283,6 +290,12 @@ class Handlers:
             locale = await self.gateway.locale_of(conversation_id(user.id), user.language_code)
         text = self.gateway.render_app_message("app_private_only", locale).text
         await quietly(self.bot.send_message(chat_id, escaped(text), parse_mode=ParseMode.HTML))
+
+
+def _retrieve(task: asyncio.Task) -> None:
+    """A finished background task's exception is looked at (and logged), never lost."""
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("typing indicator failed: %r", task.exception())
 
 
 def sender_is_chat(update: Update) -> bool:
