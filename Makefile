@@ -41,11 +41,11 @@ $(VENDOR)/.installed: $(WEB)/package.json $(WEB)/package-lock.json
 
 web: $(VENDOR)/.installed ## browser files (socket.io client, htmx, Noto fonts) from npm
 
-setup: $(VENV)/.installed web i18n-compile db ## virtualenv, dependencies, browser files, catalogs, database with demo data
+setup: $(VENV)/.installed web i18n-compile db ## virtualenv, dependencies, browser files, catalogs, database (demo data in development)
 
-db: $(VENV)/.installed ## migrate the database to the newest schema and load the demo data (once)
+db: $(VENV)/.installed ## migrate the database; in development load the demo data once (wegwijs seed --demo; never in production)
 	$(BIN)/wegwijs db upgrade
-	$(BIN)/wegwijs seed
+	@if [ "$${WEGWIJS_ENV:-development}" = production ]; then echo "production: no demo data"; else $(BIN)/wegwijs seed --demo; fi
 
 i18n-extract: $(VENV)/.installed ## content/responses.yml -> locales/wegwijs.pot
 	$(PYBABEL) -q extract -F babel.cfg -o $(POT) --no-location --sort-by-file --no-wrap \

@@ -1,10 +1,12 @@
 """The ``wegwijs`` command: database, processes, environment.
 
     wegwijs db upgrade|downgrade [REVISION]
-    wegwijs seed                        load the (fictional) demo data into an empty database
+    wegwijs seed --demo                 load the (fictional) demo data into an empty database
+                                        (development only; never onto real data)
     wegwijs clients                     list clients: id, name, locale, casemanager
     wegwijs link-code --client ID       a one-time code for a client (last line of output)
     wegwijs staff add NAME --role R     a login for the inbox or content page; staff list
+    wegwijs staff disable|enable|passwd|remove NAME
     wegwijs import schools FILE.csv     load the city's list of language schools
     wegwijs content status [--format json]   per locale: translated, missing, needs review
     wegwijs content check               every rule the catalogs and answers must meet
@@ -22,10 +24,13 @@ import shutil
 import sys
 from pathlib import Path
 
+from bot.privacy import install_log_redaction
 from bot.roles import ROLE_NAMES
 from bot.settings import ROOT, SettingsError, get_settings
 
 MODEL = ROOT / "models" / "wegwijs.tar.gz"
+# rasa-sdk's action server knows three levels, each by a flag.
+ACTION_SERVER_LOG_FLAG = {"DEBUG": "--debug", "INFO": "-v"}
 
 
 def _alembic_config():  # type: ignore[no-untyped-def]
@@ -60,10 +65,21 @@ def database():  # type: ignore[no-untyped-def]
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    from bot.db.seed import seed
+    from bot.db.seed import RealDataError, seed
 
-    loaded = database().call(seed)
-    print("demo data loaded" if loaded else "the database has clients already: nothing loaded")
+    if not args.demo:
+        print("wegwijs seed loads only the fictional demo data, and only on purpose: "
+              "wegwijs seed --demo (development)", file=sys.stderr)
+        return 2
+    if get_settings().production:
+        print("WEGWIJS_ENV=production: demo data is never loaded", file=sys.stderr)
+        return 2
+    try:
+        loaded = database().call(seed)
+    except RealDataError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print("demo data loaded" if loaded else "demo data already loaded: nothing to do")
     return 0
 
 
@@ -79,21 +95,49 @@ def cmd_clients(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_staff(args: argparse.Namespace) -> int:
+def _read_password(args: argparse.Namespace) -> str:
     import getpass
 
-    from bot.db.staff import create_staff, list_staff
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return getpass.getpass("Password (at least 10 characters): ")
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    from bot.clock import utcnow
+    from bot.db.staff import create_staff, list_staff, remove_staff, set_disabled, set_password
 
     if args.staff_command == "list":
         with database().session() as s:
-            print(f"{'id':>4}  {'username':16} {'role':12} {'casemanager':>11}  name")
+            print(f"{'id':>4}  {'username':16} {'role':12} {'casemanager':>11}  {'state':8}  name")
             for st in list_staff(session=s):
-                print(f"{st.id:>4}  {st.username:16} {st.role:12} {st.casemanager_id or '-':>11}  {st.display_name}")
+                state = "disabled" if st.disabled_at else "active"
+                print(f"{st.id:>4}  {st.username:16} {st.role:12} {st.casemanager_id or '-':>11}  "
+                      f"{state:8}  {st.display_name}")
         return 0
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("Password (at least 10 characters): ")
+    if args.staff_command in ("disable", "enable", "passwd", "remove"):
+        try:
+            with database().session() as s:
+                if args.staff_command == "remove":
+                    found = remove_staff(session=s, username=args.username)
+                elif args.staff_command == "passwd":
+                    found = set_password(session=s, username=args.username,
+                                         password=_read_password(args)) is not None
+                else:
+                    found = set_disabled(session=s, username=args.username,
+                                         disabled=args.staff_command == "disable",
+                                         now=utcnow()) is not None
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        if not found:
+            print(f"no staff account {args.username}", file=sys.stderr)
+            return 2
+        done = {"disable": "disabled (open sessions ended)", "enable": "enabled",
+                "passwd": "has a new password (open sessions ended)", "remove": "removed"}
+        print(f"staff account {args.username} {done[args.staff_command]}")
+        return 0
+    password = _read_password(args)
     try:
         with database().session() as s:
             staff = create_staff(
@@ -198,6 +242,8 @@ def cmd_env(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     env = dict(os.environ, **settings.rasa_environment())
+    # WEGWIJS_LOG_LEVEL for all three processes (Rasa reads LOG_LEVEL; rasa-sdk a flag).
+    env.setdefault("LOG_LEVEL", settings.log_level)
     bin_dir = Path(sys.executable).parent
     rasa_port = settings.rasa_url.rsplit(":", 1)[-1].split("/")[0]
     action_port = settings.action_url.rsplit(":", 1)[-1].split("/")[0]
@@ -226,7 +272,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ]
     else:
         env["SANIC_HOST"] = "127.0.0.1"
-        argv = [str(bin_dir / "rasa"), "run", "actions", "--actions", "actions", "-p", action_port]
+        # bot.actions_main is rasa-sdk's action server with the log filter installed.
+        argv = [str(bin_dir / "python"), "-m", "bot.actions_main", "--actions", "actions",
+                "-p", action_port, ACTION_SERVER_LOG_FLAG.get(settings.log_level, "--quiet")]
     os.chdir(ROOT)
     exe = argv[0] if Path(argv[0]).exists() else shutil.which(Path(argv[0]).name) or argv[0]
     os.execvpe(exe, argv, env)
@@ -243,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_db)
 
     p = sub.add_parser("seed", help="load the fictional demo data into an empty database")
+    p.add_argument("--demo", action="store_true",
+                   help="yes, the demo data with its demo logins (development only)")
     p.set_defaults(func=cmd_seed)
 
     p = sub.add_parser("clients", help="list clients")
@@ -263,6 +313,14 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--locale", choices=["nl", "en"], default="nl", help="language of the inbox")
     sp.add_argument("--password-stdin", action="store_true")
     staff_sub.add_parser("list", help="list the accounts")
+    for name, text in (("disable", "no login; open sessions end at once"),
+                       ("enable", "allow logins again (and lift a lockout)"),
+                       ("passwd", "set a new password (asked, or --password-stdin)"),
+                       ("remove", "delete the account")):
+        sp = staff_sub.add_parser(name, help=text)
+        sp.add_argument("username")
+        if name == "passwd":
+            sp.add_argument("--password-stdin", action="store_true")
     p.set_defaults(func=cmd_staff)
 
     p = sub.add_parser("import", help="import data from a file")
@@ -285,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_serve)
 
     args = parser.parse_args(argv)
+    install_log_redaction()
     if args.command != "content":  # the content workflow works on files only
         try:
             get_settings()

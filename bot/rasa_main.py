@@ -13,6 +13,15 @@ Every patch, each replacing one method of Rasa with one that does the same work 
    session in two index-friendly queries instead of one that scans every event of the
    conversation (:func:`_patch_session_lookup`).
 
+And one for privacy, not speed:
+
+4. ``rasa.core.tracker_store.create_engine_kwargs``: the tracker store's engine gets
+   ``hide_parameters=True``, so a failed query's error (logged by Rasa) never carries the
+   message texts it was writing.
+
+:func:`main` also installs the logging filter that masks personal data
+(``bot.privacy``) before Rasa logs anything.
+
 The patches are written against the Rasa version in :data:`SUPPORTED_RASA` (the pin in
 pyproject.toml). :func:`apply` checks that version and that every patched method is
 there before it changes anything, and stops with :class:`RasaMismatch` otherwise: a
@@ -32,6 +41,7 @@ PATCHED = (
     ("rasa.core.actions.action", "RemoteAction", "_validate_action_result"),
     ("rasa.core.nlg.callback", "CallbackNaturalLanguageGenerator", "validate_response"),
     ("rasa.core.tracker_store", "SQLTrackerStore", "_event_query"),
+    ("rasa.core.tracker_store", None, "create_engine_kwargs"),
 )
 
 
@@ -54,9 +64,12 @@ def check_rasa(version: str | None = None) -> None:
             "changing SUPPORTED_RASA"
         )
     for module, cls, attribute in PATCHED:
-        owner = getattr(importlib.import_module(module), cls, None)
+        owner = importlib.import_module(module)
+        if cls is not None:
+            owner = getattr(owner, cls, None)
         if owner is None or attribute not in vars(owner):
-            raise RasaMismatch(f"Rasa {found} has no {module}.{cls}.{attribute} to patch")
+            where = ".".join(p for p in (module, cls, attribute) if p)
+            raise RasaMismatch(f"Rasa {found} has no {where} to patch")
 
 
 @functools.lru_cache(maxsize=8)
@@ -119,6 +132,22 @@ def apply() -> None:
     RemoteAction._validate_action_result = _validate_action_result
     CallbackNaturalLanguageGenerator.validate_response = staticmethod(validate_response)
     _patch_session_lookup()
+    _patch_engine_parameters()
+
+
+def _patch_engine_parameters() -> None:
+    """The tracker store's SQL engine hides query parameters in its errors."""
+    import rasa.core.tracker_store as tracker_store
+
+    original = tracker_store.create_engine_kwargs
+    if getattr(original, "hides_parameters", False):
+        return
+
+    def create_engine_kwargs(url):  # type: ignore[no-untyped-def]
+        return {**original(url), "hide_parameters": True}
+
+    create_engine_kwargs.hides_parameters = True  # type: ignore[attr-defined]
+    tracker_store.create_engine_kwargs = create_engine_kwargs
 
 
 def _patch_session_lookup() -> None:
@@ -149,6 +178,11 @@ def _patch_session_lookup() -> None:
 
 
 def main() -> None:
+    from bot.privacy import install_log_redaction
+    from bot.settings import settings_or_exit
+
+    settings_or_exit()  # production mode's checks, as in every process
+    install_log_redaction()
     apply()
     from rasa.__main__ import main as rasa_main
 

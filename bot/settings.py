@@ -4,7 +4,9 @@ Every process (app, Rasa via endpoints.yml, action server) reads the same variab
 ``wegwijs env`` prints the ones Rasa's endpoints.yml needs. The values are checked when a
 process starts: a bad value stops it with one line per bad variable
 (:class:`SettingsError`), instead of failing later in the middle of a conversation. An
-empty variable counts as not set.
+empty variable counts as not set. With ``WEGWIJS_ENV=production`` unsafe values stop it
+too (:meth:`Settings.production_problems`: development or short secrets, an http://
+public address, cookies without Secure).
 """
 
 from __future__ import annotations
@@ -22,27 +24,38 @@ from nlu.text import LOCALES
 ROOT = Path(__file__).resolve().parent.parent
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 TELEGRAM_MODES = ("webhook", "polling")
+ENVIRONMENTS = ("development", "production")
+DEV_INTERNAL_TOKEN = "change-me-internal-token"
+DEV_SECRET_KEY = "change-me-secret-key"
+# Secrets in production: random, at least this many bytes (openssl rand -hex 32).
+MIN_SECRET_BYTES = 32
 
 
 class SettingsError(ValueError):
-    """One or more environment variables have a value that cannot be used."""
+    """One or more environment variables have a value that cannot be used: one line per
+    problem, each starting with the variable's name."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("bad settings:\n" + "\n".join(f"  {p}" for p in problems))
+        super().__init__("\n".join(problems))
         self.problems = problems
 
 
 class Settings(BaseSettings):
+    # development (the default: demo data, development secrets allowed) or production
+    # (every process refuses to start with unsafe settings: production_problems()).
+    env: str = Field("development", env="WEGWIJS_ENV")
     app_host: str = Field("127.0.0.1", env="WEGWIJS_APP_HOST")
     app_port: int = Field(8000, env="WEGWIJS_APP_PORT", ge=1, le=65535)
     rasa_url: str = Field("http://127.0.0.1:5005", env="WEGWIJS_RASA_URL")
     # Without the trailing /webhook (WEGWIJS_ACTION_URL has it, as endpoints.yml wants).
     action_url: str = Field("http://127.0.0.1:5055", env="WEGWIJS_ACTION_URL")
     # Shared secret between the app, Rasa's HTTP API and the NLG endpoint.
-    internal_token: str = Field("change-me-internal-token", env="WEGWIJS_INTERNAL_TOKEN")
+    internal_token: str = Field(DEV_INTERNAL_TOKEN, env="WEGWIJS_INTERNAL_TOKEN")
     # Key for hashing link codes and signing staff sessions. Set your own.
-    secret_key: str = Field("change-me-secret-key", env="WEGWIJS_SECRET_KEY")
+    secret_key: str = Field(DEV_SECRET_KEY, env="WEGWIJS_SECRET_KEY")
     link_code_ttl_hours: float = Field(24.0, env="WEGWIJS_LINK_CODE_TTL_HOURS", gt=0)
+    # Wrong link codes an hour from one network address, over all its chats.
+    link_attempts_per_ip: int = Field(20, env="WEGWIJS_LINK_ATTEMPTS_PER_IP", ge=1)
     database_url: str = Field(f"sqlite:///{ROOT / 'var' / 'wegwijs.db'}", env="DATABASE_URL")
     content_path: Path = Field(ROOT / "content" / "responses.yml", env="WEGWIJS_CONTENT_PATH")
     locales_dir: Path = Field(ROOT / "locales", env="WEGWIJS_LOCALES_DIR")
@@ -104,6 +117,13 @@ class Settings(BaseSettings):
             raise ValueError("must be a database URL such as sqlite:///var/wegwijs.db")
         return value
 
+    @validator("env")
+    def _env(cls, value: str) -> str:  # noqa: N805
+        value = value.lower()
+        if value not in ENVIRONMENTS:
+            raise ValueError(f"must be one of {', '.join(ENVIRONMENTS)}")
+        return value
+
     @validator("telegram_mode")
     def _telegram_mode(cls, value: str) -> str:  # noqa: N805
         value = value.lower()
@@ -123,6 +143,37 @@ class Settings(BaseSettings):
         if value not in LOG_LEVELS:
             raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
         return value
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    def production_problems(self) -> list[str]:
+        """What production mode refuses, one line per setting (never a secret's value)."""
+        problems = []
+        for variable, value, dev in (
+            ("WEGWIJS_SECRET_KEY", self.secret_key, DEV_SECRET_KEY),
+            ("WEGWIJS_INTERNAL_TOKEN", self.internal_token, DEV_INTERNAL_TOKEN),
+            ("TELEGRAM_WEBHOOK_SECRET", self.telegram_webhook_secret, None),
+        ):
+            if value == dev:
+                problems.append(f"{variable}: the development value is not allowed in production; "
+                                f"set a random one of at least {MIN_SECRET_BYTES} bytes "
+                                "(openssl rand -hex 32)")
+            elif value and len(value.encode()) < MIN_SECRET_BYTES:
+                problems.append(f"{variable}: too short for production ({len(value.encode())} "
+                                f"bytes); set a random one of at least {MIN_SECRET_BYTES} bytes")
+        if not self.public_url_setting.startswith("https://"):
+            problems.append("WEGWIJS_PUBLIC_URL: production needs the app's public https:// "
+                            f"address (is {self.public_url_setting or 'not set'})")
+        if (self.telegram_token and self.telegram_mode == "webhook"
+                and not self.telegram_webhook_url.startswith("https://")):
+            problems.append("TELEGRAM_WEBHOOK_URL: production needs an https:// address "
+                            f"(is {self.telegram_webhook_url or 'not set'})")
+        if not self.secure_cookies:
+            problems.append("WEGWIJS_SECURE_COOKIES: must be 1 in production, so the staff "
+                            "session cookie is Secure (sent over HTTPS only)")
+        return problems
 
     @property
     def public_url(self) -> str:
@@ -149,9 +200,12 @@ class Settings(BaseSettings):
         """The environment (and ``overrides``), checked: :class:`SettingsError` lists every
         bad value by the variable that holds it."""
         try:
-            return cls(**overrides)
+            settings = cls(**overrides)
         except ValidationError as exc:
             raise SettingsError([_problem(cls, e) for e in exc.errors()]) from None
+        if settings.production and settings.production_problems():
+            raise SettingsError(settings.production_problems())
+        return settings
 
     def rasa_environment(self) -> dict[str, str]:
         """The variables endpoints.yml refers to, for Rasa and the action server."""
@@ -174,3 +228,15 @@ def _problem(cls: type[Settings], error: dict[str, Any]) -> str:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings.from_env()
+
+
+def settings_or_exit() -> Settings:
+    """The settings, or — for a process that is starting — its problems on stderr, one
+    line each, and exit status 2."""
+    import sys
+
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None

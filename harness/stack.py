@@ -83,7 +83,7 @@ class Stack:
 
     def migrate(self) -> None:
         self.cli("db", "upgrade")
-        self.cli("seed")
+        self.cli("seed", "--demo")
 
     def start_process(
         self, name: str, process: str | None = None, env: dict[str, str] | None = None

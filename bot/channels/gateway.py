@@ -28,11 +28,12 @@ from bot.channels.turns import REMEMBERED, ConversationLocks, TurnState
 from bot.clock import utcnow
 from bot.db import conversations as repo
 from bot.db import pending as pending_repo
-from bot.db.clients import erase_conversation, find_code, redact_codes, redeem_link_code
+from bot.db.clients import erase_conversation, redeem_link_code
 from bot.db.escalations import live_escalation, make_urgent
 from bot.db.session import Database
 from bot.i18n.locales import LOCALES, direction, to_locale
 from bot.i18n.render import Renderer
+from bot.linkcodes import find_code, redact_codes
 from bot.lru import LruDict
 from bot.rasa_client import MESSAGE_ID, RasaClient, RasaUnavailable, Readiness
 from nlu.crisis import CrisisMatcher
@@ -85,6 +86,8 @@ class Incoming:
     locale_hint: str | None = None
     # Where the content of a non-text message can be found (e.g. a Telegram file_id).
     attachment: dict[str, Any] | None = None
+    # The network address it came from (web chat), for limits; None on Telegram.
+    peer: str | None = None
 
 
 def clean_text(text: str, max_chars: int) -> tuple[str, bool]:
@@ -127,6 +130,7 @@ class Gateway:
     default_locale: str = "en"
     max_message_chars: int = 2000
     secret_key: str = "change-me-secret-key"
+    link_attempts_per_ip: int = 20
     # Called with the conversation id after every message: relayed to a casemanager, or
     # answered by the bot (which may have opened an escalation).
     on_message: Callable[[str], None] | None = None
@@ -221,7 +225,7 @@ class Gateway:
 
         assert turn is not None  # stored for every text, command or button
         if code:
-            status = await self._redeem(msg.conversation_id, code)
+            status = await self._redeem(msg.conversation_id, code, msg.peer)
             turn = await self.db.run(pending_repo.add_metadata, pending_id=turn.id,
                                      metadata={"link_status": status})
         earlier = stored.earlier
@@ -338,10 +342,10 @@ class Gateway:
             turns = 1
         self._turn_counts[conversation_id] = turns
 
-    async def _redeem(self, conversation_id: str, code: str) -> str:
+    async def _redeem(self, conversation_id: str, code: str, peer: str | None) -> str:
         result = await self.db.run(
             redeem_link_code, conversation_id=conversation_id, code=code,
-            secret=self.secret_key, now=utcnow(),
+            secret=self.secret_key, now=utcnow(), peer=peer, per_peer=self.link_attempts_per_ip,
         )
         logger.info("link attempt for %s: %s", conversation_id, result.status)
         return result.status

@@ -134,11 +134,19 @@ def create_socketio_server(gateway: Gateway) -> socketio.AsyncServer:
                 text=message if isinstance(message, str) else "",
                 kind=kind,
                 locale_hint=_language_hint(data.get("customData")),
+                peer=_peer(sio.get_environ(sid)),
             )
         )
         await emit_replies(replies, session_id)
 
     return sio
+
+
+def _peer(environ: dict | None) -> str | None:
+    """The client's address (behind a reverse proxy: the one uvicorn read from
+    X-Forwarded-For, trusting only FORWARDED_ALLOW_IPS)."""
+    client = ((environ or {}).get("asgi.scope") or {}).get("client")
+    return str(client[0]) if client else None
 
 
 def _language_hint(custom: Any) -> str | None:

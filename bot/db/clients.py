@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.clock import as_utc
@@ -33,56 +31,15 @@ from bot.db.models import (
     PendingTurn,
     TelegramOutbox,
 )
+from bot.linkcodes import new_code
 
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
-# Overlapping candidates: four characters, an optional hyphen or space, four characters.
-_CODE = re.compile(
-    r"(?=(?<![A-Za-z0-9])([A-Za-z0-9]{4})([- ]?)([A-Za-z0-9]{4})(?![A-Za-z0-9]))"
-)
 MAX_ATTEMPTS_PER_HOUR = 5
+# Wrong codes an hour from one network address (a shelter's Wi-Fi is one address).
+MAX_ATTEMPTS_PER_PEER = 20
 
 
 def hash_code(code: str, secret: str) -> str:
     return hmac.new(secret.encode(), code.encode(), hashlib.sha256).hexdigest()
-
-
-def new_code() -> str:
-    """``XXXX-XXXX`` from an alphabet without look-alikes; always with a digit."""
-    while True:
-        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-        if any(c.isdigit() for c in raw) and any(c.isalpha() for c in raw):
-            return f"{raw[:4]}-{raw[4:]}"
-
-
-def _code_candidates(text_: str):  # type: ignore[no-untyped-def]
-    for m in _CODE.finditer(text_):
-        raw = (m.group(1) + m.group(3)).upper()
-        if (
-            all(c in CODE_ALPHABET for c in raw)
-            and any(c.isdigit() for c in raw)
-            and any(c.isalpha() for c in raw)
-        ):
-            end = m.start() + len(m.group(1)) + len(m.group(2)) + len(m.group(3))
-            yield f"{raw[:4]}-{raw[4:]}", m.start(), end
-
-
-def find_code(text_: str) -> str | None:
-    """A link code in what the person typed ("my code is 4kx7 92pq" too), normalised.
-
-    A code always mixes letters and digits, so words like "afspraak" are no code.
-    """
-    return next((code for code, _, _ in _code_candidates(text_)), None)
-
-
-def redact_codes(text_: str) -> str:
-    """The text with every link code replaced by ``[code]`` (for transcripts and logs)."""
-    out, pos = [], 0
-    for _, start, end in _code_candidates(text_):
-        if start < pos:
-            continue
-        out.append(text_[pos:start] + "[code]")
-        pos = end
-    return "".join(out) + text_[pos:]
 
 
 def create_link_code(
@@ -110,36 +67,58 @@ class LinkResult:
     client: Client | None = None
 
 
-def redeem_link_code(
-    *, session: Session, conversation_id: str, code: str, secret: str, now: datetime
-) -> LinkResult:
-    """Link ``conversation_id`` to the code's client, once, before it expires."""
-    now = as_utc(now)
-    since = now - timedelta(hours=1)
-    failures = session.execute(
+def peer_hash(peer: str, secret: str) -> str:
+    """A network address as it is stored: keyed, so the table holds no IP address."""
+    return hash_code("peer:" + peer, secret)[:32]
+
+
+def _failures_since(session: Session, since: datetime, *criteria: Any) -> int:
+    return session.execute(
         select(func.count(LinkAttempt.id)).where(
-            LinkAttempt.conversation_id == conversation_id,
-            LinkAttempt.attempted_at >= since,
-            LinkAttempt.success == 0,
+            *criteria, LinkAttempt.attempted_at >= since, LinkAttempt.success == 0
         )
     ).scalar_one()
-    if failures >= MAX_ATTEMPTS_PER_HOUR:
+
+
+def redeem_link_code(
+    *, session: Session, conversation_id: str, code: str, secret: str, now: datetime,
+    peer: str | None = None, per_peer: int = MAX_ATTEMPTS_PER_PEER,
+) -> LinkResult:
+    """Link ``conversation_id`` to the code's client, once, before it expires.
+
+    Wrong codes are limited per chat (:data:`MAX_ATTEMPTS_PER_HOUR`) and per network
+    address ``peer`` (``per_peer`` an hour; new chats get no new tries). The code is taken
+    with one ``UPDATE … WHERE used_at IS NULL``: of two redemptions at the same moment
+    exactly one changes the row, the other finds it used.
+    """
+    now = as_utc(now)
+    since = now - timedelta(hours=1)
+    peer_key = peer_hash(peer, secret) if peer else None
+    if _failures_since(session, since, LinkAttempt.conversation_id == conversation_id) >= MAX_ATTEMPTS_PER_HOUR or (
+        peer_key is not None
+        and _failures_since(session, since, LinkAttempt.peer_hash == peer_key) >= per_peer
+    ):
         return LinkResult("rate_limited")
     row = session.execute(
         select(LinkCode).where(LinkCode.code_hash == hash_code(code, secret))
     ).scalar_one_or_none()
-    status = "linked"
-    if row is None or row.used_at is not None:
-        status = "invalid"
-    elif as_utc(row.expires_at) <= as_utc(now):
-        status = "expired"
-    session.add(
-        LinkAttempt(conversation_id=conversation_id, attempted_at=now, success=int(status == "linked"))
-    )
+    status = "invalid"
+    if row is not None and row.used_at is None:
+        if as_utc(row.expires_at) <= now:
+            status = "expired"
+        else:
+            taken = session.execute(
+                update(LinkCode)
+                .where(LinkCode.id == row.id, LinkCode.used_at.is_(None))
+                .values(used_at=now, used_by=conversation_id)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            status = "linked" if taken == 1 else "invalid"
+    session.add(LinkAttempt(conversation_id=conversation_id, attempted_at=now,
+                            success=int(status == "linked"), peer_hash=peer_key))
     if status != "linked":
+        session.flush()
         return LinkResult(status)
-    row.used_at = now
-    row.used_by = conversation_id
     identity = session.execute(
         select(ChannelIdentity).where(ChannelIdentity.conversation_id == conversation_id)
     ).scalar_one_or_none()

@@ -156,12 +156,17 @@ class LinkAttempt(Base):
     """A code tried by a chat identity (for the limit on wrong attempts)."""
 
     __tablename__ = "link_attempts"
-    __table_args__ = (Index("ix_link_attempts_conv_at", "conversation_id", "attempted_at"),)
+    __table_args__ = (
+        Index("ix_link_attempts_conv_at", "conversation_id", "attempted_at"),
+        Index("ix_link_attempts_peer_at", "peer_hash", "attempted_at"),
+    )
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(200), nullable=False)
     attempted_at = Column(DateTime(timezone=True), default=utcnow)
     success = Column(Integer, default=0)
+    # The network address it came from, keyed (bot.db.clients.peer_hash); none on Telegram.
+    peer_hash = Column(String(32))
 
 
 class Appointment(Base):
@@ -271,6 +276,8 @@ class Staff(Base):
     telegram_code_expires = Column(DateTime(timezone=True))
     failed_logins = Column(Integer, default=0)
     locked_until = Column(DateTime(timezone=True))
+    # Set by ``wegwijs staff disable``: no login, and open sessions end at once.
+    disabled_at = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), default=utcnow)
 
 

@@ -1,6 +1,10 @@
 """Demo data: clearly fictional casemanagers, clients, appointments and language schools.
 
-``wegwijs seed`` loads it into an empty database (again: it is left as it is). Client 1
+``wegwijs seed --demo`` loads it into an empty database, only on purpose (``make run``
+and ``make db`` do, in development) and never in production (the CLI refuses). A database
+with the demo data is left as it is; one with anything else — a client, casemanager or
+staff account that is not the demo's — is refused (:class:`RealDataError`): the demo
+logins, with their passwords in the README, must never reach real data. Client 1
 always has upcoming appointments. Appointment times are relative to today so the demo
 stays current.
 """
@@ -8,6 +12,7 @@ stays current.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -99,10 +104,30 @@ STAFF = [
 ]
 
 
-def seed_staff(*, session: Session) -> bool:
-    """Demo logins for the inbox and the content page, once."""
-    if session.execute(select(func.count(Staff.id))).scalar_one():
-        return False
+class RealDataError(RuntimeError):
+    """The database holds data that is not the demo's: no demo data is loaded into it."""
+
+
+def _count(session: Session, model: Any, *where: Any) -> int:
+    return session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+
+def database_state(*, session: Session) -> str:
+    """``empty``, ``demo`` (the demo data and nothing else of clients) or ``real``."""
+    clients = _count(session, Client)
+    casemanagers = _count(session, Casemanager)
+    staff = _count(session, Staff)
+    if clients == casemanagers == staff == 0:
+        return "empty"
+    demo_clients = _count(session, Client, Client.last_name.like("%(demo)"))
+    demo_cms = _count(session, Casemanager, Casemanager.last_name.like("%(demo)"))
+    if demo_clients and demo_clients == clients and demo_cms == casemanagers:
+        return "demo"
+    return "real"
+
+
+def seed_staff(*, session: Session) -> None:
+    """Demo logins for the inbox and the content page (part of :func:`seed`)."""
     cms = session.execute(select(Casemanager).order_by(Casemanager.id)).scalars().all()
     for username, password, name, role, cm, locale in STAFF:
         casemanager = cms[cm] if cm is not None and cm < len(cms) else None
@@ -113,14 +138,19 @@ def seed_staff(*, session: Session) -> bool:
             casemanager_id=casemanager.id if casemanager else None,
             email=casemanager.email if casemanager else f"{username}@example.org", locale=locale,
         )
-    return True
 
 
 def seed(*, session: Session, now: datetime | None = None) -> bool:
-    """Load the demo data into an empty database. Returns False if data was there."""
-    if session.execute(select(func.count(Client.id))).scalar_one():
-        seed_staff(session=session)
+    """Load the demo data into an empty database: True. False when the demo data is
+    there already; :class:`RealDataError` on a database with other data."""
+    state = database_state(session=session)
+    if state == "demo":
         return False
+    if state == "real":
+        raise RealDataError(
+            f"the database has real data ({_count(session, Client)} clients, "
+            f"{_count(session, Staff)} staff accounts): no demo data is loaded into it"
+        )
     now = now or datetime.now(AMSTERDAM)
     cms = [Casemanager(**data) for data in CASEMANAGERS]
     session.add_all(cms)

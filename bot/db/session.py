@@ -24,7 +24,9 @@ T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
-    kwargs: dict = {"future": True, "pool_pre_ping": True}
+    # hide_parameters: a failed query's error (which gets logged) never shows the values
+    # it carried (message texts, names).
+    kwargs: dict = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
         if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):

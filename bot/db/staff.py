@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from bot.clock import as_utc
 from bot.db.access import answerers_of
-from bot.db.clients import hash_code, new_code
+from bot.db.clients import hash_code
 from bot.db.models import Escalation, Staff
+from bot.linkcodes import new_code
 from bot.roles import ROLE_NAMES, Role
 
 MAX_FAILURES = 5
@@ -77,6 +78,14 @@ def authenticate(*, session: Session, username: str, password: str, now: datetim
         except VerificationError:
             pass
         return LoginResult("wrong")
+    if staff.disabled_at is not None:
+        # Answered as a wrong password, after the same work: a disabled account is not
+        # told apart from a missing one.
+        try:
+            _hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        return LoginResult("wrong")
     locked_until = as_utc(staff.locked_until)
     if locked_until is not None and locked_until > now:
         return LoginResult("locked")
@@ -120,6 +129,45 @@ def link_telegram(*, session: Session, code: str, chat_id: int, secret: str, now
         return None
     staff.telegram_chat_id = chat_id
     return staff
+
+
+def staff_by_username(*, session: Session, username: str) -> Staff | None:
+    return session.execute(
+        select(Staff).where(Staff.username == username.strip().lower())
+    ).scalar_one_or_none()
+
+
+def set_disabled(*, session: Session, username: str, disabled: bool, now: datetime) -> Staff | None:
+    """Disable (no login; open sessions end) or enable an account; None if there is none."""
+    staff = staff_by_username(session=session, username=username)
+    if staff is not None:
+        staff.disabled_at = as_utc(now) if disabled else None
+        staff.failed_logins = 0
+        staff.locked_until = None
+    return staff
+
+
+def set_password(*, session: Session, username: str, password: str) -> Staff | None:
+    """A new password (at least 10 characters); the lockout is lifted and every open
+    session ends (sessions carry a piece of the hash). None if there is no account."""
+    if len(password) < 10:
+        raise ValueError("the password needs at least 10 characters")
+    staff = staff_by_username(session=session, username=username)
+    if staff is not None:
+        staff.password_hash = hash_password(password)
+        staff.failed_logins = 0
+        staff.locked_until = None
+    return staff
+
+
+def remove_staff(*, session: Session, username: str) -> bool:
+    """Delete the account (escalations it claimed or closed keep no reference)."""
+    staff = staff_by_username(session=session, username=username)
+    if staff is None:
+        return False
+    session.delete(staff)
+    session.flush()
+    return True
 
 
 def find_staff(*, session: Session, staff_id: int) -> Staff | None:

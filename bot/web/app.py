@@ -34,8 +34,9 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource
 from bot.i18n.render import Renderer
 from bot.i18n.workflow import ContentRepo
+from bot.privacy import install_log_redaction
 from bot.rasa_client import RasaClient, Readiness
-from bot.settings import ROOT, Settings, get_settings
+from bot.settings import ROOT, Settings, settings_or_exit
 from bot.web.routes import inbox
 from bot.web.routes.content import content_page
 from bot.web.routes.health import healthz
@@ -52,7 +53,8 @@ STAFF_SESSION_S = 8 * 3600
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> socketio.ASGIApp:
-    settings = settings or get_settings()
+    settings = settings or settings_or_exit()
+    install_log_redaction()
     logging.basicConfig(level=settings.log_level)
     # httpx logs full URLs at INFO, internal tokens included.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         default_locale=settings.default_locale,
         max_message_chars=settings.max_message_chars,
         secret_key=settings.secret_key,
+        link_attempts_per_ip=settings.link_attempts_per_ip,
         session_turns=settings.rasa_session_turns,
         on_message=lambda _conversation_id: wake.set(),
         crisis=CrisisMatcher(),
@@ -128,7 +131,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             Route("/content", content_page),
             Route("/nlg", nlg, methods=["POST"]),
             Route("/healthz", healthz),
-            Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
+            # Updates over HTTP only in webhook mode (polling fetches them itself).
+            *([Route("/telegram/webhook", telegram_webhook, methods=["POST"])]
+              if telegram is not None and settings.telegram_mode == "webhook" else []),
             *inbox.ROUTES,
             Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
         ],

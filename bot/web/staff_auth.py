@@ -41,7 +41,8 @@ async def current_staff(request: Request) -> Staff | None:
 
     staff = await services(request).db.run(get_staff, staff_id=staff_id)
     # A session from before a password change or lock is not valid any more.
-    if staff is None or request.session.get("pw") != staff.password_hash[-16:]:
+    if (staff is None or staff.disabled_at is not None
+            or request.session.get("pw") != staff.password_hash[-16:]):
         return None
     return staff
 

@@ -73,6 +73,48 @@ async def test_guessing_codes_is_stopped(stack, renderer, chat) -> None:  # type
     assert texts(await user.say(real)) == expect(renderer, "utter_link_rate_limited", "nl")
 
 
+async def test_new_chats_from_one_address_get_no_new_tries(stack, renderer) -> None:  # type: ignore[no-untyped-def]
+    """A second app on the same Rasa and database, allowing 3 wrong codes an hour per
+    address, with a key of its own (its attempts are counted apart from the other tests',
+    which come from the same address)."""
+    import subprocess
+
+    from harness.stack import BIN, ROOT, free_port
+    from harness.waiting import eventually
+    from harness.webchat import ChatClient
+
+    key = "per-address-test-secret-key"
+    port = free_port()
+    stack.start_process("app-per-ip", "app", env={
+        "WEGWIJS_APP_PORT": str(port), "WEGWIJS_SECRET_KEY": key,
+        "WEGWIJS_LINK_ATTEMPTS_PER_IP": "3", "TELEGRAM_TOKEN": "", "SMTP_HOST": "",
+    })
+    users: list[ChatClient] = []
+    try:
+        await eventually(lambda: (stack.health(port) or {}).get("status") == "ok", timeout=90,
+                         interval=0.3, what="the second app")
+
+        async def fresh() -> ChatClient:
+            users.append(ChatClient(f"http://127.0.0.1:{port}"))
+            await users[-1].connect(language="en")
+            return users[-1]
+
+        for guess in ("AAAA-2222", "BBBB-3333", "CCCC-4444"):
+            assert texts(await (await fresh()).say(guess)) == expect(renderer, "utter_link_invalid", "en")
+        real = subprocess.run(
+            [str(BIN / "wegwijs"), "link-code", "--client", "5"], cwd=ROOT, check=True,
+            env={**stack.env, "WEGWIJS_SECRET_KEY": key}, capture_output=True, text=True,
+        ).stdout.strip().splitlines()[-1]
+        last = await fresh()
+        assert texts(await last.say(real)) == expect(renderer, "utter_link_rate_limited", "en")
+        assert not query(stack, "SELECT id FROM channel_identities WHERE conversation_id = ?",
+                         f"webchat:{last.session_id}")
+    finally:
+        for user in users:
+            await user.close()
+        stack.stop_process("app-per-ip")
+
+
 @pytest.mark.parametrize(
     "injection",
     [

@@ -311,3 +311,39 @@ async def test_a_long_outage_keeps_the_reply_until_telegram_is_back(stack, teleg
     # ... and the retry loop delivered it, once.
     delivered = [html.unescape(c.params["text"]) for c in telegram_bot.sent("sendMessage", user.id)]
     assert delivered.count(expect(renderer, "utter_bot_challenge", "ti")) == 1
+
+
+async def test_a_private_update_from_someone_else_is_dropped(stack, telegram, renderer) -> None:  # type: ignore[no-untyped-def]
+    """chat.id must be from.id in a private chat: otherwise B's name and appointments could
+    go to A's chat, or A's /forget erase B."""
+    victim = telegram("en")
+    code = stack.cli("link-code", "--client", "4").strip().splitlines()[-1]
+    await victim.say(f"/start {code}")
+    attacker = telegram("en")
+    stored_before = query(stack, "SELECT COUNT(*) FROM messages WHERE conversation_id = ?",
+                          victim.conversation_id)
+    sent_before = len(victim.bot.calls)
+
+    forged = []
+    for text in (SAY["en"]["ask_appointment"], "/forget", "/start"):
+        msg = message(victim.id, "en", **text_content(text))
+        msg["from"] = user_dict(attacker.id, "en")  # A writes "in" B's private chat
+        forged.append(victim.update(message=msg))
+    tap = victim.callback("anything")
+    tap["callback_query"]["from"] = user_dict(attacker.id, "en")
+    forged.append(tap)
+    for update in forged:
+        await victim.send_update(update)  # waits until the app is done with it
+
+    assert victim.bot.calls[sent_before:] == []  # nothing to anyone, not even a tap answer
+    assert query(stack, "SELECT COUNT(*) FROM messages WHERE conversation_id = ?",
+                 victim.conversation_id) == stored_before
+    assert not query(stack, "SELECT id FROM conversations WHERE id = ?", attacker.conversation_id)
+    assert query(stack, "SELECT client_id FROM channel_identities WHERE conversation_id = ?",
+                 victim.conversation_id) == [(4,)]  # /forget erased nothing
+    dropped = [line for line in stack.log("app").read_text().splitlines()
+               if "sender is not the chat" in line]
+    assert len(dropped) >= len(forged)
+    assert not any(str(victim.id) in line or str(attacker.id) in line for line in dropped)
+    # B still talks to the bot as before.
+    assert said(await victim.say(SAY["en"]["help"])) == expect(renderer, "utter_help", "en")

@@ -24,7 +24,8 @@ NATIVE = {"ar": "العربية", "ti": "ትግርኛ", "fa_AF": "دری", "en":
 
 
 @pytest.fixture(scope="module")
-def polling_bot(stack: Stack, telegram_api: FakeTelegram) -> Iterator[FakeBot]:
+def polling_app(stack: Stack, telegram_api: FakeTelegram) -> Iterator[tuple[FakeBot, int]]:
+    """A second app in polling mode: (its bot, its port)."""
     bot = telegram_api.add_bot("wegwijs_dev_bot")
     # Left over from an earlier webhook run: polling must remove it first.
     bot.webhook_url, bot.webhook_secret = "https://example.invalid/hook", "old"
@@ -45,8 +46,13 @@ def polling_bot(stack: Stack, telegram_api: FakeTelegram) -> Iterator[FakeBot]:
                         timeout=90, interval=0.3, what="the polling app's Telegram channel")
     except AssertionError as exc:
         raise AssertionError(stack.log("app-polling").read_text()[-3000:]) from exc
-    yield bot
+    yield bot, port
     stack.stop_process("app-polling")
+
+
+@pytest.fixture(scope="module")
+def polling_bot(polling_app: tuple[FakeBot, int]) -> FakeBot:
+    return polling_app[0]
 
 
 @pytest.fixture
@@ -111,3 +117,32 @@ async def test_polling_survives_telegram_errors(user, polling_bot, renderer) -> 
     polling_bot.fail("sendMessage", 429, retry_after=1)
     replies = await person.say("/start")
     assert said(replies) == expect(renderer, "utter_welcome", "nl")
+
+
+async def test_no_webhook_route_in_polling_mode(stack, polling_app) -> None:  # type: ignore[no-untyped-def]
+    """Only the webhook mode takes updates over HTTP: in polling mode there is nothing to
+    post to, with or without the secret."""
+    import httpx
+
+    _, app_port = polling_app
+    update = {"update_id": 999_999_101, "message": message(7, "en", **text_content("hello"))}
+    async with httpx.AsyncClient() as client:
+        resp = await client.post(f"http://127.0.0.1:{app_port}/telegram/webhook", json=update,
+                                 headers={"X-Telegram-Bot-Api-Secret-Token": "anything"})
+    assert resp.status_code == 404
+    with sqlite3.connect(db_path(stack)) as db:
+        assert not db.execute("SELECT 1 FROM telegram_updates WHERE update_id = 999999101").fetchall()
+
+
+async def test_polling_drops_a_private_update_from_someone_else(stack, user, telegram_api, polling_bot) -> None:  # type: ignore[no-untyped-def]
+    victim, attacker = user("nl"), user("nl")
+    await victim.say("/start")
+    before = len(polling_bot.calls)
+    msg = message(victim.id, "nl", **text_content("/forget"))
+    msg["from"] = {"id": attacker.id, "is_bot": False, "first_name": "A"}
+    await victim.send_update(victim.update(message=msg))
+    sent = [c for c in polling_bot.calls[before:] if c.method != "getUpdates"]
+    assert sent == []
+    with sqlite3.connect(db_path(stack)) as db:
+        assert not db.execute("SELECT 1 FROM conversations WHERE id = ?",
+                              (attacker.conversation_id,)).fetchall()

@@ -28,16 +28,46 @@ def cli(db: Database, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyp
 
 
 def test_seed_then_list_clients(cli, capsys) -> None:  # type: ignore[no-untyped-def]
-    assert cli(["seed"]) == 0
-    assert cli(["seed"]) == 0
-    assert "nothing loaded" in capsys.readouterr().out
+    assert cli(["seed", "--demo"]) == 0
+    assert cli(["seed", "--demo"]) == 0  # make run does it on every start
+    assert "already loaded" in capsys.readouterr().out
     assert cli(["clients"]) == 0
     out = capsys.readouterr().out
     assert "Amal Hamdan (demo)" in out and "(team queue)" in out
 
 
+def test_demo_data_only_on_purpose(cli, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert cli(["seed"]) == 2
+    assert "--demo" in capsys.readouterr().err
+    with Database(get_settings().database_url).session() as s:
+        assert s.query(Staff).count() == 0
+
+
+def test_no_demo_data_on_a_database_with_real_data(cli, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The old seed added the demo logins (teamlead sees everything) to any database
+    without staff rows."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("long-enough-pw\n"))
+    assert cli(["staff", "add", "anna", "--role", "comms", "--password-stdin"]) == 0
+    assert cli(["seed", "--demo"]) == 2
+    assert "real data" in capsys.readouterr().err
+    with Database(get_settings().database_url).session() as s:
+        assert [st.username for st in s.query(Staff)] == ["anna"]
+
+
+def test_no_demo_data_in_production(cli, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    for name, value in {"WEGWIJS_ENV": "production", "WEGWIJS_SECRET_KEY": "k" * 40,
+                        "WEGWIJS_INTERNAL_TOKEN": "t" * 40, "WEGWIJS_SECURE_COOKIES": "1",
+                        "WEGWIJS_PUBLIC_URL": "https://wegwijs.example.amsterdam"}.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    assert cli(["seed", "--demo"]) == 2
+    assert "WEGWIJS_ENV=production" in capsys.readouterr().err
+    with Database(get_settings().database_url).session() as s:
+        assert s.query(Staff).count() == 0
+
+
 def test_link_code_prints_the_code_and_the_deep_link(cli, capsys) -> None:  # type: ignore[no-untyped-def]
-    cli(["seed"])
+    cli(["seed", "--demo"])
     capsys.readouterr()
     assert cli(["link-code", "--client", "1"]) == 0
     *_, link_line, code = capsys.readouterr().out.strip().splitlines()
@@ -57,6 +87,36 @@ def test_staff_accounts(cli, capsys, monkeypatch, db) -> None:  # type: ignore[n
     assert "anna" in capsys.readouterr().out
     with db.session() as s:
         assert [st.role for st in s.query(Staff)] == ["teamlead"]
+
+
+def test_staff_disable_enable_passwd_remove(cli, capsys, monkeypatch, db) -> None:  # type: ignore[no-untyped-def]
+    from bot.clock import utcnow
+    from bot.db.staff import authenticate
+
+    def login(password: str) -> str:
+        with db.session() as s:
+            return authenticate(session=s, username="anna", password=password, now=utcnow()).status
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("first-password\n"))
+    assert cli(["staff", "add", "anna", "--role", "teamlead", "--password-stdin"]) == 0
+    assert login("first-password") == "ok"
+    assert cli(["staff", "disable", "anna"]) == 0
+    assert login("first-password") == "wrong"  # as if there were no such account
+    assert "disabled" in (capsys.readouterr().out + "")
+    assert cli(["staff", "list"]) == 0 and "disabled" in capsys.readouterr().out
+    assert cli(["staff", "enable", "anna"]) == 0
+    assert login("first-password") == "ok"
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert cli(["staff", "passwd", "anna", "--password-stdin"]) == 2
+    monkeypatch.setattr("sys.stdin", io.StringIO("second-password\n"))
+    assert cli(["staff", "passwd", "anna", "--password-stdin"]) == 0
+    assert login("first-password") == "wrong" and login("second-password") == "ok"
+    assert cli(["staff", "remove", "anna"]) == 0
+    assert login("second-password") == "wrong"
+    with db.session() as s:
+        assert s.query(Staff).count() == 0
+    assert cli(["staff", "disable", "nobody"]) == 2
+    assert "no staff account nobody" in capsys.readouterr().err
 
 
 def test_import_schools(cli, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -9,20 +9,23 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-FOUNDATION = ("bot.settings", "bot.clock", "bot.roles", "bot.lru", "bot.deeplinks", "nlu")
+FOUNDATION = ("bot.settings", "bot.clock", "bot.roles", "bot.lru", "bot.deeplinks",
+              "bot.linkcodes", "nlu")
 # package -> what of ours it may import (besides itself)
 ALLOWED = {
     "nlu": (),
     "bot.i18n": FOUNDATION,
     "bot.db": FOUNDATION,
     "bot.rasa_client": FOUNDATION,
-    "bot.privacy": (*FOUNDATION, "bot.db"),
+    "bot.privacy": FOUNDATION,
     "bot.channels": (*FOUNDATION, "bot.db", "bot.i18n", "bot.rasa_client"),
     "bot.handoff": (*FOUNDATION, "bot.db", "bot.i18n", "bot.rasa_client", "bot.channels"),
     "bot.web": (*FOUNDATION, "bot.db", "bot.i18n", "bot.rasa_client", "bot.channels",
                 "bot.handoff", "bot.privacy"),
     "actions": (*FOUNDATION, "bot.db", "bot.i18n", "bot.handoff.rules", "bot.handoff.escalate"),
-    "bot.rasa_main": (),
+    # Rasa and the action server: the settings' checks and the log filter, nothing else.
+    "bot.rasa_main": ("bot.privacy", "bot.linkcodes", "bot.settings", "nlu"),
+    "bot.actions_main": ("bot.privacy", "bot.linkcodes", "bot.settings", "nlu"),
 }
 for name in FOUNDATION[:-1]:
     ALLOWED[name] = ("bot.clock", "nlu")

@@ -13,18 +13,20 @@ import bot.rasa_main as rasa_main
 
 @pytest.fixture(scope="module")
 def originals():  # type: ignore[no-untyped-def]
+    import rasa.core.tracker_store as tracker_store
     from rasa.core.actions.action import RemoteAction
     from rasa.core.nlg.callback import CallbackNaturalLanguageGenerator
     from rasa.core.tracker_store import SQLTrackerStore
 
     saved = (RemoteAction._validate_action_result,
              CallbackNaturalLanguageGenerator.__dict__["validate_response"],
-             SQLTrackerStore._event_query)
+             SQLTrackerStore._event_query, tracker_store.create_engine_kwargs)
     rasa_main.apply()
     yield saved
     RemoteAction._validate_action_result = saved[0]
     CallbackNaturalLanguageGenerator.validate_response = saved[1]
     SQLTrackerStore._event_query = saved[2]
+    tracker_store.create_engine_kwargs = saved[3]
 
 
 def test_action_responses_are_still_validated(originals) -> None:  # type: ignore[no-untyped-def]
@@ -75,6 +77,21 @@ def test_the_latest_session_is_read_as_before(originals, tmp_path: Path) -> None
         assert store._event_query(session, "webchat:none", False).all() == []
     tracker = asyncio.run(store.retrieve("webchat:x"))
     assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == [f"message 2.{i}" for i in range(5)]
+
+
+def test_the_tracker_store_hides_query_parameters_in_errors(originals, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "events.db"))
+    assert store.engine.hide_parameters
+    with pytest.raises(sa.exc.IntegrityError) as failed, store.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO events (id, sender_id) VALUES (1, 'a')"))
+        conn.execute(sa.text("INSERT INTO events (id, sender_id) VALUES (:id, :text)"),
+                     {"id": 1, "text": "mijn bsn is 123456782"})
+    assert "123456782" not in str(failed.value)
+    assert originals[3]("sqlite:///x.db") == {}  # what Rasa gave, without the patch
 
 
 def test_another_rasa_version_is_refused_before_anything_changes() -> None:

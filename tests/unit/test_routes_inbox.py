@@ -243,3 +243,15 @@ async def test_the_interface_language_can_be_switched(staff) -> None:  # type: i
 
 def test_inbox_user_speaks_http() -> None:
     assert InboxUser("http://x").http.base_url == httpx.URL("http://x")
+
+
+async def test_a_disabled_account_is_logged_out_at_once(staff, db) -> None:  # type: ignore[no-untyped-def]
+    from bot.clock import utcnow
+    from bot.db.staff import set_disabled
+
+    sanne = await staff("sanne")
+    assert (await sanne.http.get("/inbox")).status_code == 200
+    with db.session() as s:
+        assert set_disabled(session=s, username="sanne", disabled=True, now=utcnow())
+    assert (await sanne.http.get("/inbox")).status_code == 303  # to the login
+    assert (await sanne.login("sanne")).status_code == 401

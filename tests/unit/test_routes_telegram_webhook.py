@@ -36,6 +36,18 @@ async def test_no_telegram_channel_means_404(content_copy, db) -> None:  # type:
         assert (await c.post(URL, json=update(1), headers=SECRET)).status_code == 404
 
 
+async def test_no_webhook_route_in_polling_mode(app_settings, db) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from bot.web.app import create_app
+
+    app = create_app(app_settings.copy(update={"telegram_mode": "polling"}), db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        assert (await c.post(URL, json=update(1), headers=SECRET)).status_code == 404
+    with db.session() as s:
+        assert s.query(TelegramUpdate).count() == 0
+
+
 async def test_without_the_secret_nothing_is_read(web, db) -> None:  # type: ignore[no-untyped-def]
     svc, client = web
     svc.telegram.ready = True

@@ -64,3 +64,66 @@ def test_the_cli_stops_on_bad_settings(monkeypatch: pytest.MonkeyPatch, capsys: 
     finally:
         get_settings.cache_clear()
     assert "WEGWIJS_LOG_LEVEL: must be one of" in capsys.readouterr().err
+
+
+STRONG = "x" * 16 + "7f3a9c2e5b8d1f4a6c0e"  # 36 bytes
+PRODUCTION = {
+    "WEGWIJS_ENV": "production", "WEGWIJS_SECRET_KEY": STRONG + "s",
+    "WEGWIJS_INTERNAL_TOKEN": STRONG + "t", "WEGWIJS_PUBLIC_URL": "https://wegwijs.example.amsterdam",
+    "WEGWIJS_SECURE_COOKIES": "1",
+}
+
+
+SECRETS = ("WEGWIJS_SECRET_KEY", "WEGWIJS_INTERNAL_TOKEN", "TELEGRAM_WEBHOOK_SECRET")
+
+
+def production(monkeypatch: pytest.MonkeyPatch, **changes: str) -> Settings:
+    for name, value in {**PRODUCTION, **changes}.items():
+        monkeypatch.setenv(name, value)
+    return Settings.from_env()
+
+
+def test_development_is_the_default_and_lets_everything_pass() -> None:
+    s = Settings()
+    assert s.env == "development" and not s.production
+    assert s.secret_key.startswith("change-me") and not s.secure_cookies
+
+
+def test_production_with_its_settings_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = production(monkeypatch)
+    assert s.production and s.public_url == "https://wegwijs.example.amsterdam"
+
+
+@pytest.mark.parametrize(("variable", "value", "why"), [
+    ("WEGWIJS_SECRET_KEY", "", "development value"),
+    ("WEGWIJS_SECRET_KEY", "change-me-secret-key", "development value"),
+    ("WEGWIJS_SECRET_KEY", "short-but-not-default", "at least 32 bytes"),
+    ("WEGWIJS_INTERNAL_TOKEN", "", "development value"),
+    ("WEGWIJS_INTERNAL_TOKEN", "test-internal-token", "at least 32 bytes"),
+    ("TELEGRAM_WEBHOOK_SECRET", "guessable", "at least 32 bytes"),
+    ("WEGWIJS_PUBLIC_URL", "", "https://"),
+    ("WEGWIJS_PUBLIC_URL", "http://wegwijs.example.amsterdam", "https://"),
+    ("WEGWIJS_SECURE_COOKIES", "0", "Secure"),
+    ("WEGWIJS_SECURE_COOKIES", "", "Secure"),
+])
+def test_production_refuses_what_is_unsafe(monkeypatch: pytest.MonkeyPatch, variable: str, value: str, why: str) -> None:
+    with pytest.raises(SettingsError) as err:
+        production(monkeypatch, **{variable: value})
+    assert len(err.value.problems) == 1
+    line = err.value.problems[0]
+    assert line.startswith(f"{variable}: ") and why in line and "\n" not in line
+    if value and variable in SECRETS:
+        assert value not in line  # a secret is never echoed
+
+
+def test_production_telegram_webhook_must_be_https(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SettingsError) as err:
+        production(monkeypatch, TELEGRAM_TOKEN="123:abc", TELEGRAM_MODE="webhook",
+                   TELEGRAM_WEBHOOK_URL="http://wegwijs.example.amsterdam/telegram/webhook")
+    assert [p.split(":")[0] for p in err.value.problems] == ["TELEGRAM_WEBHOOK_URL"]
+
+
+def test_an_unknown_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEGWIJS_ENV", "prod")
+    with pytest.raises(SettingsError, match="WEGWIJS_ENV: must be one of development, production"):
+        Settings.from_env()

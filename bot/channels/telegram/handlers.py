@@ -16,20 +16,22 @@ from telegram.constants import ChatAction, ChatMemberStatus, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
 from bot.channels.gateway import Gateway, Incoming
 from bot.channels.telegram.compose import button_token, escaped
 from bot.channels.telegram.outbox import Outbox
-from bot.db.clients import find_code
 from bot.db.conversations import recent_buttons
 from bot.db.session import Database
+from bot.linkcodes import find_code
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +105,8 @@ class Handlers:
 
     def register(self, app: Application) -> None:
         private = filters.ChatType.PRIVATE
+        # Before every other handler (group -1): who sent it must be whose chat it is.
+        app.add_handler(TypeHandler(Update, self.check_sender), group=-1)
         app.add_handler(ChatMemberHandler(self.on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(
             MessageHandler(
@@ -117,6 +121,16 @@ class Handlers:
         app.add_handler(MessageHandler(private & filters.TEXT, self.on_text))
         app.add_handler(MessageHandler(private, self.on_other))
         app.add_error_handler(self.on_error)
+
+    async def check_sender(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A private chat's updates come from the person whose chat it is (``chat.id ==
+        from.id``). Any other is dropped before a handler sees it: otherwise one person's
+        name and appointments could be sent to another's chat, or ``/forget`` erase them."""
+        if not sender_is_chat(update):
+            # Only the update id and its kind: no user or chat id, no text.
+            logger.warning("telegram update %s dropped: the sender is not the chat (%s)",
+                           update.update_id, _kind(update))
+            raise ApplicationHandlerStop
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start, or /start <link code> from a deep link t.me/<bot>?start=<code>."""
@@ -249,20 +263,27 @@ class Handlers:
 
     @contextlib.asynccontextmanager
     async def _typing(self, chat_id: int) -> AsyncIterator[None]:
-        """'typing…' while the bot thinks (Telegram shows it for about 5 seconds)."""
+        """'typing…' while the bot thinks (Telegram shows it for about 5 seconds).
+
+        Stopped by an event as well as by cancelling: a cancel that arrives while the
+        chat action is on its way can be swallowed by the HTTP client (about 1 in 200
+        here), and a turn that waited for the task then never ended — nor did every later
+        update of that chat. The turn does not wait for the task at all."""
+        stop = asyncio.Event()
 
         async def keep_typing() -> None:
-            while True:
+            while not stop.is_set():
                 await quietly(self.bot.send_chat_action(chat_id, ChatAction.TYPING))
-                await asyncio.sleep(4.5)
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 4.5)
 
         task = asyncio.create_task(keep_typing())
+        task.add_done_callback(_retrieve)
         try:
             yield
         finally:
+            stop.set()
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     async def _say_private_only(self, chat_id: int, user: Any) -> None:
         locale = self.gateway.default_locale
@@ -270,6 +291,29 @@ class Handlers:
             locale = await self.gateway.locale_of(conversation_id(user.id), user.language_code)
         text = self.gateway.render_app_message("app_private_only", locale).text
         await quietly(self.bot.send_message(chat_id, escaped(text), parse_mode=ParseMode.HTML))
+
+
+def _retrieve(task: asyncio.Task) -> None:
+    """A finished background task's exception is looked at (and logged), never lost."""
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("typing indicator failed: %r", task.exception())
+
+
+def sender_is_chat(update: Update) -> bool:
+    """False for an update in a private chat whose sender is not that chat's person (or
+    has no sender); True otherwise (groups and channels are left by their handlers)."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return True
+    user = update.effective_user
+    return user is not None and user.id == chat.id
+
+
+def _kind(update: Update) -> str:
+    for name in ("message", "edited_message", "callback_query", "my_chat_member"):
+        if getattr(update, name, None) is not None:
+            return name
+    return "other"
 
 
 def _offered_button(*, session: Any, conv: str, token: str) -> dict[str, str] | None:
