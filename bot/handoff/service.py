@@ -172,9 +172,9 @@ class Handoff:
         escalation counts as notified when every recipient got it."""
         now = self.clock()
         channels = self._notice_channels()
-        pending = await self.db.run(_pending_notifications, ui=self.ui, public_url=self.public_url,
-                                    channels=channels, now=now)
-        for esc_id, due, texts in pending:
+        waiting, pending = await self.db.run(_pending_notifications, ui=self.ui,
+                                             public_url=self.public_url, channels=channels, now=now)
+        for esc_id, due, texts, keys in pending:
             for person, channel in due:
                 subject, body = texts[person.locale]
                 error = await self._send_notice(person, channel, subject, body)
@@ -183,9 +183,9 @@ class Handoff:
                                    channel, esc_id, person.key, error)
                 await self.db.run(repo.record_notification, escalation_id=esc_id,
                                   recipient=person.key, channel=channel, now=now, error=error)
-            if await self.db.run(_all_delivered, escalation_id=esc_id, channels=channels, now=now):
+            if await self.db.run(_mark_if_delivered, escalation_id=esc_id, keys=keys, now=now):
                 logger.info("escalation %s notified", esc_id)
-        return len(pending)
+        return waiting
 
     def _notice_channels(self) -> tuple[str, ...]:
         out = []
@@ -279,39 +279,45 @@ def _deliveries(session: Session, esc: Escalation, channels: tuple[str, ...]) ->
     return out
 
 
+def _sent(row: Any) -> bool:
+    return row is not None and row.sent_at is not None
+
+
 def _pending_notifications(
     *, session: Session, ui: Any, public_url: str, channels: tuple[str, ...], now: datetime
-) -> list[tuple[int, list, dict]]:
-    """Per escalation not yet notified (urgent first): the deliveries due now (never sent,
-    and not waiting for their next try), and the texts per inbox language."""
+) -> tuple[int, list[tuple[int, list, dict, list]]]:
+    """How many escalations wait to be notified, and, for those with a notice due now
+    (urgent first): the deliveries due (never sent, and not waiting for their next try),
+    the texts per inbox language, and every (recipient, channel) the escalation must reach.
+    One with nothing left to send (no recipient, or all sent) is marked notified here."""
+    waiting = repo.unnotified(session=session)
     out = []
-    for esc in repo.unnotified(session=session):
-        link = f"{public_url}/inbox/escalations/{esc.id}"
+    for esc in waiting:
         tried = repo.notifications_of(session=session, escalation_id=esc.id)
+        deliveries = _deliveries(session, esc, channels)
+        keys = [(person.key, channel) for person, channel in deliveries]
+        if all(_sent(tried.get(k)) for k in keys):
+            repo.mark_notified(session=session, escalation_id=esc.id, now=now)
+            continue
         due = []
-        for person, channel in _deliveries(session, esc, channels):
+        for person, channel in deliveries:
             row = tried.get((person.key, channel))
-            if row is not None and (
-                row.sent_at is not None
-                or (row.next_try_at is not None and as_utc(row.next_try_at) > now)
-            ):
+            if _sent(row) or (row is not None and row.next_try_at is not None
+                              and as_utc(row.next_try_at) > now):
                 continue
             due.append((person, channel))
-        texts = {p.locale: notification_text(ui, p.locale, esc, link) for p, _ in due}
-        out.append((esc.id, due, texts))
-    return out
+        if due:
+            link = f"{public_url}/inbox/escalations/{esc.id}"
+            texts = {p.locale: notification_text(ui, p.locale, esc, link) for p, _ in due}
+            out.append((esc.id, due, texts, keys))
+    return len(waiting), out
 
 
-def _all_delivered(*, session: Session, escalation_id: int, channels: tuple[str, ...],
-                   now: datetime) -> bool:
-    """Mark the escalation notified when every delivery was sent; whether it was."""
-    esc = session.get(Escalation, escalation_id)
-    if esc is None:
-        return False
+def _mark_if_delivered(*, session: Session, escalation_id: int, keys: list[tuple[str, str]],
+                       now: datetime) -> bool:
+    """Mark the escalation notified when every one of ``keys`` was sent; whether it was."""
     tried = repo.notifications_of(session=session, escalation_id=escalation_id)
-    for person, channel in _deliveries(session, esc, channels):
-        row = tried.get((person.key, channel))
-        if row is None or row.sent_at is None:
-            return False
+    if not all(_sent(tried.get(k)) for k in keys):
+        return False
     repo.mark_notified(session=session, escalation_id=escalation_id, now=now)
     return True

@@ -170,3 +170,20 @@ async def test_urgent_escalations_are_notified_first(db: Database, content_copy)
     mailer = RecordingMailer()
     await handoff(db, mailer, content_copy).notify_new()
     assert [to for to, _ in mailer.sent] == ["leila.haddad@example.org", "sanne.devries@example.org"]
+
+
+async def test_an_escalation_nobody_can_be_told_of_is_not_looked_at_again(  # type: ignore[no-untyped-def]
+    db: Database, content_copy
+) -> None:
+    # No mail server and no Telegram: there is nothing to send, so the escalation counts as
+    # notified at once (it stays in the inbox) instead of being looked at every round.
+    with db.session() as s:
+        seed(session=s)
+    [esc] = open_escalations(db, [1])
+    mailer = RecordingMailer()
+    mailer.configured = False  # type: ignore[misc]
+    h = handoff(db, mailer, content_copy)
+    assert await h.notify_new() == 1
+    assert notified(db, [esc]) == {esc: True}
+    assert await h.notify_new() == 0
+    assert mailer.sent == []
