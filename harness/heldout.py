@@ -22,7 +22,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_DIR = ROOT / "tests" / "heldout"
-CRISIS_DIR = HELDOUT_DIR / "crisis"
 DEV_DIR = ROOT / "tests" / "dev"
 SETS = {"heldout": HELDOUT_DIR, "dev": DEV_DIR}
 NLU_DIR = ROOT / "nlu"
