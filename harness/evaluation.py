@@ -27,7 +27,7 @@ from typing import Any
 from sklearn.metrics import f1_score
 
 from bot.i18n.locales import LOCALES
-from harness.heldout import Example, crisis_set, heldout
+from harness.heldout import SETS, Example, crisis_set, heldout
 from nlu.langid import Prediction, is_clear_switch, language_script
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -318,17 +318,17 @@ def below_floor(results: dict) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=MODEL)
-    parser.add_argument("--set", dest="which", choices=("heldout", "dev"), default="heldout",
+    parser.add_argument("--set", dest="which", choices=tuple(SETS), default="heldout",
                         help="heldout (reported) or dev (to tune on; tests/dev/)")
     parser.add_argument("--out", type=Path, default=None,
                         help="default results/eval.json (held-out) or results/eval-dev.json")
     parser.add_argument("--errors", type=int, default=6, help="errors to print per locale")
     args = parser.parse_args(argv)
     results = asyncio.run(evaluate(args.model, args.which))
-    print(f"\nset: {args.which} ({'tests/heldout' if args.which == 'heldout' else 'tests/dev'})")
+    print(f"\nset: {args.which} (tests/{SETS[args.which].name})")
     print_report(results, args.errors)
     if args.out is None:
-        args.out = ROOT / "results" / ("eval.json" if args.which == "heldout" else "eval-dev.json")
+        args.out = ROOT / "results" / ("eval.json" if args.which == "heldout" else f"eval-{args.which}.json")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\nwritten: {args.out}")

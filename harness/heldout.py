@@ -10,6 +10,9 @@
   the training data and the crisis lists on its misses, so that the held-out set stays
   unseen and its numbers stay honest (``make eval`` reports the held-out set;
   ``python -m harness.evaluation --set dev`` the development set).
+- ``tests/dev2/``: the second development set, written (like the first) by writers who saw
+  neither training, held-out nor the first development set, once the first had been tuned
+  on (session 5); ``--set dev2``.
 - ``nlu/<locale>/*.yml``: the training examples, read only to prove none of them overlap.
 """
 
@@ -23,7 +26,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_DIR = ROOT / "tests" / "heldout"
 DEV_DIR = ROOT / "tests" / "dev"
-SETS = {"heldout": HELDOUT_DIR, "dev": DEV_DIR}
+DEV2_DIR = ROOT / "tests" / "dev2"
+SETS = {"heldout": HELDOUT_DIR, "dev": DEV_DIR, "dev2": DEV2_DIR}
+# The development sets, oldest first; a set that has been tuned on is replaced by a fresh one.
+DEV_SETS = ("dev", "dev2")
 NLU_DIR = ROOT / "nlu"
 
 
