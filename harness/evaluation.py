@@ -67,13 +67,47 @@ async def parse(agent: Any, text: str) -> dict:
     if intent in FAQ_PARENTS:
         selector = (result.get("response_selector") or {}).get("default") or {}
         full = (selector.get("response") or {}).get("intent_response_key") or intent
+    crisis = result.get("crisis") or {}
     return {
         "intent": intent,
         "full": full,
         "language": result.get("language"),
         "language_confidence": float(result.get("language_confidence") or 0.0),
-        "crisis": (result.get("crisis") or {}).get("reason"),
+        "crisis": crisis.get("reason"),
+        "urgent_confidence": urgent_confidence(result),
     }
+
+
+def urgent_confidence(result: dict) -> float:
+    """The model's own confidence in ``urgent_help`` when it is among its two best guesses
+    (what the safety net's doubt threshold is compared with), else 0. With it the report
+    shows recall and false alarms at other thresholds without retraining."""
+    crisis = result.get("crisis") or {}
+    if crisis.get("reason") in ("model", "model_doubt"):
+        return float(crisis.get("confidence") or 0.0)
+    ranking = [r for r in result.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+    for entry in ranking[:2]:
+        if entry.get("name") == URGENT and crisis.get("reason") != "phrase":
+            return float(entry.get("confidence") or 0.0)
+    return 0.0
+
+
+# Doubt thresholds at which `make eval` also reports recall and false alarms (config.yml
+# has the one in use): the measured trade-off, for the people who choose it.
+OPERATING_THRESHOLDS = (0.2, 0.3, 0.4, 0.5, 0.7)
+
+
+def operating_points(urgent: list[dict], ordinary: list[dict]) -> list[dict]:
+    """Recall and false alarms had the doubt threshold been ``t`` (phrase hits always count)."""
+    def flagged(r: dict, t: float) -> bool:
+        return r["crisis"] == "phrase" or r.get("urgent_confidence", 0.0) >= t
+
+    return [
+        {"threshold": t,
+         "urgent_recall": _ratio(sum(flagged(r, t) for r in urgent), len(urgent)),
+         "false_alarm_rate": _ratio(sum(flagged(r, t) for r in ordinary), len(ordinary))}
+        for t in OPERATING_THRESHOLDS
+    ]
 
 
 def switches_away(row: dict, locale: str) -> bool:
@@ -182,6 +216,8 @@ def score_crisis(locale: str, urgent: dict[str, list[dict]], ordinary: list[dict
     plain = [r for r in heldout_rows if r["expected"] != URGENT]
     plain_alarms = [r for r in plain if r["intent"] == URGENT]
     out["false_alarm_rate_heldout"] = _ratio(len(plain_alarms), len(plain))
+    out["operating_points"] = operating_points(
+        [r for rows in urgent.values() for r in rows], ordinary)
     out["missed"] = missed
     out["false_alarms"] = [
         {"text": r["text"], "why": r["crisis"]} for r in alarms + plain_alarms
@@ -276,6 +312,12 @@ def print_report(results: dict, errors: int = 6) -> None:
             f"{_pct(s['by_phrase_list']):>7} {s['ordinary_n']:>10} "
             f"{_pct(s['false_alarm_rate']):>12} {_pct(s['false_alarm_rate_heldout']):>11}"
         )
+    print("\nthe safety net's doubt threshold: urgent recall / false alarms had it been")
+    print(f"{'locale':7} " + " ".join(f"{t:>13}" for t in OPERATING_THRESHOLDS))
+    for s in safety:
+        print(f"{s['locale']:7} " + " ".join(
+            f"{p['urgent_recall']:.3f}/{p['false_alarm_rate']:.3f}".rjust(13)
+            for p in s.get("operating_points", [])))
     print("\nper-intent F1 (worst three per locale):")
     for r in und:
         worst = sorted(r["intent_f1"].items(), key=lambda kv: kv[1])[:3]
