@@ -1,0 +1,192 @@
+"""Erasure on request (issue #14, point 7): nothing of the person's chats is left anywhere.
+
+The scan reads every table of the schema (SQLAlchemy inspection, Rasa's ``events``
+included), so a table added later is covered without changing this test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from bot.db import clients as clients_repo
+from bot.db import conversations as conv_repo
+from bot.db import escalations as esc_repo
+from bot.db import pending as pending_repo
+from bot.db import telegram as telegram_repo
+from bot.db.models import Appointment, Client, LinkCode, Staff
+from bot.db.seed import seed
+from bot.db.session import Database
+
+SECRET = "s3cret"
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+# The person: a web chat linked to client 1, and a Telegram chat linked to the same client.
+WEB = "webchat:amal-session-9f3c"
+TG_ID = 7300004411
+TG = f"telegram:{TG_ID}"
+PHRASE = "Zebulon-Quartz-7731"  # something only this person wrote
+# Someone else, whose data must stay.
+OTHER = "webchat:someone-else-4e1"
+OTHER_PHRASE = "Marigold-Harbour-5512"
+
+
+def tracker_store(db: Database) -> Any:
+    """Rasa's own SQL tracker store on the test database (its ``events`` table)."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    return SQLTrackerStore(Domain.empty(), dialect="sqlite", db=db.url.removeprefix("sqlite:///"))
+
+
+def save_rasa_events(store: Any, sender: str, phrase: str) -> None:
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    events = [SessionStarted(timestamp=1000.0), ActionExecuted("action_listen", timestamp=1001.0),
+              UserUttered(f"hello, {phrase}", timestamp=1002.0),
+              BotUttered("hi", timestamp=1003.0)]
+    asyncio.run(store.save(DialogueStateTracker.from_events(sender, events, [])))
+
+
+def link(db: Database, conv: str, client_id: int) -> None:
+    with db.session() as s:
+        code = clients_repo.create_link_code(session=s, client_id=client_id, secret=SECRET,
+                                             ttl=timedelta(hours=24), now=NOW)
+    with db.session() as s:
+        status = clients_repo.redeem_link_code(session=s, conversation_id=conv, code=code,
+                                               secret=SECRET, now=NOW, peer="10.0.0.7").status
+    assert status == "linked"
+
+
+def a_conversation(db: Database, conv: str, phrase: str, *, telegram_id: int | None = None) -> None:
+    """Everything a chat leaves behind: messages, a pending turn, a handoff with a
+    casemanager's reply, note and notification, Telegram updates and outbox rows."""
+    channel = conv.split(":", 1)[0]
+    with db.session() as s:
+        conv_repo.get_or_create_conversation(session=s, conversation_id=conv, channel=channel)
+        msg = conv_repo.add_message(session=s, conversation_id=conv, direction="in",
+                                    text=f"my question about {phrase}",
+                                    attachment={"type": "photo", "file_id": f"file-{phrase}"})
+        conv_repo.add_replies(session=s, conversation_id=conv,
+                              replies=[{"text": f"about {phrase}: see the answer", "locale": "en"}])
+        pending_repo.add_pending(session=s, message_id=msg.id, conversation_id=conv,
+                                 channel=channel, text=f"later {phrase}",
+                                 metadata={"channel": channel}, state=pending_repo.WAITING)
+        esc = esc_repo.open_live(session=s, conversation_id=conv, client_id=1, casemanager_id=1,
+                                 channel=channel, locale="en", reason="asked", urgent=False)
+        esc.details = {"question": phrase}
+        esc_repo.set_note(session=s, esc=esc, note=f"called about {phrase}")
+        staff = s.execute(select(Staff).order_by(Staff.id)).scalars().first()
+        esc_repo.add_staff_reply(session=s, esc=esc, staff=staff, text=f"re {phrase}")
+        esc_repo.record_notification(session=s, escalation_id=esc.id, recipient="staff:1",
+                                     channel="email", now=NOW, error=None)
+        esc_repo.add_request(session=s, conversation_id=conv, client_id=1, casemanager_id=1,
+                             kind="reschedule", details={"why": phrase}, locale="en")
+        clients_repo.redeem_link_code(session=s, conversation_id=conv, code="WRONG-CODE",
+                                      secret=SECRET, now=NOW)
+        if telegram_id is not None:
+            payload = {"update_id": telegram_id % 1000,
+                       "message": {"from": {"id": telegram_id}, "chat": {"id": telegram_id},
+                                   "text": f"stuck {phrase}"}}
+            # One handled (content dropped), one stuck in processing with its payload.
+            telegram_repo.record_update(session=s, bot_id=1, update_id=telegram_id % 1000,
+                                        payload=payload, status="processing")
+            telegram_repo.record_update(session=s, bot_id=1, update_id=telegram_id % 1000 + 1,
+                                        payload=payload, status="processing")
+            telegram_repo.finish_update(session=s, bot_id=1, update_id=telegram_id % 1000 + 1)
+            telegram_repo.add_outgoing(session=s, bot_id=1, chat_id=telegram_id,
+                                       conversation_id=conv, text=f"queued {phrase}",
+                                       reply_markup=None)
+
+
+def every_value(db: Database) -> list[tuple[str, str, str]]:
+    """(table, column, value as text) of every column of every row of every table."""
+    found = []
+    with db.engine.connect() as conn:
+        schema = inspect(conn)
+        for table in schema.get_table_names():
+            columns = [c["name"] for c in schema.get_columns(table)]
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            for row in conn.execute(text(f'SELECT {quoted} FROM "{table}"')):
+                found += [(table, col, str(value)) for col, value in zip(columns, row)
+                          if value is not None]
+    return found
+
+
+def where(db: Database, *needles: str) -> set[tuple[str, str]]:
+    """Every (table, column) holding one of ``needles``."""
+    return {(table, column) for table, column, value in every_value(db)
+            if any(n in value for n in needles)}
+
+
+@pytest.fixture
+def world(db: Database) -> Database:
+    with db.session() as s:
+        assert seed(session=s, now=NOW)
+    link(db, WEB, 1)
+    link(db, TG, 1)
+    link(db, OTHER, 2)
+    store = tracker_store(db)
+    for conv, phrase, tg in ((WEB, PHRASE, None), (TG, PHRASE, TG_ID), (OTHER, OTHER_PHRASE, 4400)):
+        a_conversation(db, conv, phrase, telegram_id=tg)
+        save_rasa_events(store, conv, phrase)
+    store.engine.dispose()
+    return db
+
+
+def erase(db: Database, conversation_id: str) -> None:
+    """What forget_me does for the person (today: the one existing entry point)."""
+    with db.session() as s:
+        clients_repo.erase_conversation(session=s, conversation_id=conversation_id)
+
+
+PERSON = (WEB, TG, str(TG_ID), PHRASE)
+
+
+def test_the_scan_sees_every_table(world: Database) -> None:
+    """The scan finds the person in each kind of place (so its 'nowhere' means nowhere)."""
+    places = where(world, *PERSON)
+    for table in ("messages", "conversations", "channel_identities", "link_codes",
+                  "link_attempts", "pending_turns", "escalations", "telegram_updates",
+                  "telegram_outbox", "events"):
+        assert table in {t for t, _ in places}, table
+
+
+def test_erasure_leaves_nothing_of_the_person_anywhere(world: Database) -> None:
+    erase(world, WEB)
+    assert where(world, *PERSON) == set()
+    # Someone else's data stays, as does the client's case file kept by the city.
+    others = {t for t, _ in where(world, OTHER, OTHER_PHRASE)}
+    assert {"messages", "events", "telegram_outbox", "escalations", "link_codes"} <= others
+    with world.session() as s:
+        assert s.get(Client, 1) is not None
+        assert s.execute(select(Appointment).where(Appointment.client_id == 1)).first()
+        # The person's link codes stay used (never redeemable again), by nobody named.
+        codes = s.execute(select(LinkCode).where(LinkCode.client_id == 1)).scalars().all()
+        assert codes and all(c.used_at is not None and c.used_by is None for c in codes)
+
+
+def test_erasure_from_telegram_reaches_the_web_chat_too(world: Database) -> None:
+    erase(world, TG)
+    assert where(world, *PERSON) == set()
+    assert where(world, OTHER_PHRASE)
+
+
+def test_an_unlinked_chat_is_erased_alone(world: Database) -> None:
+    lonely = "webchat:nobody-linked-77"
+    with world.session() as s:
+        conv_repo.get_or_create_conversation(session=s, conversation_id=lonely, channel="webchat")
+        conv_repo.add_message(session=s, conversation_id=lonely, direction="in", text="Lonely-Fig-19")
+    erase(world, lonely)
+    assert where(world, lonely, "Lonely-Fig-19") == set()
+    assert where(world, WEB) and where(world, OTHER)  # linked people are untouched
+
+
+def test_the_scan_reads_rasas_events(world: Database, tmp_path: Path) -> None:
+    """Guard against a scan that silently misses a table: the tracker's text is found."""
+    assert ("events", "data") in where(world, PHRASE)
