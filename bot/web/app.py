@@ -30,6 +30,7 @@ from bot.db.session import Database
 from bot.handoff.notify import Mailer
 from bot.handoff.service import Handoff
 from bot.handoff.staff_telegram import StaffTelegramLinks
+from bot.housekeeping import Housekeeping
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource
 from bot.i18n.render import Renderer
@@ -110,12 +111,17 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         fetch_file=telegram.fetch_file if telegram else None,
     )
 
+    # Erasure requests not carried out yet, and retention (daily).
+    housekeeping = Housekeeping(db=db, locks=locks)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
         starting = asyncio.create_task(telegram.start()) if telegram else None
         handoff.start()
         pending.start()
+        housekeeping.start()
         yield
+        await housekeeping.stop()
         await pending.stop()
         await handoff.stop()
         if starting is not None:

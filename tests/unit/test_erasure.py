@@ -16,6 +16,7 @@ from sqlalchemy import inspect, select, text
 
 from bot.db import clients as clients_repo
 from bot.db import conversations as conv_repo
+from bot.db import erasure
 from bot.db import escalations as esc_repo
 from bot.db import pending as pending_repo
 from bot.db import telegram as telegram_repo
@@ -113,7 +114,7 @@ def every_value(db: Database) -> list[tuple[str, str, str]]:
             columns = [c["name"] for c in schema.get_columns(table)]
             quoted = ", ".join(f'"{c}"' for c in columns)
             for row in conn.execute(text(f'SELECT {quoted} FROM "{table}"')):
-                found += [(table, col, str(value)) for col, value in zip(columns, row)
+                found += [(table, col, str(value)) for col, value in zip(columns, row, strict=True)
                           if value is not None]
     return found
 
@@ -140,9 +141,11 @@ def world(db: Database) -> Database:
 
 
 def erase(db: Database, conversation_id: str) -> None:
-    """What forget_me does for the person (today: the one existing entry point)."""
+    """What forget_me does: a request, carried out."""
     with db.session() as s:
-        clients_repo.erase_conversation(session=s, conversation_id=conversation_id)
+        request_id = erasure.request_erasure(session=s, conversation_id=conversation_id, now=NOW)
+    with db.session() as s:
+        assert erasure.carry_out(session=s, request_id=request_id, now=NOW)
 
 
 PERSON = (WEB, TG, str(TG_ID), PHRASE)
@@ -190,3 +193,123 @@ def test_an_unlinked_chat_is_erased_alone(world: Database) -> None:
 def test_the_scan_reads_rasas_events(world: Database, tmp_path: Path) -> None:
     """Guard against a scan that silently misses a table: the tracker's text is found."""
     assert ("events", "data") in where(world, PHRASE)
+
+
+# The confirming turn, and the job that retries ------------------------------------------
+
+
+class ForgettingRasa:
+    """Stands in for Rasa's REST channel: on "yes" the forget_me action records the
+    request (as actions/privacy.py does) and Rasa writes the turn to its tracker store;
+    ``fail`` makes the turn fail after that (Rasa answers nothing)."""
+
+    def __init__(self, db: Database, store: Any, fail: bool = False) -> None:
+        self.db, self.store, self.fail = db, store, fail
+
+    async def send_message(self, *, sender: str, text: str, metadata: dict) -> list[dict]:
+        from actions.privacy import request_erasure
+
+        if text == "/session_start":
+            return []
+        if text == "yes":
+            assert request_erasure(sender)
+        await asyncio.to_thread(save_rasa_events, self.store, sender, text)
+        return [] if self.fail else [{"text": "forgotten" if text == "yes" else "ok"}]
+
+    async def replies_in_tracker(self, sender: str, message_id: int) -> list[dict] | None:
+        return None
+
+
+def a_gateway(db: Database, content_copy: tuple[Path, Path], rasa: Any) -> Any:
+    from bot.channels.gateway import Gateway
+    from bot.channels.turns import TurnState
+    from bot.i18n.catalogs import Catalogs
+    from bot.i18n.content import ContentSource
+    from bot.i18n.render import Renderer
+
+    content, locales = content_copy
+    with db.session() as s:  # the world's turns were answered, its handoffs closed, long ago
+        s.execute(text("DELETE FROM pending_turns"))
+        s.execute(text("UPDATE escalations SET status = 'closed'"))
+    return Gateway(rasa=rasa, renderer=Renderer(ContentSource(content), Catalogs(locales)),
+                   db=db, turns=TurnState(), session_turns=0)
+
+
+async def test_the_confirming_turn_erases_and_the_confirmation_still_goes_out(
+    world: Database, content_copy: tuple[Path, Path]
+) -> None:
+    from bot.channels.gateway import Incoming
+
+    store = tracker_store(world)
+    gateway = a_gateway(world, content_copy, ForgettingRasa(world, store))
+    queued: list[tuple[str, list[str]]] = []
+    gateway.deliveries["telegram"] = lambda session, conv, replies: queued.append(
+        (conv, [r.text for r in replies]))
+    replies = await gateway.handle(Incoming(TG, "telegram", "yes"))
+    assert [r.text for r in replies] == ["forgotten"]
+    # Queued for Telegram (the outbox row goes once sent); everything else is gone.
+    assert queued == [(TG, ["forgotten"])]
+    assert where(world, *PERSON) == set()
+    with world.session() as s:
+        assert erasure.pending_count(session=s) == 0
+    store.engine.dispose()
+
+
+async def test_a_failed_confirming_turn_is_erased_by_the_job(
+    world: Database, content_copy: tuple[Path, Path]
+) -> None:
+    from bot.channels.gateway import Incoming
+    from bot.housekeeping import Housekeeping
+
+    store = tracker_store(world)
+    gateway = a_gateway(world, content_copy, ForgettingRasa(world, store, fail=True))
+    await gateway.handle(Incoming(WEB, "webchat", "yes"))
+    assert where(world, *PERSON)  # the turn failed: nothing erased yet
+    clock = [datetime.now(timezone.utc)]
+    job = Housekeeping(db=world, clock=lambda: clock[0])
+    assert await job.erase_due() == 0  # not while the turn may still be written
+    clock[0] += erasure.GRACE + timedelta(seconds=1)
+    assert await job.erase_due() == 1
+    assert where(world, *PERSON) == set()
+    assert await job.erase_due() == 0  # once
+    store.engine.dispose()
+
+
+async def test_an_erasure_that_fails_is_tried_again_until_it_succeeds(
+    world: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from bot.housekeeping import Housekeeping
+
+    with world.session() as s:
+        erasure.request_erasure(session=s, conversation_id=WEB, now=NOW)
+    real = erasure.erase_person
+    failures = [2]
+
+    def locked(**kwargs: Any) -> dict[str, int]:
+        if failures[0]:
+            failures[0] -= 1
+            raise OperationalError("DELETE", {}, Exception("database is locked"))
+        return real(**kwargs)
+
+    monkeypatch.setattr(erasure, "erase_person", locked)
+    clock = [NOW + erasure.GRACE]
+    job = Housekeeping(db=world, clock=lambda: clock[0])
+    assert await job.erase_due() == 0
+    with world.session() as s:
+        row = s.execute(select(erasure.ErasureRequest)).scalar_one()
+        assert (row.status, row.attempts, row.last_error) == ("pending", 1, "OperationalError")
+    assert await job.erase_due() == 0  # waits before the next try
+    clock[0] += timedelta(seconds=erasure.RETRY_S)
+    assert await job.erase_due() == 0  # fails again; now waits twice as long
+    clock[0] += timedelta(seconds=erasure.RETRY_S)
+    assert await job.erase_due() == 0
+    clock[0] += timedelta(seconds=erasure.RETRY_S)
+    assert await job.erase_due() == 1
+    assert where(world, *PERSON) == set()
+    with world.session() as s:
+        row = s.execute(select(erasure.ErasureRequest)).scalar_one()
+        # What stays of the request: that it was done, when, and numbers.
+        assert row.status == "done" and row.conversation_id is None and row.done_at
+        assert row.counts["messages"] >= 4 and all(isinstance(v, int) for v in row.counts.values())
