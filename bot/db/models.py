@@ -346,3 +346,18 @@ class ErasureRequest(Base):
     last_error = Column(String(100))  # the kind of error only
     done_at = Column(DateTime(timezone=True))
     counts = Column(JSON)  # {"messages": 12, ...}
+
+
+class MessageCount(Base):
+    """How many messages there were per day, channel, direction and kind: what retention
+    keeps of the messages it deletes (no identity, no text)."""
+
+    __tablename__ = "message_counts"
+    __table_args__ = (UniqueConstraint("day", "channel", "direction", "kind"),)
+
+    id = Column(Integer, primary_key=True)
+    day = Column(String(10), nullable=False)  # YYYY-MM-DD (UTC)
+    channel = Column(String(20), nullable=False)
+    direction = Column(String(3), nullable=False)
+    kind = Column(String(20), nullable=False)
+    count = Column(Integer, nullable=False, default=0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 
 import socketio
@@ -26,6 +27,8 @@ from bot.channels.pending import Channel, PendingTurns
 from bot.channels.telegram import TelegramChannel
 from bot.channels.turns import ConversationLocks, TurnState
 from bot.channels.webchat import create_socketio_server, make_pending_pusher, make_webchat_pusher
+from bot.db import retention
+from bot.db.retention import Periods
 from bot.db.session import Database
 from bot.handoff.notify import Mailer
 from bot.handoff.service import Handoff
@@ -112,7 +115,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
 
     # Erasure requests not carried out yet, and retention (daily).
-    housekeeping = Housekeeping(db=db, locks=locks)
+    housekeeping = Housekeeping(
+        db=db, locks=locks,
+        retention=functools.partial(retention.run, periods=Periods.from_settings(settings)),
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]

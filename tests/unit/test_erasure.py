@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select, text
 
 from bot.db import clients as clients_repo
 from bot.db import conversations as conv_repo
@@ -23,6 +23,7 @@ from bot.db import telegram as telegram_repo
 from bot.db.models import Appointment, Client, LinkCode, Staff
 from bot.db.seed import seed
 from bot.db.session import Database
+from harness.schema_scan import where
 
 SECRET = "s3cret"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -103,26 +104,6 @@ def a_conversation(db: Database, conv: str, phrase: str, *, telegram_id: int | N
             telegram_repo.add_outgoing(session=s, bot_id=1, chat_id=telegram_id,
                                        conversation_id=conv, text=f"queued {phrase}",
                                        reply_markup=None)
-
-
-def every_value(db: Database) -> list[tuple[str, str, str]]:
-    """(table, column, value as text) of every column of every row of every table."""
-    found = []
-    with db.engine.connect() as conn:
-        schema = inspect(conn)
-        for table in schema.get_table_names():
-            columns = [c["name"] for c in schema.get_columns(table)]
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            for row in conn.execute(text(f'SELECT {quoted} FROM "{table}"')):
-                found += [(table, col, str(value)) for col, value in zip(columns, row, strict=True)
-                          if value is not None]
-    return found
-
-
-def where(db: Database, *needles: str) -> set[tuple[str, str]]:
-    """Every (table, column) holding one of ``needles``."""
-    return {(table, column) for table, column, value in every_value(db)
-            if any(n in value for n in needles)}
 
 
 @pytest.fixture
