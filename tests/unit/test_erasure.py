@@ -294,3 +294,18 @@ async def test_an_erasure_that_fails_is_tried_again_until_it_succeeds(
         # What stays of the request: that it was done, when, and numbers.
         assert row.status == "done" and row.conversation_id is None and row.done_at
         assert row.counts["messages"] >= 4 and all(isinstance(v, int) for v in row.counts.values())
+
+
+async def test_the_job_runs_in_the_background_until_stopped(world: Database) -> None:
+    from bot.housekeeping import Housekeeping
+    from harness.waiting import eventually
+
+    with world.session() as s:
+        erasure.request_erasure(session=s, conversation_id=TG, now=NOW)
+    job = Housekeeping(db=world, clock=lambda: NOW + erasure.GRACE, interval_s=0.05)
+    job.start()
+    try:
+        await eventually(lambda: not where(world, *PERSON), what="the erasure")
+    finally:
+        await job.stop()
+    assert job._task is None
