@@ -335,7 +335,11 @@ class ErasureRequest(Base):
     """
 
     __tablename__ = "erasure_requests"
-    __table_args__ = (Index("ix_erasure_requests_status_next", "status", "next_try_at"),)
+    __table_args__ = (
+        Index("ix_erasure_requests_status_next", "status", "next_try_at"),
+        # The gateway asks after every turn whether this conversation asked.
+        Index("ix_erasure_requests_conversation", "conversation_id"),
+    )
 
     id = Column(Integer, primary_key=True)
     conversation_id = Column(String(200))  # NULL once done

@@ -5,8 +5,9 @@ Transcripts (:attr:`Periods.transcripts`, 180 days by default): messages (text, 
 attachments, casemanagers' replies), Rasa's tracker events, escalations (details, notes,
 with their notification rows), and conversations with nothing left. Technical rows
 (:attr:`Periods.technical`, 30 days): Telegram update ids (and any payload left), Telegram
-outbox rows, pending turns (their message is marked failed), link attempts, link codes
-that expired that long ago. Attachments (:attr:`Periods.attachments`, 30 days): a
+outbox rows, pending turns (their message is marked failed), link attempts, unused link
+codes that expired that long ago (used ones, which name the chat that used them, after
+the transcripts' period). Attachments (:attr:`Periods.attachments`, 30 days): a
 message's Telegram file id and file name are dropped (its kind stays), so the photo or
 document can no longer be opened from the inbox.
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.clock import as_utc
@@ -85,7 +86,10 @@ def run(*, session: Session, now: datetime, periods: Periods = Periods(),
     rows("telegram_updates", TelegramUpdate, TelegramUpdate.received_at < technical)
     rows("telegram_outbox", TelegramOutbox, TelegramOutbox.created_at < technical)
     rows("link_attempts", LinkAttempt, LinkAttempt.attempted_at < technical)
-    rows("link_codes", LinkCode, LinkCode.expires_at < technical)
+    # A used code names the chat that used it (erasure finds a person's earlier chats by
+    # it), so it stays as long as that chat's transcript may; an unused one goes sooner.
+    rows("link_codes", LinkCode, LinkCode.expires_at < technical,
+         or_(LinkCode.used_by.is_(None), LinkCode.expires_at < transcripts))
     counts["attachments"] = _drop_attachments(session, now - periods.attachments, dry_run)
 
     # Transcripts.

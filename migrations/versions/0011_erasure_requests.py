@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("counts", sa.JSON),
     )
     op.create_index("ix_erasure_requests_status_next", "erasure_requests", ["status", "next_try_at"])
+    op.create_index("ix_erasure_requests_conversation", "erasure_requests", ["conversation_id"])
     # Requests marked the old way (conversations.erase_requested) and not carried out yet.
     op.execute(
         "INSERT INTO erasure_requests (conversation_id, status, requested_at, attempts) "
@@ -36,5 +37,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_erasure_requests_conversation", table_name="erasure_requests")
     op.drop_index("ix_erasure_requests_status_next", table_name="erasure_requests")
     op.drop_table("erasure_requests")

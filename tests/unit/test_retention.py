@@ -99,8 +99,13 @@ def aged(db: Database) -> Database:
     """An old Telegram conversation (200 days), one of two months, one of yesterday."""
     with db.session() as s:
         assert seed(session=s, now=NOW)
-        s.add(LinkCode(client_id=1, code_hash="a" * 64, created_at=MONTHS - timedelta(days=1),
-                       expires_at=MONTHS, used_at=MONTHS, used_by=f"telegram:{TG_OLD}"))
+        # Used by the old chat (goes with its transcript), unused (goes after 30 days),
+        # used by the two-month-old chat (stays while its transcript may).
+        s.add(LinkCode(client_id=1, code_hash="a" * 64, created_at=OLD, expires_at=OLD + timedelta(days=1),
+                       used_at=OLD, used_by=f"telegram:{TG_OLD}"))
+        s.add(LinkCode(client_id=1, code_hash="b" * 64, created_at=MONTHS, expires_at=MONTHS))
+        s.add(LinkCode(client_id=1, code_hash="c" * 64, created_at=MONTHS, expires_at=MONTHS,
+                       used_at=MONTHS, used_by="webchat:two-months"))
     store = tracker_store(db)
     for conv, phrase, at, tg, update_id in (
         (f"telegram:{TG_OLD}", "Ancient-Walrus-1", OLD, TG_OLD, 11),
@@ -130,7 +135,8 @@ def test_old_transcripts_and_technical_rows_go_recent_ones_stay(aged: Database) 
     assert counts["messages"] == 2 and counts["conversations"] == 1
     assert counts["tracker_events"] == 3 and counts["telegram_updates"] == 1
     assert counts["pending_turns"] == 2 and counts["attachments"] == 2
-    assert counts["link_codes"] == 1 and counts["escalations"] == 1
+    assert counts["link_codes"] == 2 and counts["escalations"] == 1
+    assert ("link_codes", "used_by") in where(aged, "webchat:two-months")
     with aged.session() as s:
         # The message whose pending turn went is marked failed, not left pending.
         statuses = s.execute(select(Message.status).where(
