@@ -1,8 +1,8 @@
 """The app's housekeeping job: erasure requests that were not carried out yet, and retention.
 
 Every ``interval_s`` (30 s) it carries out the erasure requests the gateway could not
-(the confirming turn failed, the app stopped): each under its conversation's lock, so no
-turn of that person runs meanwhile; a failure is retried with a growing wait
+(the confirming turn failed, the app stopped): each under the locks of all the person's
+chats, so no turn of theirs runs meanwhile; a failure is retried with a growing wait
 (``bot.db.erasure``). Once a day (and at start) it deletes what is older than the
 retention periods (``bot.db.retention``). Times come from ``clock`` (tests inject one).
 """
@@ -43,7 +43,11 @@ class Housekeeping:
         """Carry out the due erasure requests; how many were done."""
         done = 0
         for request_id, conversation_id in await self.db.run(erasure.due_requests, now=self.clock()):
-            async with self.locks(conversation_id):
+            identities = await self.db.run(erasure.identities_of, conversation_id=conversation_id)
+            async with contextlib.AsyncExitStack() as held:
+                # Every chat of the person, in one order (no turn of theirs runs meanwhile).
+                for identity in sorted(identities):
+                    await held.enter_async_context(self.locks(identity))
                 try:
                     counts = await self.db.run(erasure.carry_out, request_id=request_id,
                                                now=self.clock())

@@ -309,3 +309,20 @@ async def test_the_job_runs_in_the_background_until_stopped(world: Database) -> 
     finally:
         await job.stop()
     assert job._task is None
+
+
+async def test_the_job_waits_for_a_turn_in_any_of_the_persons_chats(world: Database) -> None:
+    from bot.channels.turns import ConversationLocks
+    from bot.housekeeping import Housekeeping
+    from harness.waiting import eventually
+
+    with world.session() as s:
+        erasure.request_erasure(session=s, conversation_id=TG, now=NOW)
+    locks = ConversationLocks()
+    job = Housekeeping(db=world, locks=locks, clock=lambda: NOW + erasure.GRACE)
+    async with locks(WEB):  # a turn of the person's web chat is running
+        erasing = asyncio.create_task(job.erase_due())
+        await eventually(lambda: locks(WEB)._waiters, what="the job waiting for the web chat's turn")
+        assert where(world, *PERSON)  # nothing erased under a running turn
+    assert await erasing == 1
+    assert where(world, *PERSON) == set()
