@@ -146,8 +146,10 @@ def erase_person(*, session: Session, conversation_id: str) -> dict[str, int]:
 
 
 def _empty_updates(session: Session, telegram_ids: set[int]) -> int:
-    """Telegram updates from these chats that still hold their content: emptied and marked
-    done (a stuck one is never handled now; its id stays so a replay is ignored)."""
+    """Telegram updates from these chats that still hold their content: emptied (the id
+    stays, so a replay is ignored). One not handled yet is marked done (it never will be
+    now); one being handled — the confirming turn's own — is marked done by its handler
+    once the confirmation went out."""
     if not telegram_ids:
         return 0
     rows = session.execute(
@@ -157,8 +159,8 @@ def _empty_updates(session: Session, telegram_ids: set[int]) -> int:
     for row in rows:
         if _mentions(row.payload, telegram_ids):
             row.payload = None
-            row.status = "done"
-            row.done_at = row.done_at or utcnow()
+            if row.status == "received":
+                row.status, row.done_at = "done", utcnow()
             emptied += 1
     session.flush()
     return emptied

@@ -101,6 +101,9 @@ def a_conversation(db: Database, conv: str, phrase: str, *, telegram_id: int | N
             telegram_repo.record_update(session=s, bot_id=1, update_id=telegram_id % 1000 + 1,
                                         payload=payload, status="processing")
             telegram_repo.finish_update(session=s, bot_id=1, update_id=telegram_id % 1000 + 1)
+            # And one the webhook accepted that was not handled yet.
+            telegram_repo.record_update(session=s, bot_id=1, update_id=telegram_id % 1000 + 2,
+                                        payload=payload, status="received")
             telegram_repo.add_outgoing(session=s, bot_id=1, chat_id=telegram_id,
                                        conversation_id=conv, text=f"queued {phrase}",
                                        reply_markup=None)
@@ -159,6 +162,13 @@ def test_erasure_from_telegram_reaches_the_web_chat_too(world: Database) -> None
     erase(world, TG)
     assert where(world, *PERSON) == set()
     assert where(world, OTHER_PHRASE)
+    with world.session() as s:
+        statuses = dict(s.execute(text(
+            "SELECT update_id, status FROM telegram_updates WHERE update_id BETWEEN 411 AND 413")).all())
+    # Ids stay (replays are ignored); one not handled yet never will be; the one being
+    # handled (the confirming turn's) is left to its handler, which marks it done once
+    # the confirmation went out.
+    assert statuses == {411: "processing", 412: "done", 413: "done"}
 
 
 def test_an_unlinked_chat_is_erased_alone(world: Database) -> None:
