@@ -1,7 +1,8 @@
 """Erasing a person's data on request (forget_me): explain, confirm, erase.
 
 The erasure itself happens in the app right after this turn (it can delete Rasa's tracker
-only once Rasa has finished writing it): this action marks the conversation.
+only once Rasa has finished writing it): this action records the request
+(``bot.db.erasure``), which the app's housekeeping job carries out if that turn fails.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import db
-from bot.db.conversations import request_erasure as mark_for_erasure
+from bot.db.erasure import request_erasure as record_request
 
 CONFIRM_FORGET = "forget_me"
 
@@ -33,4 +34,4 @@ class ActionAskForgetMe(Action):
 
 def request_erasure(conversation_id: str) -> bool:
     with db() as session:
-        return mark_for_erasure(session=session, conversation_id=conversation_id)
+        return record_request(session=session, conversation_id=conversation_id) > 0

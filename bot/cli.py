@@ -233,6 +233,22 @@ def cmd_content(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention(args: argparse.Namespace) -> int:
+    from bot.clock import utcnow
+    from bot.db import retention
+
+    settings = get_settings()
+    periods = retention.Periods.from_settings(settings)
+    counts = database().call(retention.run, now=utcnow(), periods=periods, dry_run=args.dry_run)
+    print(f"retention: transcripts {periods.transcripts.days} days, technical rows "
+          f"{periods.technical.days} days, attachments {periods.attachments.days} days"
+          + (" (dry run: nothing deleted)" if args.dry_run else ""))
+    verb = "would go" if args.dry_run else "deleted"
+    for name, count in counts.items():
+        print(f"  {name:18} {count:>8} {verb}")
+    return 0
+
+
 def cmd_env(args: argparse.Namespace) -> int:
     for key, value in get_settings().rasa_environment().items():
         print(f"{key}={value}")
@@ -334,6 +350,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--root", help="checkout to work on (default: this one)")
     p.set_defaults(func=cmd_content)
+
+    p = sub.add_parser("retention", help="delete what is older than the retention periods")
+    p.add_argument("action", choices=["run"])
+    p.add_argument("--dry-run", action="store_true",
+                   help="only count what would be deleted (numbers, no personal data)")
+    p.set_defaults(func=cmd_retention)
 
     p = sub.add_parser("env", help="print the environment Rasa's endpoints.yml needs")
     p.set_defaults(func=cmd_env)

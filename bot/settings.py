@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     # A new Rasa session after this many turns of one conversation (0: never).
     rasa_session_turns: int = Field(10, env="WEGWIJS_RASA_SESSION_TURNS", ge=0)
     log_level: str = Field("INFO", env="WEGWIJS_LOG_LEVEL")
+    # Retention (bot/db/retention.py; the app runs it daily, or `wegwijs retention run`):
+    # transcripts (messages, Rasa's events, escalations), technical rows (Telegram update
+    # ids, outbox, pending turns, link attempts, expired link codes), attachments' file ids.
+    retention_transcript_days: int = Field(180, env="WEGWIJS_RETENTION_TRANSCRIPT_DAYS", ge=1)
+    retention_technical_days: int = Field(30, env="WEGWIJS_RETENTION_TECHNICAL_DAYS", ge=1)
+    retention_attachment_days: int = Field(30, env="WEGWIJS_RETENTION_ATTACHMENT_DAYS", ge=1)
     # Telegram (optional: without a token the app runs without the Telegram channel).
     telegram_token: str = Field("", env="TELEGRAM_TOKEN")
     telegram_mode: str = Field("webhook", env="TELEGRAM_MODE")  # webhook or polling

@@ -17,6 +17,7 @@ time, in order: while one is pending, the next waits behind it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,8 +28,9 @@ from sqlalchemy.orm import Session
 from bot.channels.turns import REMEMBERED, ConversationLocks, TurnState
 from bot.clock import utcnow
 from bot.db import conversations as repo
+from bot.db import erasure
 from bot.db import pending as pending_repo
-from bot.db.clients import erase_conversation, redeem_link_code
+from bot.db.clients import redeem_link_code
 from bot.db.escalations import live_escalation, make_urgent
 from bot.db.session import Database
 from bot.i18n.locales import LOCALES, direction, to_locale
@@ -310,14 +312,35 @@ class Gateway:
             if m.get("text") or m.get("buttons")
         ]
         replies = [*(before or []), *replies]
-        await self.db.run(_finish_turn, turn=turn, replies=replies, keys=keys, status="ok",
-                          deliver=self.deliveries.get(turn.channel))
-        counts = await self.db.run(_erase_if_requested, conversation_id=conv)
-        if counts is not None:
-            logger.info("erased conversation %s: %s", conv, counts)
+        deliver = self.deliveries.get(turn.channel)
+        if not await self._erase_if_requested(turn, replies, deliver):
+            await self.db.run(_finish_turn, turn=turn, replies=replies, keys=keys, status="ok",
+                              deliver=deliver)
         if self.on_message is not None:
             self.on_message(conv)
         return replies
+
+    async def _erase_if_requested(
+        self, turn: pending_repo.Turn, replies: list[Reply], deliver: DeliveryWriter | None
+    ) -> bool:
+        """``forget_me`` was confirmed in this turn: erase the person now that Rasa has
+        written the turn, and send the confirmation (Telegram: through the outbox; the row
+        goes once sent). True when done; when it fails the housekeeping job does it."""
+        request_id = await self.db.run(erasure.pending_request, conversation_id=turn.conversation_id)
+        if request_id is None:
+            return False
+        try:
+            counts = await self.db.run(_finish_with_erasure, turn=turn, replies=replies,
+                                       request_id=request_id, deliver=deliver)
+        except Exception as exc:  # noqa: BLE001 - the job retries; the turn must still end
+            logger.error("erasure request %s failed (%s): the housekeeping job retries it",
+                         request_id, type(exc).__name__)
+            with contextlib.suppress(Exception):
+                await self.db.run(erasure.failed, request_id=request_id, now=utcnow(),
+                                  error=type(exc).__name__)
+            return False
+        logger.info("erasure request %s carried out: %s", request_id, counts)
+        return True
 
     async def _give_up(self, turn: pending_repo.Turn, locale: str) -> list[Reply]:
         """The turn failed for good: the person is told, in their locale."""
@@ -425,11 +448,16 @@ def _finish_turn(
                         status=status)
 
 
-def _erase_if_requested(*, session: Session, conversation_id: str) -> dict[str, int] | None:
-    """``forget_me`` confirmed during this turn: erase now that Rasa is done with it."""
-    if not repo.erasure_requested(session=session, conversation_id=conversation_id):
-        return None
-    return erase_conversation(session=session, conversation_id=conversation_id)
+def _finish_with_erasure(
+    *, session: Session, turn: pending_repo.Turn, replies: list[Reply], request_id: int,
+    deliver: DeliveryWriter | None,
+) -> dict[str, int] | None:
+    """The person erased (their pending turn with them) and the confirmation queued for
+    the channel, in one transaction; nothing of the turn is stored."""
+    counts = erasure.carry_out(session=session, request_id=request_id)
+    if deliver is not None and replies:
+        deliver(session, turn.conversation_id, replies)
+    return counts
 
 
 def _buttons(raw: Any) -> list[dict[str, str]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import as_utc
@@ -23,13 +23,8 @@ from bot.db.models import (
     Casemanager,
     ChannelIdentity,
     Client,
-    Conversation,
-    Escalation,
     LinkAttempt,
     LinkCode,
-    Message,
-    PendingTurn,
-    TelegramOutbox,
 )
 from bot.linkcodes import new_code
 
@@ -197,34 +192,3 @@ def upcoming_appointments(
 
 def list_clients(*, session: Session) -> list[Client]:
     return list(session.execute(select(Client).order_by(Client.id)).scalars())
-
-
-def erase_conversation(*, session: Session, conversation_id: str) -> dict[str, int]:
-    """Everything stored about one chat identity: messages, links, attempts, the
-    conversation, its escalations and Rasa's tracker events. Returns counts."""
-    counts = {}
-    for name, stmt in (
-        (
-            "pending_turns",
-            delete(PendingTurn).where(PendingTurn.conversation_id == conversation_id),
-        ),
-        ("messages", delete(Message).where(Message.conversation_id == conversation_id)),
-        ("identities", delete(ChannelIdentity).where(ChannelIdentity.conversation_id == conversation_id)),
-        ("link_attempts", delete(LinkAttempt).where(LinkAttempt.conversation_id == conversation_id)),
-        ("escalations", delete(Escalation).where(Escalation.conversation_id == conversation_id)),
-        (
-            "telegram_outbox",
-            delete(TelegramOutbox).where(TelegramOutbox.conversation_id == conversation_id),
-        ),
-        ("conversations", delete(Conversation).where(Conversation.id == conversation_id)),
-    ):
-        counts[name] = session.execute(stmt).rowcount or 0
-    # Rasa's SQL tracker store lives in the same database (table "events").
-    if session.get_bind().dialect.has_table(session.connection(), "events"):
-        counts["tracker_events"] = (
-            session.execute(
-                text("DELETE FROM events WHERE sender_id = :sid"), {"sid": conversation_id}
-            ).rowcount
-            or 0
-        )
-    return counts

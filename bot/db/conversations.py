@@ -101,20 +101,6 @@ def mark_answered(*, session: Session, message_id: int, keys: list[str]) -> None
         msg.answered_with = keys
 
 
-def request_erasure(*, session: Session, conversation_id: str) -> bool:
-    """Mark the conversation for erasure after this turn (``forget_me``)."""
-    conv = session.get(Conversation, conversation_id)
-    if conv is None:
-        return False
-    conv.erase_requested = 1
-    return True
-
-
-def erasure_requested(*, session: Session, conversation_id: str) -> bool:
-    conv = session.get(Conversation, conversation_id)
-    return bool(conv is not None and conv.erase_requested)
-
-
 def get_message(*, session: Session, message_id: int | None) -> Message | None:
     return session.get(Message, message_id) if message_id is not None else None
 

@@ -32,7 +32,8 @@ class Conversation(Base):
     id = Column(String(200), primary_key=True)
     channel = Column(String(20), nullable=False)
     locale = Column(String(10))
-    # Set by the forget_me action; the app erases the conversation after the turn.
+    # No longer used (erasure requests are rows of ``erasure_requests`` since 0011); kept
+    # so the migration does not rebuild the table every message refers to.
     erase_requested = Column(Integer, default=0)
     created_at = Column(DateTime(timezone=True), default=utcnow)
     updated_at = Column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -319,3 +320,48 @@ class TelegramOutbox(Base):
     next_attempt_at = Column(DateTime(timezone=True), default=utcnow)
     last_error = Column(String(300))
     created_at = Column(DateTime(timezone=True), default=utcnow)
+
+
+# Privacy ----------------------------------------------------------------------------
+
+
+class ErasureRequest(Base):
+    """A person's request to be forgotten (``forget_me``), kept until it is carried out.
+
+    The gateway carries it out right after the confirming turn; when that fails (the turn
+    failed, the app stopped) the housekeeping job tries again until it succeeds. Once done,
+    ``conversation_id`` is cleared: what stays is that an erasure was done, when, and how
+    many rows went (numbers only) — what a data-protection officer can be shown.
+    """
+
+    __tablename__ = "erasure_requests"
+    __table_args__ = (
+        Index("ix_erasure_requests_status_next", "status", "next_try_at"),
+        # The gateway asks after every turn whether this conversation asked.
+        Index("ix_erasure_requests_conversation", "conversation_id"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(200))  # NULL once done
+    status = Column(String(10), nullable=False, default="pending")  # pending, done
+    requested_at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
+    attempts = Column(Integer, default=0, nullable=False)
+    next_try_at = Column(DateTime(timezone=True))
+    last_error = Column(String(100))  # the kind of error only
+    done_at = Column(DateTime(timezone=True))
+    counts = Column(JSON)  # {"messages": 12, ...}
+
+
+class MessageCount(Base):
+    """How many messages there were per day, channel, direction and kind: what retention
+    keeps of the messages it deletes (no identity, no text)."""
+
+    __tablename__ = "message_counts"
+    __table_args__ = (UniqueConstraint("day", "channel", "direction", "kind"),)
+
+    id = Column(Integer, primary_key=True)
+    day = Column(String(10), nullable=False)  # YYYY-MM-DD (UTC)
+    channel = Column(String(20), nullable=False)
+    direction = Column(String(3), nullable=False)
+    kind = Column(String(20), nullable=False)
+    count = Column(Integer, nullable=False, default=0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 
 import socketio
@@ -26,10 +27,13 @@ from bot.channels.pending import Channel, PendingTurns
 from bot.channels.telegram import TelegramChannel
 from bot.channels.turns import ConversationLocks, TurnState
 from bot.channels.webchat import create_socketio_server, make_pending_pusher, make_webchat_pusher
+from bot.db import retention
+from bot.db.retention import Periods
 from bot.db.session import Database
 from bot.handoff.notify import Mailer
 from bot.handoff.service import Handoff
 from bot.handoff.staff_telegram import StaffTelegramLinks
+from bot.housekeeping import Housekeeping
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource
 from bot.i18n.render import Renderer
@@ -110,12 +114,20 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         fetch_file=telegram.fetch_file if telegram else None,
     )
 
+    # Erasure requests not carried out yet, and retention (daily).
+    housekeeping = Housekeeping(
+        db=db, locks=locks,
+        retention=functools.partial(retention.run, periods=Periods.from_settings(settings)),
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
         starting = asyncio.create_task(telegram.start()) if telegram else None
         handoff.start()
         pending.start()
+        housekeeping.start()
         yield
+        await housekeeping.stop()
         await pending.stop()
         await handoff.stop()
         if starting is not None:

@@ -347,3 +347,43 @@ async def test_a_private_update_from_someone_else_is_dropped(stack, telegram, re
     assert not any(str(victim.id) in line or str(attacker.id) in line for line in dropped)
     # B still talks to the bot as before.
     assert said(await victim.say(SAY["en"]["help"])) == expect(renderer, "utter_help", "en")
+
+
+async def test_forget_on_telegram_erases_every_chat_of_the_client_and_confirms(stack, telegram, telegram_bot, chat, renderer) -> None:  # type: ignore[no-untyped-def]
+    """A person linked from the web chat and from Telegram: /forget on Telegram leaves
+    nothing of either chat anywhere in the database, and the confirmation still reaches
+    Telegram (its outbox row goes once sent). A client of its own, so no other test's
+    links are touched."""
+    from bot.db.session import Database
+    from harness.schema_scan import where
+
+    with sqlite3.connect(db_path(stack)) as db:
+        client_id = db.execute("INSERT INTO clients (first_name, last_name, locale, casemanager_id)"
+                               " VALUES ('Erasa', 'Test', 'en', 1)").lastrowid
+    phrase = f"Kestrel-{new_user_id()}"
+
+    def code() -> str:
+        return stack.cli("link-code", "--client", str(client_id)).strip().splitlines()[-1]
+
+    web = chat()
+    await web.connect(language="en")
+    await web.say(code())
+    await web.say(f"about {phrase} on the web")
+    user = telegram("en")
+    await user.say(f"/start {code()}")
+    await user.say(f"about {phrase} on telegram")
+    person = (f"webchat:{web.session_id}", user.conversation_id, str(user.id), phrase)
+    database = Database(stack.database_url)
+    try:
+        assert {"messages", "events", "channel_identities"} <= {t for t, _ in where(database, *person)}
+        confirm = await user.say("/forget")
+        assert said(confirm) == expect(renderer, "utter_forget_me_confirm", "en")
+        done = await user.tap(confirm, "Yes, erase")
+        assert said(done) == expect(renderer, "utter_forget_me_done", "en")
+        await eventually(lambda: query(
+            stack, "SELECT COUNT(*) FROM telegram_outbox WHERE chat_id = ?", user.id) == [(0,)],
+            what="the confirmation leaving the outbox")
+        assert where(database, *person) == set()
+    finally:
+        database.dispose()
+    assert query(stack, "SELECT COUNT(*) FROM clients WHERE id = ?", client_id) == [(1,)]

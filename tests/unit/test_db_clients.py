@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.db import clients as repo
+from bot.db.erasure import erase_person
 from bot.db.models import (
     Appointment,
     ChannelIdentity,
@@ -89,8 +90,8 @@ def test_erase_removes_everything_of_one_conversation(db: Database, seeded: None
         s.execute(text("INSERT INTO events (sender_id, type_name) VALUES ('webchat:e', 'user'), "
                        "('webchat:other', 'user')"))
     with db.session() as s:
-        counts = repo.erase_conversation(session=s, conversation_id="webchat:e")
-    assert counts["messages"] == 1 and counts["identities"] == 1 and counts["tracker_events"] == 1
+        counts = erase_person(session=s, conversation_id="webchat:e")
+    assert counts["messages"] == 1 and counts["channel_identities"] == 1 and counts["tracker_events"] == 1
     with db.session() as s:
         assert s.execute(select(Message.conversation_id)).scalars().all() == ["webchat:other"]
         assert s.execute(text("SELECT sender_id FROM events")).scalars().all() == ["webchat:other"]

@@ -21,7 +21,9 @@ ALLOWED = {
     "bot.channels": (*FOUNDATION, "bot.db", "bot.i18n", "bot.rasa_client"),
     "bot.handoff": (*FOUNDATION, "bot.db", "bot.i18n", "bot.rasa_client", "bot.channels"),
     "bot.web": (*FOUNDATION, "bot.db", "bot.i18n", "bot.rasa_client", "bot.channels",
-                "bot.handoff", "bot.privacy"),
+                "bot.handoff", "bot.privacy", "bot.housekeeping"),
+    # Erasure requests left over and retention: the database, under the conversation locks.
+    "bot.housekeeping": (*FOUNDATION, "bot.db", "bot.channels.turns"),
     "actions": (*FOUNDATION, "bot.db", "bot.i18n", "bot.handoff.rules", "bot.handoff.escalate"),
     # Rasa and the action server: the settings' checks and the log filter, nothing else.
     "bot.rasa_main": ("bot.privacy", "bot.linkcodes", "bot.settings", "nlu"),
