@@ -25,7 +25,12 @@ from bot.channels.gateway import Gateway
 from bot.channels.pending import Channel, PendingTurns
 from bot.channels.telegram import TelegramChannel
 from bot.channels.turns import ConversationLocks, TurnState
-from bot.channels.webchat import create_socketio_server, make_pending_pusher, make_webchat_pusher
+from bot.channels.webchat import (
+    SessionTokens,
+    create_socketio_server,
+    make_pending_pusher,
+    make_webchat_pusher,
+)
 from bot.db.session import Database
 from bot.handoff.notify import Mailer
 from bot.handoff.service import Handoff
@@ -37,6 +42,7 @@ from bot.i18n.workflow import ContentRepo
 from bot.privacy import install_log_redaction
 from bot.rasa_client import RasaClient, Readiness
 from bot.settings import ROOT, Settings, settings_or_exit
+from bot.web.origins import OriginCheck
 from bot.web.routes import inbox
 from bot.web.routes.content import content_page
 from bot.web.routes.health import healthz
@@ -93,7 +99,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         TelegramChannel(settings, gateway, db, start_hook=staff_links.on_start)
         if settings.telegram_token else None
     )
-    sio = create_socketio_server(gateway)
+    sio = create_socketio_server(
+        gateway, SessionTokens(settings.secret_key), cors_allowed_origins=OriginCheck(settings)
+    )
     pushers = {"webchat": make_webchat_pusher(sio)}
     if telegram is not None:
         pushers["telegram"] = telegram.push
