@@ -60,7 +60,7 @@ STAFF_SESSION_S = 8 * 3600
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> socketio.ASGIApp:
     settings = settings or settings_or_exit()
-    install_log_redaction()
+    install_log_redaction(settings.secret_key)
     logging.basicConfig(level=settings.log_level)
     # httpx logs full URLs at INFO, internal tokens included.
     logging.getLogger("httpx").setLevel(logging.WARNING)
