@@ -181,7 +181,7 @@ class Settings(BaseSettings):
                 and not self.telegram_webhook_url.startswith("https://")):
             problems.append("TELEGRAM_WEBHOOK_URL: production needs an https:// address "
                             f"(is {self.telegram_webhook_url or 'not set'})")
-        plain = [o for o in self.allowed_origins if o.startswith("http://")]
+        plain = [o for o in self.configured_origins if o.startswith("http://")]
         if plain:
             problems.append("WEGWIJS_ALLOWED_ORIGINS: production allows https:// origins only "
                             f"(not {', '.join(plain)})")
@@ -198,9 +198,13 @@ class Settings(BaseSettings):
     def allowed_origins(self) -> tuple[str, ...]:
         """The origins whose pages may use the web chat: the app's own public one first,
         then WEGWIJS_ALLOWED_ORIGINS (normalised: lower case, no default port)."""
-        configured = [origin_of(v.strip()) for v in self.allowed_origins_setting.split(",")]
         own = origin_of(self.public_url, path_ok=True)
-        return tuple(dict.fromkeys(o for o in [own, *configured] if o))
+        return tuple(dict.fromkeys(o for o in [own, *self.configured_origins] if o))
+
+    @property
+    def configured_origins(self) -> list[str]:
+        """WEGWIJS_ALLOWED_ORIGINS, normalised."""
+        return [o for o in (origin_of(v) for v in self.allowed_origins_setting.split(",")) if o]
 
     @property
     def nlg_url(self) -> str:

@@ -35,6 +35,10 @@ from bot.db.conversations import mark_last_undelivered
 logger = logging.getLogger(__name__)
 
 CHANNEL = "webchat"
+# What the stock rasa-webchat widget sends once when a new session opens: its
+# initPayload — none by default (a user_uttered without "message"), or the "/get_started"
+# of Rasa's examples. The welcome was already given on session_request: nothing to say.
+WIDGET_INIT_PAYLOAD = "/get_started"
 # <id>.<signature>: token_urlsafe(24) gives 32 characters, the signature 43.
 _TOKEN = re.compile(r"^([A-Za-z0-9_-]{32})\.([A-Za-z0-9_-]{43})$")
 
@@ -180,6 +184,9 @@ def create_socketio_server(
             await sio.enter_room(sid, session_id)
             await sio.save_session(sid, {"session_id": session_id})
         message = data.get("message")
+        if "message" not in data or message == WIDGET_INIT_PAYLOAD:
+            await sio.emit("bot_turn_done", {"messages": 0}, room=sid)
+            return
         kind = "text" if isinstance(message, str) else "unsupported"
         replies = await gateway.handle(
             Incoming(

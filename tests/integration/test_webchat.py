@@ -227,3 +227,17 @@ def incoming(stack, conversation_id: str) -> int:  # type: ignore[no-untyped-def
     with sqlite3.connect(db_path(stack)) as conn:
         return conn.execute("SELECT count(*) FROM messages WHERE conversation_id = ? "
                             "AND direction = 'in'", (conversation_id,)).fetchone()[0]
+
+
+async def test_the_widgets_init_payload_adds_nothing(stack, renderer, chat) -> None:  # type: ignore[no-untyped-def]
+    """The stock rasa-webchat widget sends its initPayload once a new session is
+    confirmed: nothing by default, often "/get_started". The welcome was given already."""
+    user = chat()
+    await user.connect(language="en")
+    before = incoming(stack, user.conversation_id)
+    for init in ({"customData": {"language": "en"}, "session_id": user.session_id},
+                 {"message": "/get_started", "customData": {}, "session_id": user.session_id}):
+        await user.sio.emit("user_uttered", init)
+        assert await user.replies() == []
+    assert incoming(stack, user.conversation_id) == before
+    assert texts(await user.say("what can you do")) == expect(renderer, "utter_help", "en")
