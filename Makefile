@@ -14,7 +14,7 @@ POT := locales/wegwijs.pot
 
 .DEFAULT_GOAL := help
 .PHONY: bench bench-smoke content-status content-check help setup run test test-unit test-integration test-e2e test-stories validate eval train \
-        i18n-extract i18n-update i18n-compile db web lint clean
+        i18n-extract i18n-update i18n-compile db web widget lint clean
 
 help: ## list every target
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
@@ -40,6 +40,16 @@ $(VENDOR)/.installed: $(WEB)/package.json $(WEB)/package-lock.json
 	touch $@
 
 web: $(VENDOR)/.installed ## browser files (socket.io client, htmx, Noto fonts) from npm
+
+# The stock rasa-webchat widget (pinned in tests/e2e/widget/package-lock.json), for the
+# browser test that embeds it on another site; node_modules is not in git.
+WIDGET := tests/e2e/widget
+$(WIDGET)/node_modules/.installed: $(WIDGET)/package.json $(WIDGET)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the widget test (apt-get install npm)"; exit 1; }
+	cd $(WIDGET) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+widget: $(WIDGET)/node_modules/.installed ## the stock rasa-webchat 1.0.1 widget from npm (browser test of another site)
 
 setup: $(VENV)/.installed web i18n-compile db ## virtualenv, dependencies, browser files, catalogs, database (demo data in development)
 
@@ -99,10 +109,10 @@ test-stories: setup $(MODEL) ## Rasa conversation tests (tests/test_stories_*.ym
 eval: setup $(MODEL) ## per-locale intent accuracy, macro-F1 and language ID on the held-out split
 	$(PY) -m harness.evaluation
 
-test-e2e: setup $(MODEL) ## browser tests in headless Chromium (Debian's chromium)
+test-e2e: setup widget $(MODEL) ## browser tests in headless Chromium (Debian's chromium)
 	$(BIN)/pytest -q tests/e2e
 
-test: setup lint content-check validate $(MODEL) ## set up and run every test; coverage per module
+test: setup widget lint content-check validate $(MODEL) ## set up and run every test; coverage per module
 	$(BIN)/pytest -q --cov --cov-report=term tests/unit tests/integration tests/e2e
 	$(PY) -m harness.coverage_floor
 	$(PY) -m tests.run_stories
@@ -119,5 +129,5 @@ lint: $(VENV)/.installed ## ruff
 	$(BIN)/ruff check bot nlu actions tests bench harness
 
 clean: ## remove built files (model, caches, vendor files, compiled catalogs)
-	rm -rf models .rasa results $(VENDOR) $(WEB)/node_modules
+	rm -rf models .rasa results $(VENDOR) $(WEB)/node_modules $(WIDGET)/node_modules
 	find locales -name '*.mo' -delete

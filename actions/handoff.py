@@ -13,6 +13,7 @@ from actions.db import db
 from bot.clock import utcnow
 from bot.handoff.escalate import open_handoff
 from bot.handoff.rules import ASKED, URGENT, handoff_response, office_status
+from bot.privacy import log_id
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +37,12 @@ def hand_over(
             )
             escalation_id = esc.id
     except Exception:  # noqa: BLE001 - never a wall: give the phone route instead
-        logger.exception("could not open a handoff for %s", tracker.sender_id)
+        logger.exception("could not open a handoff for %s", log_id(tracker.sender_id))
         dispatcher.utter_message(response="utter_casemanager_contact")
         return [SlotSet("fallback_count", 0)]
     key, arguments = handoff_response(assignment, office_status(assignment.office_hours, now))
     dispatcher.utter_message(response=key, **arguments)
-    logger.info("handoff %s opened for %s (%s)", escalation_id, tracker.sender_id, reason)
+    logger.info("handoff %s opened for %s (%s)", escalation_id, log_id(tracker.sender_id), reason)
     return [SlotSet("fallback_count", 0), SlotSet("pending_question", None), ConversationPaused()]
 
 

@@ -75,7 +75,7 @@ class WebchatUser:
     def __init__(self, url: str) -> None:
         self.url = url
         self.sio = socketio.AsyncClient(reconnection=False)
-        self.session_id = uuid.uuid4().hex
+        self.session_id = None  # the server issues the session
         self.done: asyncio.Queue[dict] = asyncio.Queue()
         self.sio.on("bot_turn_done", self.done.put)
         self.quiet_turns = 0  # turns without a bot message (a person took over)

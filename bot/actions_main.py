@@ -11,8 +11,8 @@ def main() -> None:
     from bot.privacy import install_log_redaction
     from bot.settings import settings_or_exit
 
-    settings_or_exit()  # production mode's checks, as in every process
-    install_log_redaction()
+    settings = settings_or_exit()  # production mode's checks, as in every process
+    install_log_redaction(settings.secret_key)
     from rasa_sdk.__main__ import main as action_server_main
 
     sys.argv[0] = "rasa-sdk"

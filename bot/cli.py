@@ -255,6 +255,16 @@ def cmd_env(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_log_id(args: argparse.Namespace) -> int:
+    """What the logs show for a conversation (its keyed hash), to find it in them."""
+    from bot.privacy import log_id, set_log_key
+
+    set_log_key(get_settings().secret_key)
+    for conversation_id in args.conversation_id:
+        print(log_id(conversation_id))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     env = dict(os.environ, **settings.rasa_environment())
@@ -359,6 +369,10 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("env", help="print the environment Rasa's endpoints.yml needs")
     p.set_defaults(func=cmd_env)
+
+    p = sub.add_parser("log-id", help="what the logs show for a conversation id (webchat:…, telegram:…)")
+    p.add_argument("conversation_id", nargs="+")
+    p.set_defaults(func=cmd_log_id)
 
     p = sub.add_parser("serve", help="start one process: app, rasa or actions")
     p.add_argument("process", choices=["app", "rasa", "actions"])

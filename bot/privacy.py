@@ -12,12 +12,18 @@ log record factory, so every record is masked when it is made — whichever logg
 or format Rasa, Sanic, uvicorn or python-telegram-bot configure later — its message, its
 arguments, its traceback and its stack.
 
-Conversation ids (``telegram:<user id>``) are left as they are: they are what an
-operator follows a conversation by.
+Conversation ids (``webchat:<session id>``, ``telegram:<user id>``) never reach a log:
+code logs :func:`log_id` of them — ``webchat#<12 hex>``, an HMAC with a key derived from
+``WEGWIJS_SECRET_KEY``, the same in every process, so an operator still follows one
+conversation through the app's, Rasa's and the action server's logs (``wegwijs log-id
+<conversation id>`` gives the one to look for) — and the filter maps any that other code
+logs (Rasa logs sender ids, also URL-encoded as ``webchat%3A…``) the same way.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
 import traceback
@@ -50,6 +56,43 @@ _LABELLED = re.compile(
     r"(?i)(?<![a-z])(bsn|sofi(?:nummer)?|burgerservicenummer|v-?(?:nummer|nr\.?|number)|"
     r"vreemdelingennummer)([\s:.#=-]*)\d(?:[ .-]?\d){6,11}(?!\d)"
 )
+
+
+# A conversation id: the channel, ":" (or URL-encoded "%3A"), the id.
+_CONVERSATION_ID = re.compile(r"(?<![\w#])(webchat|telegram)(?::|%3[Aa])([A-Za-z0-9_-]+)")
+_LOG_ID_LABEL = b"wegwijs-log-id"
+_log_key: bytes | None = None
+
+
+def set_log_key(secret_key: str) -> None:
+    """The key :func:`log_id` hashes with, from the process's ``WEGWIJS_SECRET_KEY``."""
+    global _log_key
+    _log_key = hmac.new(secret_key.encode(), _LOG_ID_LABEL, hashlib.sha256).digest()
+
+
+def _key() -> bytes:
+    if _log_key is None:
+        from bot.settings import get_settings
+
+        set_log_key(get_settings().secret_key)
+    assert _log_key is not None
+    return _log_key
+
+
+def log_id(conversation_id: str) -> str:
+    """What a log shows for a conversation: ``<channel>#`` and the first 12 hex digits of
+    HMAC-SHA256(key, conversation id)."""
+    channel, sep, _ = conversation_id.partition(":")
+    digest = hmac.new(_key(), conversation_id.encode(), hashlib.sha256).hexdigest()[:12]
+    return f"{channel}#{digest}" if sep else f"#{digest}"
+
+
+def hide_conversation_ids(text: str) -> str:
+    """Every ``webchat:…`` and ``telegram:…`` (also ``%3A``-encoded) replaced by its
+    :func:`log_id`."""
+    if "webchat" not in text and "telegram" not in text:
+        return text
+    return _CONVERSATION_ID.sub(lambda m: log_id(f"{m.group(1)}:{m.group(2)}"), text)
 
 
 def passes_elfproef(digits: str) -> bool:
@@ -124,25 +167,28 @@ class RedactPersonalData(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken format string: keep what there is
             message, broken = f"{record.msg!r} {record.args!r}", True
-        redacted = redact(message)
+        redacted = redact(hide_conversation_ids(message))
         if broken or redacted != message:
             # Only then: formatters that read the arguments (uvicorn's access log) keep them.
             record.msg, record.args = redacted, ()
         if record.exc_info and not record.exc_text:
             record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
         if record.exc_text:
-            record.exc_text = redact(record.exc_text)
+            record.exc_text = redact(hide_conversation_ids(record.exc_text))
         if record.stack_info:
-            record.stack_info = redact(record.stack_info)
+            record.stack_info = redact(hide_conversation_ids(record.stack_info))
         return True
 
 
 _FILTER = RedactPersonalData()
 
 
-def install_log_redaction() -> None:
+def install_log_redaction(secret_key: str | None = None) -> None:
     """Every log record this process makes from now on goes through
-    :class:`RedactPersonalData` (idempotent)."""
+    :class:`RedactPersonalData` (idempotent); conversation ids are hashed with
+    ``secret_key`` (the process's WEGWIJS_SECRET_KEY)."""
+    if secret_key is not None:
+        set_log_key(secret_key)
     current = logging.getLogRecordFactory()
     if getattr(current, "redacts_personal_data", False):
         return

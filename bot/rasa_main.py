@@ -181,8 +181,8 @@ def main() -> None:
     from bot.privacy import install_log_redaction
     from bot.settings import settings_or_exit
 
-    settings_or_exit()  # production mode's checks, as in every process
-    install_log_redaction()
+    settings = settings_or_exit()  # production mode's checks, as in every process
+    install_log_redaction(settings.secret_key)
     apply()
     from rasa.__main__ import main as rasa_main
 

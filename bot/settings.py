@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     # Inbox: the address casemanagers open (links in notifications); cookies over HTTPS only.
     public_url_setting: str = Field("", env="WEGWIJS_PUBLIC_URL")
     secure_cookies: bool = Field(False, env="WEGWIJS_SECURE_COOKIES")
+    # Other sites that may embed the web chat (comma-separated origins such as
+    # https://www.amsterdam.nl); the app's own public origin is always allowed.
+    allowed_origins_setting: str = Field("", env="WEGWIJS_ALLOWED_ORIGINS")
     # E-mail notifications (no host: no e-mail).
     smtp_host: str = Field("", env="SMTP_HOST")
     smtp_port: int = Field(25, env="SMTP_PORT", ge=1, le=65535)
@@ -121,6 +124,14 @@ class Settings(BaseSettings):
     def _database_url(cls, value: str) -> str:  # noqa: N805
         if "://" not in value:
             raise ValueError("must be a database URL such as sqlite:///var/wegwijs.db")
+        return value
+
+    @validator("allowed_origins_setting")
+    def _origins(cls, value: str) -> str:  # noqa: N805
+        for item in (v.strip() for v in value.split(",")):
+            if item and origin_of(item) is None:
+                raise ValueError(f"{item!r} is not an origin: write scheme://host[:port], "
+                                 "e.g. https://www.amsterdam.nl, one per site, no path, no *")
         return value
 
     @validator("env")
@@ -176,6 +187,10 @@ class Settings(BaseSettings):
                 and not self.telegram_webhook_url.startswith("https://")):
             problems.append("TELEGRAM_WEBHOOK_URL: production needs an https:// address "
                             f"(is {self.telegram_webhook_url or 'not set'})")
+        plain = [o for o in self.configured_origins if o.startswith("http://")]
+        if plain:
+            problems.append("WEGWIJS_ALLOWED_ORIGINS: production allows https:// origins only "
+                            f"(not {', '.join(plain)})")
         if not self.secure_cookies:
             problems.append("WEGWIJS_SECURE_COOKIES: must be 1 in production, so the staff "
                             "session cookie is Secure (sent over HTTPS only)")
@@ -184,6 +199,18 @@ class Settings(BaseSettings):
     @property
     def public_url(self) -> str:
         return (self.public_url_setting or f"http://{self.app_host}:{self.app_port}").rstrip("/")
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        """The origins whose pages may use the web chat: the app's own public one first,
+        then WEGWIJS_ALLOWED_ORIGINS (normalised: lower case, no default port)."""
+        own = origin_of(self.public_url, path_ok=True)
+        return tuple(dict.fromkeys(o for o in [own, *self.configured_origins] if o))
+
+    @property
+    def configured_origins(self) -> list[str]:
+        """WEGWIJS_ALLOWED_ORIGINS, normalised."""
+        return [o for o in (origin_of(v) for v in self.allowed_origins_setting.split(",")) if o]
 
     @property
     def nlg_url(self) -> str:
@@ -222,6 +249,31 @@ class Settings(BaseSettings):
             "WEGWIJS_DATABASE_URL": self.database_url,
             "WEGWIJS_DB_DIALECT": self.db_dialect,
         }
+
+
+def origin_of(url: str, *, path_ok: bool = False) -> str | None:
+    """``scheme://host[:port]`` of an http(s) URL, lower case and without the scheme's
+    default port (as browsers send it in Origin); None for anything else (a path too,
+    unless ``path_ok``)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    if not path_ok and (parts.username or parts.password or parts.query or parts.fragment):
+        return None
+    if parts.path.strip("/") and not path_ok:
+        return None
+    scheme = parts.scheme.lower()
+    host = parts.hostname.lower()
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}[scheme]
+    return f"{scheme}://{host}" + (f":{port}" if port and port != default else "")
 
 
 def _problem(cls: type[Settings], error: dict[str, Any]) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,8 @@ class ChatClient:
         self.url = url
         self.sio = socketio.AsyncClient(reconnection=False)
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self.session_id = uuid.uuid4().hex
+        # The token the server issued (session_confirm); None until then.
+        self.session_id: str | None = None
         self.sio.on("bot_uttered", self._on_bot)
         self.confirmed: asyncio.Event = asyncio.Event()
         self.sio.on("session_confirm", self._on_confirm)
@@ -30,6 +30,12 @@ class ChatClient:
 
     async def _on_bot(self, data: dict[str, Any]) -> None:
         await self.queue.put(data)
+
+    @property
+    def conversation_id(self) -> str:
+        """``webchat:<id>``: the session's id, without the token's signature."""
+        assert self.session_id, "not connected yet"
+        return f"webchat:{self.session_id.split('.', 1)[0]}"
 
     async def _on_turn_done(self, data: dict[str, Any]) -> None:
         await self.queue.put({TURN_DONE: True})

@@ -37,6 +37,7 @@ from bot.i18n.locales import LOCALES, direction, to_locale
 from bot.i18n.render import Renderer
 from bot.linkcodes import find_code, redact_codes
 from bot.lru import LruDict
+from bot.privacy import log_id
 from bot.rasa_client import MESSAGE_ID, RasaClient, RasaUnavailable, Readiness
 from nlu.crisis import CrisisMatcher
 from nlu.text import strip_control
@@ -239,7 +240,7 @@ class Gateway:
         if replies is None:
             # A part is down, or an earlier message waits: answered when it is back.
             logger.warning(
-                "turn pending for %s (missing: %s)", msg.conversation_id,
+                "turn pending for %s (missing: %s)", log_id(msg.conversation_id),
                 ", ".join(missing) or ("an earlier turn" if earlier else "a part failed"),
             )
             replies = self._waiting_replies(
@@ -276,7 +277,7 @@ class Gateway:
                 # Rasa may have answered it before the app stopped: never answer twice.
                 bot_messages = await self.rasa.replies_in_tracker(conv, turn.message_id)
                 if bot_messages:
-                    logger.info("turn %s of %s: answer found in Rasa's tracker", turn.id, conv)
+                    logger.info("turn %s of %s: answer found in Rasa's tracker", turn.id, log_id(conv))
             if not bot_messages:
                 await self.db.run(pending_repo.mark_sent, pending_id=turn.id)
                 sent = True
@@ -287,7 +288,7 @@ class Gateway:
                     sender=conv, text=turn.text, metadata=turn.metadata
                 )
         except RasaUnavailable as exc:
-            logger.error("Rasa failed for %s: %s", conv, exc)
+            logger.error("Rasa failed for %s: %s", log_id(conv), exc)
             if self.readiness is not None:
                 self.readiness.stale()
                 if (sent and turn.attempts + 1 >= MAX_SEND_ATTEMPTS
@@ -300,9 +301,9 @@ class Gateway:
             # Rasa answered nothing: an action failed (its events are lost). While the
             # action server is down, the turn waits for it; otherwise say so.
             if self.readiness is not None and "action_server" in await self.readiness.missing(fresh=True):
-                logger.error("action server down during a turn of %s", conv)
+                logger.error("action server down during a turn of %s", log_id(conv))
                 return None
-            logger.error("Rasa returned no reply for %s", conv)
+            logger.error("Rasa returned no reply for %s", log_id(conv))
             return await self._give_up(turn, locale)
         # The NLG endpoint stored the locale it rendered in; read it back.
         locale = await self.db.run(repo.conversation_locale, conversation_id=conv) or locale
@@ -361,7 +362,7 @@ class Gateway:
             await self.rasa.send_message(
                 sender=conversation_id, text="/session_start", metadata=metadata
             )
-            logger.info("new Rasa session for %s after %d turns", conversation_id, turns - 1)
+            logger.info("new Rasa session for %s after %d turns", log_id(conversation_id), turns - 1)
             turns = 1
         self._turn_counts[conversation_id] = turns
 
@@ -370,7 +371,7 @@ class Gateway:
             redeem_link_code, conversation_id=conversation_id, code=code,
             secret=self.secret_key, now=utcnow(), peer=peer, per_peer=self.link_attempts_per_ip,
         )
-        logger.info("link attempt for %s: %s", conversation_id, result.status)
+        logger.info("link attempt for %s: %s", log_id(conversation_id), result.status)
         return result.status
 
 

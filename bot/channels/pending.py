@@ -21,6 +21,7 @@ from bot.channels.gateway import Gateway, Reply
 from bot.db import pending as repo
 from bot.db.conversations import conversation_locale
 from bot.i18n.locales import to_locale
+from bot.privacy import log_id
 from bot.rasa_client import Readiness
 
 logger = logging.getLogger(__name__)
@@ -106,5 +107,5 @@ class PendingTurns:
                 try:
                     await channel.push(conv, replies)
                 except Exception:  # noqa: BLE001 - stored; the person sees it next time
-                    logger.exception("pushing a pending turn's answer to %s", conv)
+                    logger.exception("pushing a pending turn's answer to %s", log_id(conv))
         return answered

@@ -5,13 +5,26 @@ conversation, the welcome); ``user_uttered {message, session_id, customData}`` �
 ``bot_uttered {text, quick_replies: [{content_type, title, payload}], metadata}``.
 ``customData.language`` may carry the browser's locale as a first guess. So the
 standard rasa-webchat widget, or any client of that protocol, works.
+
+Sessions are issued by the server (:class:`SessionTokens`): ``session_confirm`` carries a
+token ``<id>.<signature>`` — ``<id>`` random (``secrets.token_urlsafe(24)``), the signature
+an HMAC of it with a key derived from ``WEGWIJS_SECRET_KEY``. The page keeps the token
+where it kept its session id (the widget's storage, ``localStorage``) and sends it back in
+``session_request {session_id}`` when it connects again; only a token this server signed
+resumes a conversation (``webchat:<id>``). Anything else — an id the client made up, an
+old-style id, a conversation id read somewhere, a token with a wrong signature — gets a
+fresh session with the ordinary welcome. The conversation id (stored, shown to staff,
+hashed in logs) never carries the signature, so knowing it does not let anyone in.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
 import re
-import uuid
+import secrets
 from typing import Any
 
 import socketio
@@ -22,7 +35,41 @@ from bot.db.conversations import mark_last_undelivered
 logger = logging.getLogger(__name__)
 
 CHANNEL = "webchat"
-_SESSION_ID = re.compile(r"^[A-Za-z0-9_\-]{8,100}$")
+# What the stock rasa-webchat widget sends once when a new session opens: its
+# initPayload — none by default (a user_uttered without "message"), or the "/get_started"
+# of Rasa's examples. The welcome was already given on session_request: nothing to say.
+WIDGET_INIT_PAYLOAD = "/get_started"
+# <id>.<signature>: token_urlsafe(24) gives 32 characters, the signature 43.
+_TOKEN = re.compile(r"^([A-Za-z0-9_-]{32})\.([A-Za-z0-9_-]{43})$")
+
+
+class SessionTokens:
+    """Issues web chat sessions and checks the tokens pages bring back."""
+
+    def __init__(self, secret_key: str) -> None:
+        # A key of its own, so a token is never valid as any other signature of the app.
+        self._key = hmac.new(secret_key.encode(), b"wegwijs-webchat-session", hashlib.sha256).digest()
+
+    def _sign(self, session_id: str) -> str:
+        digest = hmac.new(self._key, session_id.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def issue(self) -> tuple[str, str]:
+        """A new session: (its id, the token the page keeps)."""
+        session_id = secrets.token_urlsafe(24)
+        return session_id, f"{session_id}.{self._sign(session_id)}"
+
+    def verify(self, token: Any) -> str | None:
+        """The session id of a token this server signed, else None."""
+        if not isinstance(token, str):
+            return None
+        match = _TOKEN.match(token)
+        if match is None:
+            return None
+        session_id, signature = match.groups()
+        if not hmac.compare_digest(signature, self._sign(session_id)):
+            return None
+        return session_id
 
 
 def conversation_id(session_id: str) -> str:
@@ -75,8 +122,12 @@ def make_pending_pusher(sio: socketio.AsyncServer, gateway: Gateway):  # type: i
     return push
 
 
-def create_socketio_server(gateway: Gateway) -> socketio.AsyncServer:
-    sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=[])
+def create_socketio_server(
+    gateway: Gateway, tokens: SessionTokens, cors_allowed_origins: Any = None
+) -> socketio.AsyncServer:
+    """``cors_allowed_origins`` as python-socketio takes it (the app passes the check of
+    ``bot.web.origins``)."""
+    sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=cors_allowed_origins)
 
     async def emit_replies(replies: list[Reply], room: str) -> None:
         for reply in replies:
@@ -93,9 +144,16 @@ def create_socketio_server(gateway: Gateway) -> socketio.AsyncServer:
         """Confirm (or create) the session; greet a new conversation; show what was
         answered while no tab of it was open."""
         data = data if isinstance(data, dict) else {}
-        session_id = data.get("session_id")
-        if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
-            session_id = uuid.uuid4().hex
+        offered = data.get("session_id")
+        session_id = tokens.verify(offered)
+        if session_id is None:
+            # No token, or one this server did not sign: a fresh session, greeted as
+            # any new one (nothing alarming for a person whose stored session was old).
+            if offered:
+                logger.info("web chat: a session token that is not ours; new session")
+            session_id, token = tokens.issue()
+        else:
+            token = offered
         await sio.enter_room(sid, session_id)
         await sio.save_session(sid, {"session_id": session_id})
         conv_id = conversation_id(session_id)
@@ -106,7 +164,7 @@ def create_socketio_server(gateway: Gateway) -> socketio.AsyncServer:
             missed = await gateway.take_undelivered(conv_id)
             if missed:
                 await emit_replies(missed, session_id)
-        await sio.emit("session_confirm", {"session_id": session_id}, room=sid)
+        await sio.emit("session_confirm", {"session_id": token}, room=sid)
         if new:
             hint = _language_hint(data.get("customData"))
             replies = await gateway.start(
@@ -121,11 +179,14 @@ def create_socketio_server(gateway: Gateway) -> socketio.AsyncServer:
         session = await sio.get_session(sid)
         session_id = session.get("session_id") if session else None
         if session_id is None:
-            # The client skipped session_request: only its own socket id is trusted.
-            session_id = sid
+            # The client skipped session_request: a session of this socket only.
+            session_id, _ = tokens.issue()
             await sio.enter_room(sid, session_id)
             await sio.save_session(sid, {"session_id": session_id})
         message = data.get("message")
+        if "message" not in data or message == WIDGET_INIT_PAYLOAD:
+            await sio.emit("bot_turn_done", {"messages": 0}, room=sid)
+            return
         kind = "text" if isinstance(message, str) else "unsupported"
         replies = await gateway.handle(
             Incoming(

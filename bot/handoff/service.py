@@ -30,6 +30,7 @@ from bot.db.session import Database
 from bot.db.staff import find_staff
 from bot.handoff.notify import Mailer, notification_text, recipients
 from bot.i18n.render import Renderer
+from bot.privacy import log_id
 from bot.rasa_client import RasaClient
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class Handoff:
         channel = conversation_id.split(":", 1)[0]
         pusher = self.pushers.get(channel)
         if pusher is None:
-            logger.error("no way to reach %s (channel %s)", conversation_id, channel)
+            logger.error("no way to reach %s (channel %s)", log_id(conversation_id), channel)
             return
         await pusher(conversation_id, replies)
 

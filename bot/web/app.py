@@ -26,7 +26,12 @@ from bot.channels.gateway import Gateway
 from bot.channels.pending import Channel, PendingTurns
 from bot.channels.telegram import TelegramChannel
 from bot.channels.turns import ConversationLocks, TurnState
-from bot.channels.webchat import create_socketio_server, make_pending_pusher, make_webchat_pusher
+from bot.channels.webchat import (
+    SessionTokens,
+    create_socketio_server,
+    make_pending_pusher,
+    make_webchat_pusher,
+)
 from bot.db import retention
 from bot.db.retention import Periods
 from bot.db.session import Database
@@ -41,6 +46,7 @@ from bot.i18n.workflow import ContentRepo
 from bot.privacy import install_log_redaction
 from bot.rasa_client import RasaClient, Readiness
 from bot.settings import ROOT, Settings, settings_or_exit
+from bot.web.origins import OriginCheck
 from bot.web.routes import inbox
 from bot.web.routes.content import content_page
 from bot.web.routes.health import healthz
@@ -58,7 +64,7 @@ STAFF_SESSION_S = 8 * 3600
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> socketio.ASGIApp:
     settings = settings or settings_or_exit()
-    install_log_redaction()
+    install_log_redaction(settings.secret_key)
     logging.basicConfig(level=settings.log_level)
     # httpx logs full URLs at INFO, internal tokens included.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -97,7 +103,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         TelegramChannel(settings, gateway, db, start_hook=staff_links.on_start)
         if settings.telegram_token else None
     )
-    sio = create_socketio_server(gateway)
+    sio = create_socketio_server(
+        gateway, SessionTokens(settings.secret_key), cors_allowed_origins=OriginCheck(settings)
+    )
     pushers = {"webchat": make_webchat_pusher(sio)}
     if telegram is not None:
         pushers["telegram"] = telegram.push

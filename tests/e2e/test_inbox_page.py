@@ -29,7 +29,7 @@ async def test_inbox_cycle_in_the_browser(stack, renderer, chat, browser_context
     await person.say(SAY["ar"]["talk_to_casemanager"])
     with sqlite3.connect(db_path(stack)) as db:
         esc_id = db.execute("SELECT id FROM escalations WHERE conversation_id = ?",
-                            (f"webchat:{person.session_id}",)).fetchone()[0]
+                            (person.conversation_id,)).fetchone()[0]
 
     # It appears in the open page, without a reload.
     item = page.locator(f'[data-escalation="{esc_id}"]')

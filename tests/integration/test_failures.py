@@ -41,14 +41,14 @@ async def test_action_server_down_is_said_then_answered_when_it_is_back(stack, r
         replies = await user.say(SAY["ar"]["ask_appointment"])
         assert texts(replies) == expect(renderer, "app_waiting", "ar")
         assert replies[0]["metadata"]["dir"] == "rtl"
-        assert last_status(stack, f"webchat:{user.session_id}") == "pending"
+        assert last_status(stack, user.conversation_id) == "pending"
         assert httpx.get(f"{stack.app_url}/healthz").json()["pending_turns"] >= 1
     finally:
         stack.start_process("actions")
     # …and does, once the action server is back, on the open web chat.
     pushed = await user.replies(timeout=120)
     assert texts(pushed) == expect(renderer, ANSWER["ask_appointment"], "ar")
-    assert last_status(stack, f"webchat:{user.session_id}") == "ok"
+    assert last_status(stack, user.conversation_id) == "ok"
     stack.wait_healthy(60)
 
 

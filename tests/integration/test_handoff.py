@@ -74,7 +74,7 @@ async def test_web_chat_handoff_to_own_casemanager_and_back(stack, renderer, cha
     person = chat()
     await person.connect(language="nl")
     await link(stack, person, 5)  # Noor, casemanager Sanne
-    conv = f"webchat:{person.session_id}"
+    conv = person.conversation_id
 
     replies = await person.say(SAY["nl"]["talk_to_casemanager"])
     assert texts(replies) == expected_handoff(renderer, "nl", "Sanne", OFFICE)
@@ -166,7 +166,7 @@ async def test_urgent_help_shows_emergency_numbers_first_and_is_first_in_the_que
     replies = await person.say(SAY["en"]["urgent_help"])
     assert texts(replies).startswith(expect(renderer, "utter_urgent_help", "en"))
     assert texts(replies).endswith(expected_handoff(renderer, "en", None, TEAM_HOURS))
-    esc_id, _, reason, urgent, *_ = escalation(stack, f"webchat:{person.session_id}")
+    esc_id, _, reason, urgent, *_ = escalation(stack, person.conversation_id)
     assert (reason, urgent) == ("urgent", 1)
     lead = await inbox("teamlead")
     queue = await lead.queue()
@@ -178,7 +178,7 @@ async def test_many_messages_at_once_all_reach_the_inbox_in_order(stack, chat, i
     person = chat()
     await person.connect(language="en")
     await person.say(SAY["en"]["talk_to_casemanager"])
-    conv = f"webchat:{person.session_id}"
+    conv = person.conversation_id
     words = [f"message number {i}" for i in range(20)]
     for w in words:  # without waiting for the bot in between
         await person.sio.emit("user_uttered", {"message": w, "session_id": person.session_id})
@@ -194,7 +194,7 @@ async def test_access_rules(stack, chat, inbox) -> None:  # type: ignore[no-unty
     await person.connect(language="nl")
     await link(stack, person, 4)  # Samuel, casemanager Sanne
     await person.say(SAY["nl"]["talk_to_casemanager"])
-    esc_id = escalation(stack, f"webchat:{person.session_id}")[0]
+    esc_id = escalation(stack, person.conversation_id)[0]
 
     # Not logged in: pages send to the login, actions are refused.
     async with httpx.AsyncClient(base_url=stack.app_url) as anonymous:
@@ -213,7 +213,7 @@ async def test_access_rules(stack, chat, inbox) -> None:  # type: ignore[no-unty
     sanne = await inbox("sanne")
     resp = await sanne.http.post(f"/inbox/escalations/{esc_id}/close", data={})
     assert resp.status_code == 403
-    assert escalation(stack, f"webchat:{person.session_id}")[5] == "open"
+    assert escalation(stack, person.conversation_id)[5] == "open"
     # The communications team has the content page, not the inbox.
     comms = await inbox("comms")
     assert "/content" in (await comms.http.get("/inbox")).text
@@ -240,7 +240,7 @@ async def test_a_request_becomes_a_conversation_when_the_casemanager_replies(sta
     person = chat()
     await person.connect(language="en")
     await link(stack, person, 4)  # Samuel: Sanne, with appointments
-    conv = f"webchat:{person.session_id}"
+    conv = person.conversation_id
     with sqlite3.connect(db_path(stack)) as db:
         db.execute("INSERT INTO escalations (conversation_id, client_id, casemanager_id, kind, reason, "
                    "status, live, urgent, details, created_at, updated_at) VALUES (?, 4, 1, "
@@ -277,7 +277,7 @@ async def test_casemanager_links_own_telegram_for_notifications(stack, chat, inb
     await person.connect(language="fa_AF")
     await link(stack, person, 3)  # Freshta, casemanager Sanne
     await person.say(SAY["fa_AF"]["talk_to_casemanager"])
-    esc_id = escalation(stack, f"webchat:{person.session_id}")[0]
+    esc_id = escalation(stack, person.conversation_id)[0]
     notices = await eventually(lambda: [
         c for c in telegram_bot.sent("sendMessage", phone.id)
         if f"/inbox/escalations/{esc_id}" in c.params["text"]
@@ -295,7 +295,7 @@ async def test_an_absent_casemanager_means_the_team_answers(stack, renderer, cha
         await link(stack, person, 2)  # Yohannes, casemanager Yonas (away this week)
         replies = await person.say(SAY["ti"]["talk_to_casemanager"])
         assert texts(replies) == expected_handoff(renderer, "ti", None, TEAM_HOURS)
-        esc_id, cm, *_ = escalation(stack, f"webchat:{person.session_id}")
+        esc_id, cm, *_ = escalation(stack, person.conversation_id)
         assert cm is None
         # The team queue: another casemanager sees and answers it.
         sanne = await inbox("sanne")

@@ -108,7 +108,7 @@ async def test_new_chats_from_one_address_get_no_new_tries(stack, renderer) -> N
         last = await fresh()
         assert texts(await last.say(real)) == expect(renderer, "utter_link_rate_limited", "en")
         assert not query(stack, "SELECT id FROM channel_identities WHERE conversation_id = ?",
-                         f"webchat:{last.session_id}")
+                         last.conversation_id)
     finally:
         for user in users:
             await user.close()
@@ -195,7 +195,7 @@ async def test_forget_me_erases_everything_and_starts_fresh(stack, renderer, cha
     user = chat()
     await user.connect(language="ti")
     await user.say(link_code(stack, 2))
-    conv = f"webchat:{user.session_id}"
+    conv = user.conversation_id
     assert query(stack, "SELECT count(*) FROM events WHERE sender_id = ?", conv)[0][0] > 0
     replies = await user.say("ሓበሬታይ ደምስሶ")
     assert texts(replies) == expect(renderer, "utter_forget_me_confirm", "ti")
@@ -208,3 +208,22 @@ async def test_forget_me_erases_everything_and_starts_fresh(stack, renderer, cha
     # The next message starts a fresh conversation: not linked any more.
     replies = await user.say(ASK_APPOINTMENT["ti"])
     assert texts(replies) == expect(renderer, "utter_not_linked", "ti")
+
+
+async def test_a_linked_chat_stays_linked_only_for_its_token(stack, renderer, chat) -> None:  # type: ignore[no-untyped-def]
+    user = chat()
+    await user.connect(language="nl")
+    assert texts(await user.say(link_code(stack, 5))) == expect(
+        renderer, "utter_link_success", "nl", first_name="Noor")
+    await user.close()
+    # The page comes back with its stored token: still Noor's chat.
+    back = chat()
+    await back.connect(session_id=user.session_id, welcome=False)
+    assert back.conversation_id == user.conversation_id
+    assert texts(await back.say(ASK_APPOINTMENT["nl"])) == expect(
+        renderer, "utter_no_appointments", "nl", first_name="Noor")
+    # Whoever has only the conversation id (as it is stored) gets a chat of their own.
+    intruder = chat()
+    await intruder.connect(language="nl", session_id=user.conversation_id.split(":", 1)[1])
+    assert intruder.conversation_id != user.conversation_id
+    assert texts(await intruder.say(ASK_APPOINTMENT["nl"])) == expect(renderer, "utter_not_linked", "nl")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -202,3 +203,50 @@ async def test_message_text_is_never_logged_at_info(stack, chat, telegram_api, t
     assert await user.say(f"hello {marker}, when is my appointment?")
     for name, text in logs(stack).items():
         assert marker not in text, f"the {name} log shows message text at INFO"
+
+
+def hashed(conversation_id: str, secret_key: str = "test-secret-key") -> str:
+    """What the stack's logs show for a conversation (the stack's WEGWIJS_SECRET_KEY)."""
+    from bot.privacy import log_id, set_log_key
+
+    set_log_key(secret_key)
+    return log_id(conversation_id)
+
+
+async def test_conversation_ids_never_reach_a_log_at_debug(debug_stack, telegram_api) -> None:  # type: ignore[no-untyped-def]
+    """At DEBUG Rasa logs the sender id of every message (also URL-encoded, in its HTTP
+    API's paths): each process's output shows only the keyed hash."""
+    stack, bot = debug_stack
+    await eventually(lambda: (stack.health() or {}).get("channels", {}).get("telegram"),
+                     timeout=60, interval=0.2, what="the Telegram channel starting")
+    web = ChatClient(stack.app_url)
+    await web.connect(language="en")
+    await web.say("I want to talk to my casemanager")
+    await web.close()
+    user = TelegramUser(telegram_api, bot, db_path(stack), "en")
+    await user.say("what can you do")
+    session_id, token = web.conversation_id.split(":", 1)[1], web.session_id
+    text = logs(stack)
+    for name, log in text.items():
+        assert session_id not in log and token not in log, f"the {name} log shows the session id"
+        for form in (user.conversation_id, user.conversation_id.replace(":", "%3A")):
+            assert form not in log, f"the {name} log shows {form}"
+    # Rasa did log them — as their hashes.
+    assert hashed(web.conversation_id) in text["rasa"]
+    assert hashed(user.conversation_id) in text["rasa"]
+
+
+async def test_conversation_ids_never_reach_a_log_at_info(stack, chat, telegram_api, telegram_bot) -> None:  # type: ignore[no-untyped-def]
+    """As in production: no session id and no Telegram user id in any form."""
+    await eventually(lambda: (stack.health() or {}).get("channels", {}).get("telegram"),
+                     timeout=60, interval=0.2, what="the Telegram channel starting")
+    web = chat()
+    await web.connect(language="en")
+    await web.say("I want to talk to my casemanager")  # the handoff is logged
+    user = TelegramUser(telegram_api, telegram_bot, db_path(stack), "en")
+    await user.say("I want to talk to my casemanager")
+    session_id = web.conversation_id.split(":", 1)[1]
+    for name, log in logs(stack).items():
+        assert session_id not in log, f"the {name} log shows the session id"
+        assert not re.search(rf"(?<!\d){user.id}(?!\d)", log), f"the {name} log shows the Telegram user id"
+    assert hashed(web.conversation_id) in logs(stack)["actions"]  # "handoff … opened for"

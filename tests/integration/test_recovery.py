@@ -62,7 +62,7 @@ class Person:
     @property
     def conversation_id(self) -> str:
         if self.web is not None:
-            return f"webchat:{self.web.session_id}"
+            return self.web.conversation_id
         assert self.telegram is not None
         return self.telegram.conversation_id
 

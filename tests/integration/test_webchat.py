@@ -117,7 +117,7 @@ async def test_two_step_fallback_then_casemanager(stack, renderer, chat, locale:
     assert texts(replies) == handoff_text(renderer, locale)
     with sqlite3.connect(db_path(stack)) as db:
         reason = db.execute("SELECT reason FROM escalations WHERE conversation_id = ?",
-                            (f"webchat:{user.session_id}",)).fetchone()
+                            (user.conversation_id,)).fetchone()
     assert reason == ("not_understood",)
 
 
@@ -148,7 +148,7 @@ async def test_bad_input_gets_a_clear_answer_and_is_kept(stack, renderer, chat) 
     with sqlite3.connect(db_path(stack)) as db:
         rows = db.execute(
             "SELECT kind, length(text) FROM messages WHERE conversation_id = ? AND direction = 'in' ORDER BY id",
-            (f"webchat:{user.session_id}",),
+            (user.conversation_id,),
         ).fetchall()
     kinds = [k for k, _ in rows]
     assert kinds == ["command", "unsupported", "text", "text", "text"]
@@ -173,3 +173,71 @@ async def test_two_tabs_of_one_session_share_the_conversation(stack, renderer, c
     replies = await second.say("what can you do")
     assert texts(replies) == expect(renderer, "utter_help", "en")
     assert texts(await first.replies()) == expect(renderer, "utter_help", "en")
+
+
+def conversation_rows(stack, conversation_id: str) -> int:  # type: ignore[no-untyped-def]
+    with sqlite3.connect(db_path(stack)) as conn:
+        return conn.execute("SELECT count(*) FROM conversations WHERE id = ?",
+                            (conversation_id,)).fetchone()[0]
+
+
+async def test_the_server_issues_the_session_and_refuses_a_chosen_one(stack, renderer, chat) -> None:  # type: ignore[no-untyped-def]
+    chosen = "my-own-session-id-123456"
+    user = chat()
+    welcome = await user.connect(language="en", session_id=chosen)
+    # Nothing alarming: the ordinary welcome of a new conversation, on a session of the server's.
+    assert texts(welcome) == expect(renderer, "utter_welcome", "en")
+    token = user.session_id
+    assert token != chosen and chosen not in token
+    session_id, _, signature = token.partition(".")
+    assert len(session_id) >= 32 and len(signature) >= 43
+    assert conversation_rows(stack, user.conversation_id) == 1
+    assert conversation_rows(stack, f"webchat:{chosen}") == 0
+    # Every new session is another one.
+    other = chat()
+    await other.connect(language="en")
+    assert other.session_id.partition(".")[0] not in (session_id, chosen)
+
+
+async def test_only_the_signed_token_resumes_a_conversation(stack, renderer, chat) -> None:  # type: ignore[no-untyped-def]
+    owner = chat()
+    await owner.connect(language="en")
+    await owner.say("what can you do")
+    before = incoming(stack, owner.conversation_id)
+    session_id, _, signature = owner.session_id.partition(".")
+    # Someone who learnt the conversation id (a log, the database, the inbox) or half
+    # the token, or who signs with another key, gets a fresh session of their own.
+    forged_signature = ("A" if signature[0] != "A" else "B") + signature[1:]
+    for forged in (session_id, f"{session_id}.{forged_signature}", f"{session_id}.",
+                   f"webchat:{session_id}", owner.session_id + "x"):
+        intruder = chat()
+        welcome = await intruder.connect(language="en", session_id=forged)
+        assert texts(welcome) == expect(renderer, "utter_welcome", "en"), forged
+        assert intruder.conversation_id != owner.conversation_id, forged
+    # The page that holds the token is back in its conversation: no new welcome, and
+    # what it says reaches its conversation.
+    again = chat()
+    assert await again.connect(session_id=owner.session_id, welcome=False) == []
+    assert again.session_id == owner.session_id
+    assert texts(await again.say("what can you do")) == expect(renderer, "utter_help", "en")
+    assert incoming(stack, owner.conversation_id) == before + 1
+
+
+def incoming(stack, conversation_id: str) -> int:  # type: ignore[no-untyped-def]
+    with sqlite3.connect(db_path(stack)) as conn:
+        return conn.execute("SELECT count(*) FROM messages WHERE conversation_id = ? "
+                            "AND direction = 'in'", (conversation_id,)).fetchone()[0]
+
+
+async def test_the_widgets_init_payload_adds_nothing(stack, renderer, chat) -> None:  # type: ignore[no-untyped-def]
+    """The stock rasa-webchat widget sends its initPayload once a new session is
+    confirmed: nothing by default, often "/get_started". The welcome was given already."""
+    user = chat()
+    await user.connect(language="en")
+    before = incoming(stack, user.conversation_id)
+    for init in ({"customData": {"language": "en"}, "session_id": user.session_id},
+                 {"message": "/get_started", "customData": {}, "session_id": user.session_id}):
+        await user.sio.emit("user_uttered", init)
+        assert await user.replies() == []
+    assert incoming(stack, user.conversation_id) == before
+    assert texts(await user.say("what can you do")) == expect(renderer, "utter_help", "en")

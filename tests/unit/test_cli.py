@@ -151,3 +151,18 @@ def test_content_status_needs_no_database(capsys, monkeypatch) -> None:  # type:
 
 def test_new_topic_needs_a_topic(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["content", "new-topic"]) == 2
+
+
+def test_log_id_shows_what_the_logs_show(cli, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.privacy import log_id, set_log_key
+
+    monkeypatch.setenv("WEGWIJS_SECRET_KEY", "the-key-of-this-deployment")
+    get_settings.cache_clear()
+    assert cli(["log-id", "webchat:abcdefghijabcdefghijabcdefghij12", "telegram:42"]) == 0
+    shown = capsys.readouterr().out.split()
+    set_log_key("the-key-of-this-deployment")
+    try:
+        assert shown == [log_id("webchat:abcdefghijabcdefghijabcdefghij12"), log_id("telegram:42")]
+        assert shown[0].startswith("webchat#") and "abcdefghij" not in shown[0]
+    finally:
+        set_log_key("test-secret-key")

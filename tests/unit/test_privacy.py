@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 
 import pytest
 
-from bot.privacy import RedactPersonalData, install_log_redaction, passes_elfproef, redact
+from bot.privacy import (
+    RedactPersonalData,
+    hide_conversation_ids,
+    install_log_redaction,
+    log_id,
+    passes_elfproef,
+    redact,
+    set_log_key,
+)
 
 MASKED = [
     ("mijn bsn is 123456782", "mijn bsn is [BSN]"),
@@ -78,7 +87,7 @@ def test_the_filter_masks_arguments_and_tracebacks() -> None:
         rec = record("user %s wrote %r", "telegram:7", "bsn 123456782", exc_info=sys.exc_info())
     assert RedactPersonalData().filter(rec) is True
     line = logging.Formatter().format(rec)
-    assert "user telegram:7 wrote 'bsn [BSN]'" in line
+    assert f"user {log_id('telegram:7')} wrote 'bsn [BSN]'" in line
     assert "bad value [phone]" in line
     assert "123456782" not in line and "12345678" not in line
 
@@ -111,7 +120,7 @@ def test_installed_it_masks_every_record_whatever_the_handler() -> None:
         logger.removeHandler(handler)
     finally:
         logging.setLogRecordFactory(before)
-    assert stream.getvalue() == "message from webchat:abc: iban [IBAN], bel [phone]\n"
+    assert stream.getvalue() == f"message from {log_id('webchat:abc')}: iban [IBAN], bel [phone]\n"
 
 
 @pytest.mark.parametrize("long", ["a" * 200_000, "1" * 200_000, "é" * 200_000, "a." * 100_000])
@@ -123,3 +132,34 @@ def test_long_lines_cost_linear_time(long: str) -> None:
     started = time.perf_counter()
     assert redact(long + " sara@example.org") == long + " [e-mail]"
     assert time.perf_counter() - started < 5
+
+
+def test_log_id_is_a_keyed_hash_of_the_conversation_id() -> None:
+    set_log_key("key-one")
+    try:
+        one = log_id("webchat:3f2a1234567820abcdef")
+        assert re.fullmatch(r"webchat#[0-9a-f]{12}", one)
+        assert log_id("webchat:3f2a1234567820abcdef") == one  # the same every time
+        assert log_id("webchat:3f2a1234567820abcdeg") != one
+        assert re.fullmatch(r"telegram#[0-9a-f]{12}", log_id("telegram:123456782"))
+        set_log_key("key-two")  # without the key nobody can check a guess
+        assert log_id("webchat:3f2a1234567820abcdef") != one
+    finally:
+        set_log_key("test-secret-key")
+
+
+@pytest.mark.parametrize("written", [
+    "sender webchat:{id} said", "POST /conversations/webchat%3A{id}/tracker/events",
+    "/conversations/webchat%3a{id}/tracker", '{{"sender_id": "webchat:{id}"}}',
+])
+def test_conversation_ids_are_hidden_wherever_they_are_written(written: str) -> None:
+    session_id = "Zq3_-x9AbCdEfGhIjKlMnOpQrStUvWxY"
+    text = hide_conversation_ids(written.format(id=session_id))
+    assert session_id not in text and log_id(f"webchat:{session_id}") in text
+    assert hide_conversation_ids(text) == text  # a hashed id is left alone
+
+
+def test_telegram_ids_are_hidden_before_numbers_are_masked() -> None:
+    rec = record("update for %s: bsn 123456782", "telegram:123456782")
+    RedactPersonalData().filter(rec)
+    assert rec.getMessage() == f"update for {log_id('telegram:123456782')}: bsn [BSN]"

@@ -32,6 +32,7 @@ from bot.channels.telegram.outbox import Outbox
 from bot.db.conversations import recent_buttons
 from bot.db.session import Database
 from bot.linkcodes import find_code
+from bot.privacy import log_id
 
 logger = logging.getLogger(__name__)
 
@@ -231,7 +232,7 @@ class Handlers:
         status = change.new_chat_member.status
         if chat.type == ChatType.PRIVATE:
             if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
-                logger.info("telegram user blocked the bot: %s", conversation_id(chat.id))
+                logger.info("telegram user blocked the bot: %s", log_id(conversation_id(chat.id)))
             return
         if status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
             if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):

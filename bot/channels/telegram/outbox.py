@@ -21,6 +21,7 @@ from bot.clock import as_utc, utcnow
 from bot.db import telegram as repo
 from bot.db.session import Database
 from bot.lru import LruDict
+from bot.privacy import log_id
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class Outbox:
                 await asyncio.sleep(wait)
             except Forbidden as exc:
                 # Blocked by the person, or the chat is gone: nothing will ever arrive.
-                logger.warning("telegram chat %s refuses messages: %s", row.chat_id, exc)
+                logger.warning("telegram chat %s refuses messages: %s", log_id(f"telegram:{row.chat_id}"), exc)
                 await self.db.run(repo.delivered, outbox_id=row.id)
                 return True
             except BadRequest as exc:
