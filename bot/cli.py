@@ -256,6 +256,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "--port", str(settings.app_port),
             "--no-access-log",
             "--ws", "wsproto",
+            # A larger WebSocket message is refused while it arrives (socket.io checks
+            # polling bodies and frames against the same size).
+            "--ws-max-size", str(settings.max_socketio_bytes),
         ]
     elif args.process == "rasa":
         if not MODEL.exists():

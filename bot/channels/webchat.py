@@ -18,6 +18,7 @@ import socketio
 
 from bot.channels.gateway import Gateway, Incoming, Reply
 from bot.db.conversations import mark_last_undelivered
+from bot.i18n.locales import to_locale
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +76,11 @@ def make_pending_pusher(sio: socketio.AsyncServer, gateway: Gateway):  # type: i
     return push
 
 
-def create_socketio_server(gateway: Gateway) -> socketio.AsyncServer:
-    sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=[])
+def create_socketio_server(gateway: Gateway, max_bytes: int = 64_000) -> socketio.AsyncServer:
+    # max_http_buffer_size: a larger packet (polling body or WebSocket frame) is refused
+    # before it is parsed.
+    sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=[],
+                               max_http_buffer_size=max_bytes)
 
     async def emit_replies(replies: list[Reply], room: str) -> None:
         for reply in replies:
@@ -109,6 +113,13 @@ def create_socketio_server(gateway: Gateway) -> socketio.AsyncServer:
         await sio.emit("session_confirm", {"session_id": session_id}, room=sid)
         if new:
             hint = _language_hint(data.get("customData"))
+            if not await gateway.may_open_session(_peer(sio.get_environ(sid))):
+                # Too many new conversations from this address: no welcome (no Rasa
+                # turn); what the person types is still answered within the limits.
+                logger.info("new web chat sessions over the limit for an address")
+                locale = to_locale(hint) or gateway.default_locale
+                await emit_replies([gateway.render_app_message("app_too_many_chats", locale)], session_id)
+                return
             replies = await gateway.start(
                 conversation_id=conv_id, channel=CHANNEL, locale_hint=hint
             )

@@ -34,6 +34,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource
 from bot.i18n.render import Renderer
 from bot.i18n.workflow import ContentRepo
+from bot.limits import Rules, in_memory
 from bot.privacy import install_log_redaction
 from bot.rasa_client import RasaClient, Readiness
 from bot.settings import ROOT, Settings, settings_or_exit
@@ -69,6 +70,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         timeout_s=settings.rasa_timeout_s,
     )
     readiness = Readiness(rasa)
+    # Abuse limits, in this process (one app process; a Redis store later, issue #20).
+    limiter = in_memory()
+    rules = Rules.from_settings(settings)
     turns = TurnState()
     locks = ConversationLocks()
     # The gateway wakes the notification loop after every turn.
@@ -87,13 +91,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         on_message=lambda _conversation_id: wake.set(),
         crisis=CrisisMatcher(),
         readiness=readiness,
+        limiter=limiter,
+        rules=rules,
     )
     staff_links = StaffTelegramLinks(db, settings, ui)
     telegram = (
         TelegramChannel(settings, gateway, db, start_hook=staff_links.on_start)
         if settings.telegram_token else None
     )
-    sio = create_socketio_server(gateway)
+    sio = create_socketio_server(gateway, max_bytes=settings.max_socketio_bytes)
     pushers = {"webchat": make_webchat_pusher(sio)}
     if telegram is not None:
         pushers["telegram"] = telegram.push
