@@ -160,6 +160,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         gateway=gateway, handoff=handoff, staff_links=staff_links, ui=ui,
         templates=Jinja2Templates(directory=str(WEB_DIR / "templates")),
         content_repo=ContentRepo(ROOT, settings.content_path, settings.locales_dir),
-        telegram=telegram,
+        telegram=telegram, limiter=limiter, rules=rules,
     )
     return socketio.ASGIApp(sio, other_asgi_app=starlette_app, socketio_path="socket.io")

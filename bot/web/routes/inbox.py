@@ -34,6 +34,11 @@ from bot.web.staff_auth import CSRF_FIELD, csrf_ok, csrf_token, current_staff, l
 from bot.web.ui import UI_LOCALES, UiCatalog
 
 SSE_POLL_S = 1.0
+LOGIN_ERRORS = {
+    "wrong": "Wrong username or password.",
+    "locked": "Too many wrong passwords for this account from your address. Try again in a few minutes.",
+    "throttled": "Too many wrong passwords from your address. Try again later.",
+}
 SSE_KEEPALIVE_ROUNDS = 15
 
 
@@ -143,8 +148,7 @@ async def login_page(request: Request) -> Response:
             if staff is not None:
                 default = "/content" if staff.role == Role.COMMS else "/inbox"
                 return RedirectResponse(_safe_next(str(form.get("next", "")), default), status_code=303)
-            error = ("This account is locked for 15 minutes after too many attempts."
-                     if status == "locked" else "Wrong username or password.")
+            error = LOGIN_ERRORS.get(status, LOGIN_ERRORS["wrong"])
     return render(request, "inbox/login.html", None, error=error,
                   next=_safe_next(request.query_params.get("next"), ""),
                   status_code=401 if error else 200)
