@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         pushers=pushers, mailer=Mailer(settings), wake=wake,
         telegram_notify=telegram.notify_staff if telegram else None,
         fetch_file=telegram.fetch_file if telegram else None,
+        limiter=limiter, teamlead_notices=rules.teamlead_notices,
     )
 
     @contextlib.asynccontextmanager
