@@ -151,3 +151,27 @@ def test_content_status_needs_no_database(capsys, monkeypatch) -> None:  # type:
 
 def test_new_topic_needs_a_topic(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["content", "new-topic"]) == 2
+
+
+def test_staff_and_client_commands_are_in_the_audit_log(cli, capsys, monkeypatch, db) -> None:  # type: ignore[no-untyped-def]
+    import getpass
+
+    from bot.db.models import StaffAudit
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "ops")
+    assert cli(["seed", "--demo"]) == 0
+    assert cli(["staff", "disable", "yonas"]) == 0
+    assert cli(["staff", "disable", "nobody"]) == 2
+    assert cli(["link-code", "--client", "3"]) == 0
+    code = capsys.readouterr().out.strip().splitlines()[-1]
+    assert cli(["clients"]) == 0
+    assert cli(["env"]) == 0  # not about staff or clients: not in the log
+    with db.session() as s:
+        rows = [(r.action, r.actor, r.client_id, r.detail) for r in s.query(StaffAudit).order_by(StaffAudit.id)]
+    assert rows == [
+        ("cli", "cli:ops", None, "staff disable yonas (exit 0)"),
+        ("cli", "cli:ops", None, "staff disable nobody (exit 2)"),
+        ("cli", "cli:ops", 3, "link-code (exit 0)"),
+        ("cli", "cli:ops", None, "clients (exit 0)"),
+    ]
+    assert code not in str(rows)
