@@ -65,7 +65,10 @@ def _ui_locale(request: Request, staff: Staff | None = None) -> str:
 
 
 def _safe_next(target: str | None, default: str) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """A path on this site to go to after a form, else ``default``: never another site
+    (``//host``, ``/\\host``, which browsers read as ``//host``) and no control characters."""
+    if (target and target.startswith("/") and target[1:2] not in ("/", "\\")
+            and not any(ord(c) < 32 or ord(c) == 127 for c in target)):
         return target
     return default
 
@@ -421,10 +424,12 @@ ROUTES = [
 
 
 def _int(value: Any) -> int | None:
+    """A whole number a database column can hold (64 bits), or None."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if -2**63 <= number < 2**63 else None
 
 
 # Work on one session (run with Database.run) ------------------------------------------

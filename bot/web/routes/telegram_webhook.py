@@ -56,7 +56,8 @@ async def telegram_webhook(request: Request) -> JSONResponse:
         return JSONResponse({"error": "not an update"}, status_code=400)
     try:
         status = await telegram.receive_webhook(body)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        # python-telegram-bot's parsing of a malformed update (a field of the wrong type).
         logger.warning("telegram webhook: unreadable update: %r", exc)
         return JSONResponse({"error": "unreadable update"}, status_code=400)
     return JSONResponse({"ok": True, "status": status})
