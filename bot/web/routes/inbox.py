@@ -3,7 +3,8 @@ link codes; live by server-sent events + htmx. Dutch or English (``inbox.po``).
 
 Access (``bot.db.access``): a casemanager sees their own clients' escalations and the team
 queue; a team lead sees all; anything else is 404, whatever the URL. Every form carries a
-CSRF token.
+CSRF token. What staff do here goes into the audit log (``bot.db.audit``, ids only), which
+team leads read at ``/inbox/audit``.
 """
 
 from __future__ import annotations
