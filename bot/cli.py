@@ -319,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--password-stdin", action="store_true")
     staff_sub.add_parser("list", help="list the accounts")
     for name, text in (("disable", "no login; open sessions end at once"),
-                       ("enable", "allow logins again (and lift a lockout)"),
+                       ("enable", "allow logins again"),
                        ("passwd", "set a new password (asked, or --password-stdin)"),
                        ("remove", "delete the account")):
         sp = staff_sub.add_parser(name, help=text)
