@@ -11,9 +11,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.db import db
 from bot.clock import utcnow
-from bot.handoff.escalate import open_handoff
+from bot.handoff.escalate import HandoffLimit, open_handoff
 from bot.handoff.rules import ASKED, URGENT, handoff_response, office_status
 from bot.privacy import log_id
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,15 @@ def hand_over(
                 reason=reason,
                 urgent=reason == URGENT,
                 now=now,
+                unlinked_per_hour=get_settings().limit_handoffs_per_unlinked_conversation,
             )
             escalation_id = esc.id
+    except HandoffLimit:
+        # Not one more for the team queue this hour (each tells every team lead): the
+        # phone route instead.
+        logger.warning("handoff limit of an unlinked conversation reached: %s", tracker.sender_id)
+        dispatcher.utter_message(response="utter_casemanager_contact")
+        return [SlotSet("fallback_count", 0)]
     except Exception:  # noqa: BLE001 - never a wall: give the phone route instead
         logger.exception("could not open a handoff for %s", log_id(tracker.sender_id))
         dispatcher.utter_message(response="utter_casemanager_contact")

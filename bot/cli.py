@@ -14,6 +14,8 @@
     wegwijs content new-topic benefits/NAME   scaffold an FAQ topic
     wegwijs serve app|rasa|actions      start one process with the settings' environment
     wegwijs env                         print the environment endpoints.yml needs
+
+``staff``, ``link-code`` and ``clients`` are recorded in the staff audit log.
 """
 
 from __future__ import annotations
@@ -282,6 +284,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "--port", str(settings.app_port),
             "--no-access-log",
             "--ws", "wsproto",
+            # A larger WebSocket message is refused while it arrives (socket.io checks
+            # polling bodies and frames against the same size).
+            "--ws-max-size", str(settings.max_socketio_bytes),
         ]
     elif args.process == "rasa":
         if not MODEL.exists():
@@ -340,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--password-stdin", action="store_true")
     staff_sub.add_parser("list", help="list the accounts")
     for name, text in (("disable", "no login; open sessions end at once"),
-                       ("enable", "allow logins again (and lift a lockout)"),
+                       ("enable", "allow logins again"),
                        ("passwd", "set a new password (asked, or --password-stdin)"),
                        ("remove", "delete the account")):
         sp = staff_sub.add_parser(name, help=text)
@@ -386,7 +391,35 @@ def main(argv: list[str] | None = None) -> int:
         except SettingsError as exc:
             print(exc, file=sys.stderr)
             return 2
-    return int(args.func(args) or 0)
+    status = int(args.func(args) or 0)
+    if args.command in AUDITED:
+        _audit(args, status)
+    return status
+
+
+# Commands that act on staff accounts or read or act on clients: each run is in the
+# staff audit log (bot/db/audit.py), as "cli:<os user>", with its exit status.
+AUDITED = ("staff", "link-code", "clients")
+
+
+def _audit(args: argparse.Namespace, status: int) -> None:
+    import getpass
+
+    from bot.db.audit import record
+
+    words = [args.command]
+    if args.command == "staff":
+        words += [args.staff_command, getattr(args, "username", None) or ""]
+    try:
+        user = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in this environment
+        user = str(os.getuid())
+    try:
+        database().call(record, action="cli", actor=f"cli:{user}",
+                        client_id=getattr(args, "client", None),
+                        detail=f"{' '.join(w for w in words if w)} (exit {status})")
+    except Exception as exc:  # noqa: BLE001 - e.g. a database that is not migrated yet
+        print(f"could not write the audit log: {exc.__class__.__name__}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,19 @@ class Settings(BaseSettings):
     link_code_ttl_hours: float = Field(24.0, env="WEGWIJS_LINK_CODE_TTL_HOURS", gt=0)
     # Wrong link codes an hour from one network address, over all its chats.
     link_attempts_per_ip: int = Field(20, env="WEGWIJS_LINK_ATTEMPTS_PER_IP", ge=1)
+    # Abuse limits (token buckets, bot/limits.py): how many of each in how long.
+    limit_messages_per_conversation: int = Field(20, env="WEGWIJS_LIMIT_MESSAGES_PER_CONVERSATION", ge=1)  # a minute
+    limit_messages_per_ip: int = Field(120, env="WEGWIJS_LIMIT_MESSAGES_PER_IP", ge=1)  # a minute
+    limit_sessions_per_ip: int = Field(60, env="WEGWIJS_LIMIT_SESSIONS_PER_IP", ge=1)  # an hour
+    limit_handoffs_per_unlinked_conversation: int = Field(
+        3, env="WEGWIJS_LIMIT_HANDOFFS_PER_UNLINKED_CONVERSATION", ge=1)  # an hour
+    limit_teamlead_notices: int = Field(30, env="WEGWIJS_LIMIT_TEAMLEAD_NOTICES", ge=1)  # an hour, each
+    limit_login_failures_per_account: int = Field(
+        5, env="WEGWIJS_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", ge=1)  # 15 minutes, per address
+    limit_login_failures_per_ip: int = Field(20, env="WEGWIJS_LIMIT_LOGIN_FAILURES_PER_IP", ge=1)  # an hour
+    # Largest socket.io packet and Telegram webhook body accepted (bytes), before parsing.
+    max_socketio_bytes: int = Field(64_000, env="WEGWIJS_MAX_SOCKETIO_BYTES", ge=1000)
+    max_webhook_bytes: int = Field(1_000_000, env="WEGWIJS_MAX_WEBHOOK_BYTES", ge=1000)
     database_url: str = Field(f"sqlite:///{ROOT / 'var' / 'wegwijs.db'}", env="DATABASE_URL")
     content_path: Path = Field(ROOT / "content" / "responses.yml", env="WEGWIJS_CONTENT_PATH")
     locales_dir: Path = Field(ROOT / "locales", env="WEGWIJS_LOCALES_DIR")

@@ -57,6 +57,14 @@ class Stack:
                 "DATABASE_URL": self.database_url,
                 "WEGWIJS_LOG_LEVEL": "INFO",
                 "PYTHONUNBUFFERED": "1",
+                # Every test user and the bench come from 127.0.0.1, many at once: the
+                # abuse limits are far off here (tests of the limits set their own).
+                "WEGWIJS_LIMIT_MESSAGES_PER_CONVERSATION": "100000",
+                "WEGWIJS_LIMIT_MESSAGES_PER_IP": "100000",
+                "WEGWIJS_LIMIT_SESSIONS_PER_IP": "100000",
+                "WEGWIJS_LIMIT_HANDOFFS_PER_UNLINKED_CONVERSATION": "100000",
+                "WEGWIJS_LIMIT_TEAMLEAD_NOTICES": "100000",
+                "WEGWIJS_LIMIT_LOGIN_FAILURES_PER_IP": "100000",
             }
         )
         if self.locales_dir:

@@ -35,6 +35,7 @@ from bot.db.escalations import live_escalation, make_urgent
 from bot.db.session import Database
 from bot.i18n.locales import LOCALES, direction, to_locale
 from bot.i18n.render import Renderer
+from bot.limits import Limiter, Rules
 from bot.linkcodes import find_code, redact_codes
 from bot.lru import LruDict
 from bot.privacy import log_id
@@ -149,6 +150,9 @@ class Gateway:
     readiness: Readiness | None = None
     # channel -> how its replies are queued with them (a channel registers itself).
     deliveries: dict[str, DeliveryWriter] = field(default_factory=dict)
+    # Abuse limits (messages per conversation and per network address); None: no limits.
+    limiter: Limiter | None = None
+    rules: Rules | None = None
 
     def _crisis_in(self, text: str) -> str | None:
         """The category of a crisis phrase in ``text`` (never the text), or None."""
@@ -186,8 +190,52 @@ class Gateway:
         return [Reply(r["text"], r["buttons"], r["locale"] or self.default_locale) for r in rows]
 
     async def handle(self, msg: Incoming) -> list[Reply]:
+        # Limits first, before the lock and before anything is stored: a flood waits for
+        # nothing and costs no turn.
+        if not await self.within_limits(msg):
+            return await self._throttled(msg)
         async with self.locks(msg.conversation_id):
             return await self._handle(msg)
+
+    async def within_limits(self, msg: Incoming) -> bool:
+        """Takes a token for the conversation and for its network address (web chat)."""
+        if self.limiter is None or self.rules is None:
+            return True
+        if not await self.limiter.take(msg.conversation_id, self.rules.messages_per_conversation):
+            return False
+        return msg.peer is None or await self.limiter.take(msg.peer, self.rules.messages_per_ip)
+
+    async def may_open_session(self, peer: str | None) -> bool:
+        """A new web chat conversation (its welcome is a Rasa turn) from this address."""
+        if self.limiter is None or self.rules is None or peer is None:
+            return True
+        return await self.limiter.take(peer, self.rules.sessions_per_ip)
+
+    async def _throttled(self, msg: Incoming) -> list[Reply]:
+        """A message over a limit is not read, stored or passed on; the person is told to
+        send it again in a minute (once every 30 s, not for every message of a flood). A
+        crisis phrase still gets the emergency numbers, and is stored, so that it is in
+        the transcript, and makes a live escalation urgent."""
+        assert self.limiter is not None and self.rules is not None
+        text = clean_text(msg.text, self.max_message_chars)[0] if msg.kind == "text" else ""
+        crisis = self._crisis_in(text)
+        notice = await self.limiter.take(msg.conversation_id, self.rules.throttle_notices)
+        logger.info("message of %s over the limits: not read", msg.conversation_id)
+        if crisis is None and not notice:
+            return []  # told less than 30 s ago; nothing is read, stored or answered
+        locale = await self.locale_of(msg.conversation_id, msg.locale_hint)
+        replies = []
+        if crisis is not None:
+            logger.warning("crisis phrase (%s) in a message over the limits", crisis)
+            replies.append(self.render_app_message("utter_urgent_help", locale))
+        if notice:
+            replies.append(self.render_app_message("app_slow_down", locale))
+        async with self.locks(msg.conversation_id):
+            await self.db.run(_store_throttled, msg=msg, text=redact_codes(text) if crisis else None,
+                              replies=replies, deliver=self.deliveries.get(msg.channel))
+        if crisis is not None and self.on_message is not None:
+            self.on_message(msg.conversation_id)
+        return replies
 
     async def _handle(self, msg: Incoming) -> list[Reply]:
         text, truncated = clean_text(msg.text, self.max_message_chars)
@@ -424,6 +472,22 @@ def _store_incoming(*, session: Session, msg: Incoming, text: str, has_code: boo
         text=rasa_text, metadata=metadata, state=pending_repo.WAITING,
     )
     return Stored(stored.id, conv.locale, live, turn, earlier)
+
+
+def _store_throttled(
+    *, session: Session, msg: Incoming, text: str | None, replies: list[Reply],
+    deliver: DeliveryWriter | None,
+) -> None:
+    """What the app answered to a message over the limits (and the message, when it
+    held a crisis phrase: ``text``); a live escalation becomes urgent."""
+    conv, _ = repo.get_or_create_conversation(
+        session=session, conversation_id=msg.conversation_id, channel=msg.channel
+    )
+    if text is not None:
+        repo.add_message(session=session, conversation_id=conv.id, direction="in", text=text,
+                         kind=msg.kind, locale=conv.locale, attachment=msg.attachment)
+        make_urgent(session=session, conversation_id=conv.id)
+    _store_replies(session=session, conversation_id=conv.id, replies=replies, deliver=deliver)
 
 
 def _store_replies(

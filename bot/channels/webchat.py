@@ -31,6 +31,7 @@ import socketio
 
 from bot.channels.gateway import Gateway, Incoming, Reply
 from bot.db.conversations import mark_last_undelivered
+from bot.i18n.locales import to_locale
 
 logger = logging.getLogger(__name__)
 
@@ -123,11 +124,14 @@ def make_pending_pusher(sio: socketio.AsyncServer, gateway: Gateway):  # type: i
 
 
 def create_socketio_server(
-    gateway: Gateway, tokens: SessionTokens, cors_allowed_origins: Any = None
+    gateway: Gateway, tokens: SessionTokens, cors_allowed_origins: Any = None,
+    max_bytes: int = 64_000,
 ) -> socketio.AsyncServer:
     """``cors_allowed_origins`` as python-socketio takes it (the app passes the check of
-    ``bot.web.origins``)."""
-    sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=cors_allowed_origins)
+    ``bot.web.origins``). ``max_bytes`` (max_http_buffer_size): a larger packet (polling
+    body or WebSocket frame) is refused before it is parsed."""
+    sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=cors_allowed_origins,
+                               max_http_buffer_size=max_bytes)
 
     async def emit_replies(replies: list[Reply], room: str) -> None:
         for reply in replies:
@@ -167,6 +171,13 @@ def create_socketio_server(
         await sio.emit("session_confirm", {"session_id": token}, room=sid)
         if new:
             hint = _language_hint(data.get("customData"))
+            if not await gateway.may_open_session(_peer(sio.get_environ(sid))):
+                # Too many new conversations from this address: no welcome (no Rasa
+                # turn); what the person types is still answered within the limits.
+                logger.info("new web chat sessions over the limit for an address")
+                locale = to_locale(hint) or gateway.default_locale
+                await emit_replies([gateway.render_app_message("app_too_many_chats", locale)], session_id)
+                return
             replies = await gateway.start(
                 conversation_id=conv_id, channel=CHANNEL, locale_hint=hint
             )

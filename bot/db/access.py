@@ -6,6 +6,7 @@
 - Anyone else (the communications team) sees none of them.
 - A conversation, and so a photo or file a person sent in it, is visible to whoever may
   see one of its escalations.
+- The staff audit log is read by team leads only.
 - New escalations are announced to those who answer them: the assigned casemanager's
   accounts, or, for the team queue, the team leads.
 
@@ -33,6 +34,11 @@ def may_use_content_page(staff: Any) -> bool:
 
 def sees_every_escalation(staff: Any) -> bool:
     """A team lead's inbox holds every escalation."""
+    return staff.role == Role.TEAMLEAD
+
+
+def may_read_audit_log(staff: Any) -> bool:
+    """The staff audit log (who opened, replied, closed, logged in): team leads only."""
     return staff.role == Role.TEAMLEAD
 
 

@@ -64,6 +64,16 @@ def open_live(
     return esc
 
 
+def handoffs_since(*, session: Session, conversation_id: str, since: datetime) -> int:
+    """How many handoffs the conversation opened since ``since``."""
+    return session.execute(
+        select(func.count(Escalation.id)).where(
+            Escalation.conversation_id == conversation_id, Escalation.kind == "handoff",
+            Escalation.created_at >= since,
+        )
+    ).scalar_one()
+
+
 def make_urgent(*, session: Session, conversation_id: str) -> bool:
     """Mark the conversation's live escalation urgent (a crisis message while a person has
     it). A change is notified again, now as urgent. True when it was not urgent yet."""
@@ -261,9 +271,10 @@ def notifications_of(*, session: Session, escalation_id: int) -> dict[tuple[str,
 
 def record_notification(
     *, session: Session, escalation_id: int, recipient: str, channel: str, now: datetime,
-    error: str | None,
+    error: str | None, note: str | None = None,
 ) -> Notification:
-    """Record one attempt: sent (``error`` None), or failed and when to try next."""
+    """Record one attempt: done (``error`` None; ``note`` says why when it was not sent,
+    e.g. over a cap), or failed and when to try next."""
     row = notifications_of(session=session, escalation_id=escalation_id).get((recipient, channel))
     if row is None:
         row = Notification(escalation_id=escalation_id, recipient=recipient, channel=channel,
@@ -271,7 +282,7 @@ def record_notification(
         session.add(row)
     row.attempts = (row.attempts or 0) + 1
     if error is None:
-        row.sent_at, row.next_try_at, row.last_error = now, None, None
+        row.sent_at, row.next_try_at, row.last_error = now, None, note
     else:
         wait = min(NOTIFY_BACKOFF_S * 2 ** (row.attempts - 1), NOTIFY_BACKOFF_MAX_S)
         row.next_try_at = now + timedelta(seconds=wait)

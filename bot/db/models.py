@@ -282,6 +282,33 @@ class Staff(Base):
     created_at = Column(DateTime(timezone=True), default=utcnow)
 
 
+class StaffAudit(Base):
+    """One thing a staff member (or an operator on the command line) did: who, what, on
+    which escalation, client or message (ids only: never a message text or a password),
+    when, and from which network address (a keyed hash). Read by team leads in the inbox
+    (``/inbox/audit``); rows are only ever added."""
+
+    __tablename__ = "staff_audit"
+    __table_args__ = (Index("ix_staff_audit_at", "at"),)
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
+    # The account (kept when the account is removed: no foreign key); NULL for the
+    # command line or a login to an account that does not exist.
+    staff_id = Column(Integer)
+    # The account's username at the time, or "cli:<os user>" on the command line.
+    actor = Column(String(120))
+    # login, login_failed, login_refused, logout, open_conversation, open_attachment,
+    # reply, claim, close, note, link_code, telegram_link, cli
+    action = Column(String(40), nullable=False)
+    escalation_id = Column(Integer)
+    client_id = Column(Integer)
+    message_id = Column(Integer)
+    # What else identifies the act: a CLI command and the account it concerned.
+    detail = Column(String(200))
+    address_hash = Column(String(16))
+
+
 # Telegram ---------------------------------------------------------------------------
 
 

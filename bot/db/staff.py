@@ -1,4 +1,4 @@
-"""Staff accounts: argon2 password hashes, lockout after repeated failures."""
+"""Staff accounts: argon2 password hashes; disabling, new passwords, removal."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ from bot.db.models import Escalation, Staff
 from bot.linkcodes import new_code
 from bot.roles import ROLE_NAMES, Role
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
 _hasher = PasswordHasher()
 # Verified against when the user does not exist, so both cases take the same time.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -62,44 +60,28 @@ def create_staff(
 
 @dataclass
 class LoginResult:
-    status: str  # ok, wrong, locked
+    status: str  # ok, wrong
     staff: Staff | None = None
 
 
 def authenticate(*, session: Session, username: str, password: str, now: datetime) -> LoginResult:
-    """Check a login. After 5 wrong passwords the account is locked for 15 minutes (the
-    right password does not open it meanwhile)."""
+    """Check a login: ok or wrong (a missing or disabled account is answered as a wrong
+    password, after the same work). Repeated failures are limited per network address
+    and per account from that address (``bot.web.staff_auth``), never for the account as
+    a whole: whoever guesses cannot lock the real person out."""
     staff = session.execute(
         select(Staff).where(Staff.username == username.strip().lower())
     ).scalar_one_or_none()
-    if staff is None:
+    if staff is None or staff.disabled_at is not None:
         try:
             _hasher.verify(_DUMMY_HASH, password)
         except VerificationError:
             pass
         return LoginResult("wrong")
-    if staff.disabled_at is not None:
-        # Answered as a wrong password, after the same work: a disabled account is not
-        # told apart from a missing one.
-        try:
-            _hasher.verify(_DUMMY_HASH, password)
-        except VerificationError:
-            pass
-        return LoginResult("wrong")
-    locked_until = as_utc(staff.locked_until)
-    if locked_until is not None and locked_until > now:
-        return LoginResult("locked")
     try:
         _hasher.verify(staff.password_hash, password)
     except (VerificationError, InvalidHashError):
-        staff.failed_logins = (staff.failed_logins or 0) + 1
-        if staff.failed_logins >= MAX_FAILURES:
-            staff.locked_until = now + LOCKOUT
-            staff.failed_logins = 0
-            return LoginResult("locked")
         return LoginResult("wrong")
-    staff.failed_logins = 0
-    staff.locked_until = None
     if _hasher.check_needs_rehash(staff.password_hash):
         staff.password_hash = hash_password(password)
     return LoginResult("ok", staff)
@@ -142,21 +124,17 @@ def set_disabled(*, session: Session, username: str, disabled: bool, now: dateti
     staff = staff_by_username(session=session, username=username)
     if staff is not None:
         staff.disabled_at = as_utc(now) if disabled else None
-        staff.failed_logins = 0
-        staff.locked_until = None
     return staff
 
 
 def set_password(*, session: Session, username: str, password: str) -> Staff | None:
-    """A new password (at least 10 characters); the lockout is lifted and every open
-    session ends (sessions carry a piece of the hash). None if there is no account."""
+    """A new password (at least 10 characters); every open session ends (sessions carry
+    a piece of the hash). None if there is no account."""
     if len(password) < 10:
         raise ValueError("the password needs at least 10 characters")
     staff = staff_by_username(session=session, username=username)
     if staff is not None:
         staff.password_hash = hash_password(password)
-        staff.failed_logins = 0
-        staff.locked_until = None
     return staff
 
 

@@ -3,7 +3,7 @@ assignment rule (``bot.handoff.rules.assign``) applied. Used by the actions."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,6 +19,10 @@ def assignment_for(*, session: Session, client: Client | None, now: datetime) ->
     return assign(casemanager_of(session=session, client=client), now)
 
 
+class HandoffLimit(Exception):
+    """An unlinked conversation opened its handoffs of this hour already."""
+
+
 def open_handoff(
     *,
     session: Session,
@@ -28,10 +32,20 @@ def open_handoff(
     reason: str,
     urgent: bool,
     now: datetime,
+    unlinked_per_hour: int | None = None,
 ) -> tuple[Escalation, Assignment]:
     """Open (or reuse) the live escalation of a conversation: the bot pauses, the person's
-    messages go to the assigned casemanager, or to the team queue."""
+    messages go to the assigned casemanager, or to the team queue.
+
+    An unlinked conversation (the team queue, every team lead told) may open at most
+    ``unlinked_per_hour`` new handoffs an hour (:class:`HandoffLimit`); urgent ones are
+    never refused. Counted in the database, so every action server counts the same."""
     client = client_for_conversation(session=session, conversation_id=conversation_id)
+    if (client is None and unlinked_per_hour is not None and not urgent
+            and repo.live_escalation(session=session, conversation_id=conversation_id) is None
+            and repo.handoffs_since(session=session, conversation_id=conversation_id,
+                                    since=now - timedelta(hours=1)) >= unlinked_per_hour):
+        raise HandoffLimit(conversation_id)
     assignment = assignment_for(session=session, client=client, now=now)
     esc = repo.open_live(
         session=session, conversation_id=conversation_id,

@@ -30,6 +30,7 @@ from bot.db.session import Database
 from bot.db.staff import find_staff
 from bot.handoff.notify import Mailer, notification_text, recipients
 from bot.i18n.render import Renderer
+from bot.limits import Limiter, Rule
 from bot.privacy import log_id
 from bot.rasa_client import RasaClient
 
@@ -38,6 +39,8 @@ logger = logging.getLogger(__name__)
 # channel name -> function(conversation_id, replies) that sends to the person now
 Pusher = Callable[[str, list[Reply]], Awaitable[None]]
 NOTIFY_LOOP_S = 2.0
+# notifications.last_error of a notice that was not sent because of the team leads' cap.
+NOT_SENT_OVER_CAP = "not sent: over the hourly cap"
 
 
 class NotAllowed(Exception):
@@ -62,6 +65,10 @@ class Handoff:
     clock: Callable[[], datetime] = utcnow
     # Set by the gateway after every turn (see Gateway.on_message).
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # A cap on notices about the team queue to each team lead (a flood of unlinked chats
+    # must not flood their mailboxes); None: no cap.
+    limiter: Limiter | None = None
+    teamlead_notices: Rule | None = None
     _task: asyncio.Task | None = None
 
     # Pushing to the person ---------------------------------------------------------
@@ -175,8 +182,17 @@ class Handoff:
         channels = self._notice_channels()
         waiting, pending = await self.db.run(_pending_notifications, ui=self.ui,
                                              public_url=self.public_url, channels=channels, now=now)
-        for esc_id, due, texts, keys in pending:
+        for esc_id, due, texts, keys, team_queue, urgent in pending:
             for person, channel in due:
+                if team_queue and not await self._within_cap(person.key, urgent):
+                    # Over the team leads' hourly cap: not sent, and not tried again (the
+                    # escalation waits in the inbox like any other).
+                    logger.warning("%s notice of escalation %s to %s not sent: over the hourly cap",
+                                   channel, esc_id, person.key)
+                    await self.db.run(repo.record_notification, escalation_id=esc_id,
+                                      recipient=person.key, channel=channel, now=now, error=None,
+                                      note=NOT_SENT_OVER_CAP)
+                    continue
                 subject, body = texts[person.locale]
                 error = await self._send_notice(person, channel, subject, body)
                 if error is not None:
@@ -187,6 +203,14 @@ class Handoff:
             if await self.db.run(_mark_if_delivered, escalation_id=esc_id, keys=keys, now=now):
                 logger.info("escalation %s notified", esc_id)
         return waiting
+
+    async def _within_cap(self, recipient: str, urgent: bool) -> bool:
+        """A token for one more team-queue notice to this team lead; an urgent one is
+        always sent (and takes a token, so the ordinary ones wait)."""
+        if self.limiter is None or self.teamlead_notices is None:
+            return True
+        took = await self.limiter.take(recipient, self.teamlead_notices)
+        return took or urgent
 
     def _notice_channels(self) -> tuple[str, ...]:
         out = []
@@ -310,7 +334,7 @@ def _pending_notifications(
         if due:
             link = f"{public_url}/inbox/escalations/{esc.id}"
             texts = {p.locale: notification_text(ui, p.locale, esc, link) for p, _ in due}
-            out.append((esc.id, due, texts, keys))
+            out.append((esc.id, due, texts, keys, esc.casemanager_id is None, bool(esc.urgent)))
     return len(waiting), out
 
 

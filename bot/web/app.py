@@ -43,6 +43,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource
 from bot.i18n.render import Renderer
 from bot.i18n.workflow import ContentRepo
+from bot.limits import Rules, in_memory
 from bot.privacy import install_log_redaction
 from bot.rasa_client import RasaClient, Readiness
 from bot.settings import ROOT, Settings, settings_or_exit
@@ -79,6 +80,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         timeout_s=settings.rasa_timeout_s,
     )
     readiness = Readiness(rasa)
+    # Abuse limits, in this process (one app process; a Redis store later, issue #20).
+    limiter = in_memory()
+    rules = Rules.from_settings(settings)
     turns = TurnState()
     locks = ConversationLocks()
     # The gateway wakes the notification loop after every turn.
@@ -97,6 +101,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         on_message=lambda _conversation_id: wake.set(),
         crisis=CrisisMatcher(),
         readiness=readiness,
+        limiter=limiter,
+        rules=rules,
     )
     staff_links = StaffTelegramLinks(db, settings, ui)
     telegram = (
@@ -104,7 +110,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if settings.telegram_token else None
     )
     sio = create_socketio_server(
-        gateway, SessionTokens(settings.secret_key), cors_allowed_origins=OriginCheck(settings)
+        gateway, SessionTokens(settings.secret_key), cors_allowed_origins=OriginCheck(settings),
+        max_bytes=settings.max_socketio_bytes,
     )
     pushers = {"webchat": make_webchat_pusher(sio)}
     if telegram is not None:
@@ -120,6 +127,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         pushers=pushers, mailer=Mailer(settings), wake=wake,
         telegram_notify=telegram.notify_staff if telegram else None,
         fetch_file=telegram.fetch_file if telegram else None,
+        limiter=limiter, teamlead_notices=rules.teamlead_notices,
     )
 
     # Erasure requests not carried out yet, and retention (daily).
@@ -174,6 +182,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         gateway=gateway, handoff=handoff, staff_links=staff_links, ui=ui,
         templates=Jinja2Templates(directory=str(WEB_DIR / "templates")),
         content_repo=ContentRepo(ROOT, settings.content_path, settings.locales_dir),
-        telegram=telegram,
+        telegram=telegram, limiter=limiter, rules=rules,
     )
     return socketio.ASGIApp(sio, other_asgi_app=starlette_app, socketio_path="socket.io")

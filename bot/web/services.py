@@ -20,6 +20,7 @@ from bot.handoff.staff_telegram import StaffTelegramLinks
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.render import Renderer
 from bot.i18n.workflow import ContentRepo
+from bot.limits import Limiter, Rules
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
 from bot.web.ui import UiCatalog
@@ -43,6 +44,9 @@ class Services:
     templates: Jinja2Templates
     content_repo: ContentRepo
     telegram: TelegramChannel | None = None
+    # Abuse limits (logins; the gateway has the same limiter for messages).
+    limiter: Limiter | None = None
+    rules: Rules | None = None
 
 
 def services(request: Request) -> Services:

@@ -1,5 +1,6 @@
 """Staff login for the inbox and the content page: argon2 passwords, signed session
-cookies (Starlette's SessionMiddleware, itsdangerous), CSRF tokens, lockout."""
+cookies (Starlette's SessionMiddleware, itsdangerous), CSRF tokens, limits on wrong
+passwords per network address and per account from an address."""
 
 from __future__ import annotations
 
@@ -47,18 +48,41 @@ async def current_staff(request: Request) -> Staff | None:
     return staff
 
 
-async def login(request: Request, username: str, password: str) -> tuple[str, Staff | None]:
-    """(status, staff): ok, wrong or locked. On success the session is renewed."""
+def client_address(request: Request) -> str:
+    """The client's network address (behind the proxy: the one uvicorn took from
+    X-Forwarded-For, trusting only FORWARDED_ALLOW_IPS)."""
+    return request.client.host if request.client else "unknown"
 
-    status, staff = await services(request).db.run(
-        _authenticate, username=username[:100], password=password[:200]
-    )
-    if staff is not None:
-        request.session.clear()
-        request.session["staff_id"] = staff.id
-        request.session["pw"] = staff.password_hash[-16:]
-        request.session["ui"] = staff.locale or "nl"
-        csrf_token(request)
+
+async def login(request: Request, username: str, password: str) -> tuple[str, Staff | None]:
+    """(status, staff): ok, wrong, locked (this account from this address: too many wrong
+    passwords) or throttled (this address: too many wrong passwords for any account). On
+    success the session is renewed.
+
+    Failures are counted per address and per account *from that address*: someone who
+    guesses is stopped, and the person whose account it is still logs in from their own
+    address. A limited attempt is refused before the password is checked (no argon2 work)."""
+    svc = services(request)
+    username = username[:100].strip().lower()
+    address = client_address(request)
+    account_key = f"{username}|{address}"
+    limiter, rules = svc.limiter, svc.rules
+    if limiter is not None and rules is not None:
+        if not await limiter.allows(address, rules.login_failures_per_ip):
+            return "throttled", None
+        if not await limiter.allows(account_key, rules.login_failures_per_account_ip):
+            return "locked", None
+    status, staff = await svc.db.run(_authenticate, username=username, password=password[:200])
+    if staff is None:
+        if limiter is not None and rules is not None:
+            await limiter.take(address, rules.login_failures_per_ip)
+            await limiter.take(account_key, rules.login_failures_per_account_ip)
+        return status, None
+    request.session.clear()
+    request.session["staff_id"] = staff.id
+    request.session["pw"] = staff.password_hash[-16:]
+    request.session["ui"] = staff.locale or "nl"
+    csrf_token(request)
     return status, staff
 
 

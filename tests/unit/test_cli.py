@@ -166,3 +166,27 @@ def test_log_id_shows_what_the_logs_show(cli, capsys, monkeypatch) -> None:  # t
         assert shown[0].startswith("webchat#") and "abcdefghij" not in shown[0]
     finally:
         set_log_key("test-secret-key")
+
+
+def test_staff_and_client_commands_are_in_the_audit_log(cli, capsys, monkeypatch, db) -> None:  # type: ignore[no-untyped-def]
+    import getpass
+
+    from bot.db.models import StaffAudit
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "ops")
+    assert cli(["seed", "--demo"]) == 0
+    assert cli(["staff", "disable", "yonas"]) == 0
+    assert cli(["staff", "disable", "nobody"]) == 2
+    assert cli(["link-code", "--client", "3"]) == 0
+    code = capsys.readouterr().out.strip().splitlines()[-1]
+    assert cli(["clients"]) == 0
+    assert cli(["env"]) == 0  # not about staff or clients: not in the log
+    with db.session() as s:
+        rows = [(r.action, r.actor, r.client_id, r.detail) for r in s.query(StaffAudit).order_by(StaffAudit.id)]
+    assert rows == [
+        ("cli", "cli:ops", None, "staff disable yonas (exit 0)"),
+        ("cli", "cli:ops", None, "staff disable nobody (exit 2)"),
+        ("cli", "cli:ops", 3, "link-code (exit 0)"),
+        ("cli", "cli:ops", None, "clients (exit 0)"),
+    ]
+    assert code not in str(rows)

@@ -187,3 +187,39 @@ async def test_an_escalation_nobody_can_be_told_of_is_not_looked_at_again(  # ty
     assert notified(db, [esc]) == {esc: True}
     assert await h.notify_new() == 0
     assert mailer.sent == []
+
+
+async def test_team_leads_get_at_most_the_hourly_cap_of_team_queue_notices(db: Database, content_copy) -> None:  # type: ignore[no-untyped-def]
+    """A flood of unlinked chats must not flood the team leads' mailboxes: over
+    WEGWIJS_LIMIT_TEAMLEAD_NOTICES an hour each, a team-queue notice is not sent (and not
+    tried again); urgent ones always go; a casemanager's own clients are not capped."""
+    from bot.handoff.service import NOT_SENT_OVER_CAP
+    from bot.limits import Rule, in_memory
+
+    with db.session() as s:
+        seed(session=s)
+    [lead] = team_lead_mails(db)
+    seconds = [0.0]
+    mailer = RecordingMailer()
+    h = handoff(db, mailer, content_copy)
+    h.limiter, h.teamlead_notices = in_memory(lambda: seconds[0]), Rule("teamlead-notice", 3, 3600)
+    team = open_escalations(db, [None] * 5)
+    own = open_escalations(db, [1, 1])  # Sanne's clients: mailed to Sanne, not capped
+    await h.notify_new()
+    assert [to for to, _ in mailer.sent].count(lead) == 3
+    assert [to for to, _ in mailer.sent].count("sanne.devries@example.org") == 2
+    assert notified(db, team + own) == {i: True for i in team + own}  # nothing left waiting
+    with db.session() as s:
+        capped = s.query(Notification).filter_by(last_error=NOT_SENT_OVER_CAP).count()
+    assert capped == 2
+    # Urgent: sent over the cap.
+    with db.session() as s:
+        s.add(Escalation(conversation_id="webchat:urgent", kind="handoff", reason="urgent",
+                         status="open", live=1, urgent=1, casemanager_id=None, details={}))
+    await h.notify_new()
+    assert [to for to, _ in mailer.sent].count(lead) == 4
+    # An hour later the cap is full again.
+    seconds[0] += 3600
+    open_escalations(db, [None])
+    await h.notify_new()
+    assert [to for to, _ in mailer.sent].count(lead) == 5

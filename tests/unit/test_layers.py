@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FOUNDATION = ("bot.settings", "bot.clock", "bot.roles", "bot.lru", "bot.deeplinks",
-              "bot.linkcodes", "bot.privacy", "nlu")
+              "bot.linkcodes", "bot.privacy", "bot.limits", "nlu")
 # package -> what of ours it may import (besides itself)
 ALLOWED = {
     "nlu": (),
@@ -32,6 +32,8 @@ for name in FOUNDATION[:-1]:
     ALLOWED[name] = ("bot.clock", "nlu")
 # The log filter masks link codes and hashes conversation ids with the secret key.
 ALLOWED["bot.privacy"] = ("bot.linkcodes", "bot.settings", "bot.clock", "nlu")
+# The buckets are kept in the bounded mapping; the rules are read from the settings.
+ALLOWED["bot.limits"] = ("bot.lru", "bot.settings")
 
 
 def imports_of(path: Path) -> set[str]:

@@ -85,3 +85,37 @@ async def test_an_update_is_stored_once_then_queued(web, db) -> None:  # type: i
         row = s.query(TelegramUpdate).one()
         assert (row.update_id, row.status) == (77, "received")
     assert svc.telegram.application.update_queue.qsize() == 1
+
+
+async def test_a_large_body_without_a_length_is_refused_before_it_is_parsed(web, db) -> None:  # type: ignore[no-untyped-def]
+    """Sent in chunks (no Content-Length): reading stops at the cap, and the answer is 413."""
+    svc, client = web
+    svc.telegram.ready = True
+    chunks_read = []
+
+    async def body():  # type: ignore[no-untyped-def]
+        yield b'{"update_id": 9, "message": {"text": "'
+        for i in range(2000):
+            chunks_read.append(i)
+            yield b"x" * 1000
+        yield b'"}}'
+
+    resp = await client.post(URL, content=body(), headers=SECRET)
+    assert resp.status_code == 413
+    assert len(chunks_read) < 1100  # stopped soon after 1 MB (WEGWIJS_MAX_WEBHOOK_BYTES)
+    with db.session() as s:
+        assert s.query(TelegramUpdate).count() == 0
+
+
+async def test_the_webhook_body_cap_is_a_setting(app_settings, db) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from bot.web.app import create_app
+    from bot.web.services import app_services
+
+    app = create_app(app_settings.copy(update={"max_webhook_bytes": 2000}), db)
+    app_services(app).telegram.ready = True
+    big = {"update_id": 10, "message": message(42, "nl", **text_content("a" * 3000))}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        assert (await c.post(URL, json=big, headers=SECRET)).status_code == 413
+        assert (await c.post(URL, json=update(11), headers=SECRET)).status_code == 200

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -11,7 +11,9 @@ from bot.db.session import Database
 from bot.db.staff import authenticate, create_staff
 
 
-def test_passwords_are_hashed_and_locked_after_five_failures(db: Database) -> None:
+def test_passwords_are_hashed_and_wrong_ones_never_lock_the_account(db: Database) -> None:
+    """The limits on wrong passwords are per address (bot.web.staff_auth): the account
+    itself is never locked, or whoever guesses could lock out its owner."""
     now = datetime.now(timezone.utc)
     with db.session() as s:
         create_staff(session=s, username="Anna", password="long-enough-pw", display_name="Anna",
@@ -22,12 +24,9 @@ def test_passwords_are_hashed_and_locked_after_five_failures(db: Database) -> No
         assert "long-enough-pw" not in staff.password_hash
         assert authenticate(session=s, username="anna", password="long-enough-pw", now=now).status == "ok"
         assert authenticate(session=s, username="nobody", password="x", now=now).status == "wrong"
-        for _ in range(4):
+        for _ in range(6):
             assert authenticate(session=s, username="anna", password="bad", now=now).status == "wrong"
-        assert authenticate(session=s, username="anna", password="bad", now=now).status == "locked"
-        assert authenticate(session=s, username="anna", password="long-enough-pw", now=now).status == "locked"
-        later = now + timedelta(minutes=16)
-        assert authenticate(session=s, username="anna", password="long-enough-pw", now=later).status == "ok"
+        assert authenticate(session=s, username="anna", password="long-enough-pw", now=now).status == "ok"
 
 
 def test_weak_or_incomplete_accounts_are_refused(db: Database) -> None:

@@ -3,7 +3,8 @@ link codes; live by server-sent events + htmx. Dutch or English (``inbox.po``).
 
 Access (``bot.db.access``): a casemanager sees their own clients' escalations and the team
 queue; a team lead sees all; anything else is 404, whatever the URL. Every form carries a
-CSRF token.
+CSRF token. What staff do here goes into the audit log (``bot.db.audit``, ids only), which
+team leads read at ``/inbox/audit``.
 """
 
 from __future__ import annotations
@@ -19,8 +20,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response, Stream
 from starlette.routing import Route
 
 from bot.clock import AMSTERDAM, as_utc, utcnow
+from bot.db import audit as audit_repo
 from bot.db import escalations as repo
-from bot.db.access import can_see_conversation, may_use_inbox, sees_every_escalation
+from bot.db.access import (
+    can_see_conversation,
+    may_read_audit_log,
+    may_use_inbox,
+    sees_every_escalation,
+)
 from bot.db.clients import clients_of, create_link_code_for
 from bot.db.conversations import get_message
 from bot.db.models import Escalation, Message, Staff
@@ -30,10 +37,26 @@ from bot.i18n.locales import NATIVE_NAMES, direction
 from bot.rasa_client import RasaUnavailable
 from bot.roles import Role
 from bot.web.services import services
-from bot.web.staff_auth import CSRF_FIELD, csrf_ok, csrf_token, current_staff, login, to_login
+from bot.web.staff_auth import (
+    CSRF_FIELD,
+    client_address,
+    csrf_ok,
+    csrf_token,
+    current_staff,
+    login,
+    to_login,
+)
 from bot.web.ui import UI_LOCALES, UiCatalog
 
 SSE_POLL_S = 1.0
+# The inbox's actions on an escalation as the audit log names them.
+AUDIT_ACTIONS = {"reply": "reply", "close": "close", "claim": "claim", "note": "note",
+                 "link-code": "link_code"}
+LOGIN_ERRORS = {
+    "wrong": "Wrong username or password.",
+    "locked": "Too many wrong passwords for this account from your address. Try again in a few minutes.",
+    "throttled": "Too many wrong passwords from your address. Try again later.",
+}
 SSE_KEEPALIVE_ROUNDS = 15
 
 
@@ -43,7 +66,10 @@ def _ui_locale(request: Request, staff: Staff | None = None) -> str:
 
 
 def _safe_next(target: str | None, default: str) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    """A path on this site to go to after a form, else ``default``: never another site
+    (``//host``, ``/\\host``, which browsers read as ``//host``) and no control characters."""
+    if (target and target.startswith("/") and target[1:2] not in ("/", "\\")
+            and not any(ord(c) < 32 or ord(c) == 127 for c in target)):
         return target
     return default
 
@@ -132,6 +158,13 @@ async def guarded_post(request: Request) -> tuple[Staff, Any] | Response:
     return staff, form
 
 
+async def audit(request: Request, action: str, staff: Staff | None = None, **ids: Any) -> None:
+    """One row in the staff audit log (ids only), with the request's address, hashed."""
+    svc = services(request)
+    await svc.db.run(audit_repo.record, action=action, staff=staff, address=client_address(request),
+                     secret=svc.settings.secret_key, **ids)
+
+
 async def login_page(request: Request) -> Response:
     error = None
     if request.method == "POST":
@@ -139,12 +172,19 @@ async def login_page(request: Request) -> Response:
         if not await csrf_ok(request, form):
             error = "Your session expired. Please try again."
         else:
-            status, staff = await login(request, str(form.get("username", "")), str(form.get("password", "")))
+            username = str(form.get("username", ""))
+            status, staff = await login(request, username, str(form.get("password", "")))
+            svc = services(request)
+            if staff is not None:
+                await audit(request, "login", staff)
+            else:
+                await svc.db.run(audit_repo.record_failed_login, username=username[:100],
+                                 refused=status != "wrong", address=client_address(request),
+                                 secret=svc.settings.secret_key)
             if staff is not None:
                 default = "/content" if staff.role == Role.COMMS else "/inbox"
                 return RedirectResponse(_safe_next(str(form.get("next", "")), default), status_code=303)
-            error = ("This account is locked for 15 minutes after too many attempts."
-                     if status == "locked" else "Wrong username or password.")
+            error = LOGIN_ERRORS.get(status, LOGIN_ERRORS["wrong"])
     return render(request, "inbox/login.html", None, error=error,
                   next=_safe_next(request.query_params.get("next"), ""),
                   status_code=401 if error else 200)
@@ -153,6 +193,9 @@ async def login_page(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     form = await request.form()
     if await csrf_ok(request, form):
+        staff = await current_staff(request)
+        if staff is not None:
+            await audit(request, "logout", staff)
         request.session.clear()
     return RedirectResponse("/inbox/login", status_code=303)
 
@@ -181,6 +224,7 @@ async def telegram_link(request: Request) -> Response:
         return checked
     staff, _ = checked
     request.session["telegram_code"] = await services(request).staff_links.new_code(staff.id)
+    await audit(request, "telegram_link", staff)
     return RedirectResponse("/inbox", status_code=303)
 
 
@@ -213,6 +257,8 @@ async def escalation_page(request: Request) -> Response:
     found = await load(request, staff)
     if found is None:
         return render(request, "inbox/not_found.html", staff, status_code=404)
+    await audit(request, "open_conversation", staff, escalation_id=found[0].id,
+                client_id=found[0].client_id)
     code = request.session.pop("link_code", None)
     return render(request, "inbox/escalation.html", staff, esc=found[1], link_code=code)
 
@@ -240,6 +286,7 @@ async def act(request: Request) -> Response:
     svc = services(request)
     handoff = svc.handoff
     action = request.path_params["action"]
+    client_id = esc.client_id
     try:
         if action == "reply":
             text = str(form.get("text", ""))[:4000]
@@ -253,8 +300,9 @@ async def act(request: Request) -> Response:
                                    note=str(form.get("note", ""))[:4000])
         elif action == "link-code":
             settings = svc.settings
+            client_id = esc.client_id or _int(form.get("client_id"))
             code = await svc.db.run(
-                create_link_code_for, staff=staff, client_id=esc.client_id or _int(form.get("client_id")),
+                create_link_code_for, staff=staff, client_id=client_id,
                 secret=settings.secret_key, ttl=timedelta(hours=settings.link_code_ttl_hours),
                 now=utcnow(),
             )
@@ -271,6 +319,7 @@ async def act(request: Request) -> Response:
         return render(request, "inbox/not_found.html", staff, status_code=503,
                       message=svc.ui.gettext(_ui_locale(request, staff),
                                              "The assistant cannot be reached. Nothing was changed; try again in a minute."))
+    await audit(request, AUDIT_ACTIONS[action], staff, escalation_id=esc.id, client_id=client_id)
     if request.headers.get("HX-Request"):
         return Response(status_code=204)
     return RedirectResponse(f"/inbox/escalations/{esc.id}", status_code=303)
@@ -288,6 +337,7 @@ async def attachment(request: Request) -> Response:
     fetch_file = svc.handoff.fetch_file
     if found is None or fetch_file is None:
         return Response(status_code=404)
+    await audit(request, "open_attachment", staff, message_id=_int(request.path_params["id"]))
     try:
         data = await fetch_file(found["file_id"])
     except Exception:  # noqa: BLE001 - Telegram unreachable, file gone
@@ -329,6 +379,35 @@ async def events(request: Request) -> Response:
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
+async def audit_page(request: Request) -> Response:
+    """The staff audit log, newest first, 100 a page (``?before=<id>``), optionally of one
+    account (``?staff=<id>``): team leads only; for anyone else it does not exist (404)."""
+    staff = await guard(request)
+    if isinstance(staff, Response):
+        return staff
+    if not may_read_audit_log(staff):
+        return render(request, "inbox/not_found.html", staff, status_code=404)
+    svc = services(request)
+    ui_locale = _ui_locale(request, staff)
+    of = _int(request.query_params.get("staff"))
+    rows = await svc.db.run(audit_repo.entries, before=_int(request.query_params.get("before")),
+                            staff_id=of)
+    entries = [{
+        "time": _time(r.at, ui_locale),
+        "actor": r.actor or "?",
+        "staff_id": r.staff_id,
+        "code": r.action,
+        "action": svc.ui.gettext(ui_locale, f"audit:{r.action}"),
+        "escalation_id": r.escalation_id,
+        "client_id": r.client_id,
+        "message_id": r.message_id,
+        "detail": r.detail or "",
+        "address": r.address_hash or "",
+    } for r in rows]
+    older = rows[-1].id if len(rows) == audit_repo.PAGE_SIZE else None
+    return render(request, "inbox/audit.html", staff, entries=entries, older=older, of=of)
+
+
 ROUTES = [
     Route("/inbox/login", login_page, methods=["GET", "POST"]),
     Route("/inbox/logout", logout, methods=["POST"]),
@@ -337,6 +416,7 @@ ROUTES = [
     Route("/inbox/queue", queue_fragment),
     Route("/inbox/telegram", telegram_link, methods=["POST"]),
     Route("/inbox/events", events),
+    Route("/inbox/audit", audit_page),
     Route("/inbox/escalations/{id}", escalation_page),
     Route("/inbox/messages/{id}/attachment", attachment),
     Route("/inbox/escalations/{id}/transcript", transcript_fragment),
@@ -345,10 +425,12 @@ ROUTES = [
 
 
 def _int(value: Any) -> int | None:
+    """A whole number a database column can hold (64 bits), or None."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if -2**63 <= number < 2**63 else None
 
 
 # Work on one session (run with Database.run) ------------------------------------------

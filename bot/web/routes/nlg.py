@@ -15,18 +15,23 @@ from bot.i18n.locales import to_locale
 from bot.web.services import services
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """A part of Rasa's request that should be an object; anything else counts as empty."""
+    return value if isinstance(value, dict) else {}
+
+
 def nlg_locale(body: dict[str, Any], default: str) -> str:
     """The locale to render in: explicit argument, the ``language`` slot, the hint."""
-    arguments = body.get("arguments") or {}
-    tracker = body.get("tracker") or {}
-    slots = tracker.get("slots") or {}
-    latest = tracker.get("latest_message") or {}
+    arguments = _dict(body.get("arguments"))
+    tracker = _dict(body.get("tracker"))
+    slots = _dict(tracker.get("slots"))
+    latest = _dict(tracker.get("latest_message"))
     for candidate in (
         arguments.get("locale"),
         slots.get("language"),
-        (latest.get("metadata") or {}).get("language"),
+        _dict(latest.get("metadata")).get("language"),
     ):
-        loc = to_locale(candidate)
+        loc = to_locale(candidate) if isinstance(candidate, str) else None
         if loc:
             return loc
     return default
@@ -44,12 +49,14 @@ async def nlg(request: Request) -> JSONResponse:
     if not isinstance(body, dict) or not isinstance(body.get("response"), str):
         return JSONResponse({"error": "missing response"}, status_code=400)
     locale = nlg_locale(body, svc.settings.default_locale)
-    rendered = svc.renderer.render(body["response"], locale, body.get("arguments") or {})
-    tracker = body.get("tracker") or {}
+    arguments = _dict(body.get("arguments"))
+    rendered = svc.renderer.render(body["response"], locale, arguments)
+    tracker = _dict(body.get("tracker"))
     sender = tracker.get("sender_id")
     if isinstance(sender, str):
         svc.turns.record_rendered(sender, rendered.key)
-        svc.turns.record_form(sender, tracker.get("active_loop"))
-        if not (body.get("arguments") or {}).get("locale"):
+        active_loop = tracker.get("active_loop")
+        svc.turns.record_form(sender, active_loop if isinstance(active_loop, dict) else None)
+        if not arguments.get("locale"):
             await svc.db.run(repo.set_conversation_locale, conversation_id=sender, locale=locale)
     return JSONResponse(rendered.as_nlg())

@@ -4,6 +4,7 @@ setWebhook (``X-Telegram-Bot-Api-Secret-Token``); stored before the 200."""
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 
 from starlette.requests import Request
@@ -13,7 +14,24 @@ from bot.channels.telegram import SECRET_HEADER
 from bot.web.services import services
 
 logger = logging.getLogger(__name__)
-MAX_BODY = 1_000_000
+
+
+async def read_capped(request: Request, max_bytes: int) -> bytes | None:
+    """The body, or None when it is larger than ``max_bytes``: refused by its
+    Content-Length at once, or, sent without one, as soon as the cap is passed (the
+    rest is never read)."""
+    try:
+        if int(request.headers.get("content-length") or 0) > max_bytes:
+            return None
+    except ValueError:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def telegram_webhook(request: Request) -> JSONResponse:
@@ -27,17 +45,19 @@ async def telegram_webhook(request: Request) -> JSONResponse:
     if not telegram.ready:
         # Telegram tries again later; nothing is lost.
         return JSONResponse({"error": "starting"}, status_code=503)
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+    raw = await read_capped(request, services(request).settings.max_webhook_bytes)
+    if raw is None:
         return JSONResponse({"error": "too large"}, status_code=413)
     try:
-        body = await request.json()
+        body = json.loads(raw)
     except ValueError:
         return JSONResponse({"error": "invalid JSON"}, status_code=400)
     if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
         return JSONResponse({"error": "not an update"}, status_code=400)
     try:
         status = await telegram.receive_webhook(body)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        # python-telegram-bot's parsing of a malformed update (a field of the wrong type).
         logger.warning("telegram webhook: unreadable update: %r", exc)
         return JSONResponse({"error": "unreadable update"}, status_code=400)
     return JSONResponse({"ok": True, "status": status})
