@@ -68,3 +68,17 @@ async def test_inbox_cycle_in_the_browser(stack, renderer, chat, browser_context
     assert texts(back) == expect(renderer, "app_handoff_back", "ar", name="Leila")
     replies = await person.say(SAY["ar"]["eigen_risico"])
     assert texts(replies) == expect(renderer, "utter_insurance/eigen_risico", "ar")
+
+
+async def test_audit_log_on_a_phone(stack, browser_context) -> None:  # type: ignore[no-untyped-def]
+    """A team lead reads the audit log at phone size: their own login is on it, and the
+    eight columns scroll inside their box instead of widening the page."""
+    page = await browser_context()
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await log_in(page, stack.app_url, "teamlead", "teamlead-demo-2026")
+    await page.goto(f"{stack.app_url}/inbox/audit")
+    first = page.locator("table.audit tbody tr").first
+    await first.wait_for(timeout=15000)
+    assert "teamlead" in await first.inner_text()
+    assert await page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    await page.screenshot(path=str(ARTIFACTS / "inbox-audit-phone.png"), full_page=True)
