@@ -220,7 +220,7 @@ class Gateway:
         text = clean_text(msg.text, self.max_message_chars)[0] if msg.kind == "text" else ""
         crisis = self._crisis_in(text)
         notice = await self.limiter.take(msg.conversation_id, self.rules.throttle_notices)
-        logger.info("message of %s over the limits: not read", msg.conversation_id)
+        logger.info("message of %s over the limits: not read", log_id(msg.conversation_id))
         if crisis is None and not notice:
             return []  # told less than 30 s ago; nothing is read, stored or answered
         locale = await self.locale_of(msg.conversation_id, msg.locale_hint)

@@ -201,3 +201,16 @@ async def test_the_notice_goes_through_the_channels_delivery(gateway, db) -> Non
     for i in range(4):
         await gateway.handle(Incoming("telegram:7", "telegram", f"q{i}"))
     assert len(queued) == 4 and queued[-1] != "echo: q3"
+
+
+async def test_the_log_of_a_throttled_message_names_the_conversation_only_by_its_hash(
+        gateway, caplog) -> None:  # type: ignore[no-untyped-def]
+    from bot.privacy import log_id
+
+    conv = "webchat:a-session-id-nobody-may-read"
+    caplog.set_level("INFO", logger="bot.channels.gateway")
+    for i in range(4):
+        await gateway.handle(Incoming(conv, "webchat", f"q{i}"))
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "over the limits" in logged
+    assert log_id(conv) in logged and "a-session-id-nobody-may-read" not in logged
