@@ -29,19 +29,37 @@ SCRIPT_LOCALES: dict[str, tuple[str, ...]] = {
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def features(text: str) -> list[tuple[str, float]]:
+def _is_arabic_letter(ch: str) -> bool:
+    cp = ord(ch)
+    return 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFEFF
+
+
+def script_words(text: str, script: str | None) -> list[str]:
+    """The words of ``text`` that speak for a locale of ``script``.
+
+    In an Arabic-script message only the Arabic-script words do: the Dutch terms typed
+    in Latin letters ("huisarts", "eigen risico", "AVP") are the same in Arabic and Dari
+    messages and only add noise to telling the two apart.
+    """
+    words = [w for w in _WORD.findall(strip_control(text).casefold())
+             if not (w.isdigit() or w.replace("_", "").isdigit())]
+    if script == "arabic":
+        own = [w for w in words if any(_is_arabic_letter(c) for c in w)]
+        return own or words
+    return words
+
+
+def features(text: str, script: str | None = None) -> list[tuple[str, float]]:
     """Weighted character 1-4 grams inside word boundaries, plus whole words.
 
     Each word weighs about the same, however long: one long Dutch compound
     ("aansprakelijkheidsverzekering") in an English sentence must not outvote the
     English words around it. Letter variants are kept (no locale is known yet):
     Persian ی/ک against Arabic ي/ك is one of the strongest signals for Dari.
+    With ``script`` given, only that script's words count (``script_words``).
     """
-    text = strip_control(text).casefold()
     feats: list[tuple[str, float]] = []
-    for word in _WORD.findall(text):
-        if word.isdigit() or word.replace("_", "").isdigit():
-            continue
+    for word in script_words(text, script):
         padded = f" {word} "
         grams = [
             padded[i : i + n]
@@ -67,8 +85,9 @@ def language_script(text: str) -> str | None:
     """The script that tells the language of ``text``, which is not always the one with
     the most letters: Dutch and English terms are typed in Latin letters inside Tigrinya,
     Arabic and Dari sentences ("mijn afspraak met klantmanager wanneer እዩ"), never the other
-    way round. Two Ge'ez letters make a message Tigrinya; Arabic-script letters, when they
-    are at least a fifth of the letters, make it Arabic or Dari."""
+    way round. Two Ge'ez letters make a message Tigrinya; Arabic-script letters make it
+    Arabic or Dari when they are at least a fifth of the letters or form a word of two
+    letters or more ("apply for zorgtoeslag كيف؟" is an Arabic speaker asking)."""
     ethiopic = arabic = letters = 0
     for ch in text:
         if not ch.isalpha():
@@ -77,11 +96,14 @@ def language_script(text: str) -> str | None:
         cp = ord(ch)
         if 0x1200 <= cp <= 0x137F or 0x2D80 <= cp <= 0x2DDF or 0xAB00 <= cp <= 0xAB2F:
             ethiopic += 1
-        elif 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFEFF:
+        elif _is_arabic_letter(ch):
             arabic += 1
     if ethiopic >= 2:
         return "ethiopic"
-    if arabic >= 2 and arabic * 5 >= letters:
+    if arabic >= 2 and (
+        arabic * 5 >= letters
+        or any(sum(map(_is_arabic_letter, w)) >= 2 for w in _WORD.findall(text))
+    ):
         return "arabic"
     return script_of(text)
 
@@ -111,7 +133,7 @@ class LanguageIdentifier:
             if script is None or locale not in SCRIPT_LOCALES.get(script, ()):
                 continue
             key = _key(script, locale)
-            for feat, weight in features(text):
+            for feat, weight in features(text, script):
                 counts[key][feat] += weight
             docs[key] += 1
         self.counts = {key: dict(c) for key, c in counts.items()}
@@ -137,7 +159,7 @@ class LanguageIdentifier:
         locales = self._locales(script)
         if len(locales) == 1:
             return {locales[0]: 1.0}
-        feats = features(text)
+        feats = features(text, script)
         v = max(self.vocab.get(script, 1), 1)
         n_docs = sum(self.docs.get(_key(script, loc), 0) for loc in locales) or 1
         logp = {}
@@ -163,7 +185,7 @@ class LanguageIdentifier:
         script, but no evidence of English or Dutch.
         """
         script = language_script(text)
-        words = [w for w in _WORD.findall(strip_control(text).casefold()) if not w.isdigit()]
+        words = script_words(text, script)
         if script is None:
             return Prediction(None, 0.0, None, len(words))
         probs = self.scores(text, script)

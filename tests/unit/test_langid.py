@@ -128,6 +128,12 @@ def test_switching_to_arabizi_needs_a_clear_sentence() -> None:
         ("help ሰብኣየ slaat me ሕጂ", "ti"),
         ("huurtoeslag aanvragen كيف يعني", "ar"),
         ("zorgtoeslag aanvragen چطور کنم", "fa_AF"),
+        # Mostly Latin letters, but one Arabic word: an Arabic speaker asking.
+        ("apply for zorgtoeslag كيف؟", "ar"),
+        # The Dutch terms are shared by Arabic and Dari messages; the Arabic words decide.
+        ("huisarts بيحسب من eigen risico؟", "ar"),
+        ("AVP verzekering لازم؟ شو يعني", "ar"),
+        ("AVP verzekering لازم است؟ چی است", "fa_AF"),
     ],
 )
 def test_dutch_terms_inside_another_language(model: LanguageIdentifier, text: str, locale: str) -> None:
@@ -139,3 +145,14 @@ def test_a_stray_letter_of_another_script_does_not_decide() -> None:
 
     assert language_script("can i get zorgtoeslag ؟ please tell me now") == "latin"
     assert language_script("ok ሰ") == "latin"
+    # ... but one whole Arabic-script word does: Dutch and English terms go inside Arabic
+    # and Dari sentences, never the other way round.
+    assert language_script("apply for zorgtoeslag كيف؟") == "arabic"
+
+
+def test_latin_terms_do_not_count_for_arabic_against_dari() -> None:
+    from nlu.langid import features, script_words
+
+    assert script_words("huisarts بيحسب من eigen risico؟", "arabic") == ["بيحسب", "من"]
+    assert script_words("huisarts eigen risico", "arabic") == ["huisarts", "eigen", "risico"]
+    assert not [f for f, _ in features("AVP بيحسب", "arabic") if "avp" in f or f == "a"]
