@@ -119,3 +119,40 @@ def test_an_update_that_fails_every_time_is_given_up(db) -> None:  # type: ignor
                                      settle=timedelta(0)) == ([], 1)
         row = s.get(TelegramUpdate, (1, 9))
         assert (row.status, row.payload) == ("done", None)
+
+
+async def test_a_handler_that_failed_gives_its_update_back_and_tells_the_person_once(db) -> None:  # type: ignore[no-untyped-def]
+    from types import SimpleNamespace
+
+    from bot.channels.gateway import Reply
+    from bot.channels.telegram.handlers import Handlers
+
+    told: list[str] = []
+
+    class Gateway:
+        async def locale_of(self, conv: str, hint: str | None = None) -> str:
+            return "nl"
+
+        def render_app_message(self, key: str, locale: str) -> Reply:
+            return Reply(key, [], locale)
+
+    class Outbox:
+        async def deliver(self, chat_id: int, conv: str, replies: list[Reply]) -> None:
+            told.extend(r.text for r in replies)
+
+    log = UpdateLog(db, settle_s=0)
+    log.bot_id = 1
+    handlers = Handlers(Gateway(), db, Outbox(), None, updates=log)  # type: ignore[arg-type]
+    order = PerChatOrder(log)
+    update = text_update(21, 10)
+    context = SimpleNamespace(error=RuntimeError("boom"))
+
+    async def failing() -> None:  # python-telegram-bot hands the error to on_error
+        await handlers.on_error(update, context)  # type: ignore[arg-type]
+
+    await order.process_update(update, failing())
+    assert status_of(db, 21) == "received" and told == ["app_error"]
+    # Taken again by the retry loop; fails again: given back again, not told again.
+    assert await log.to_retry(set()) == [update.to_dict()]
+    await order.process_update(text_update(21, 10), failing())
+    assert status_of(db, 21) == "received" and told == ["app_error"]

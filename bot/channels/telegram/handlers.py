@@ -242,9 +242,14 @@ class Handlers:
             await quietly(self.bot.leave_chat(chat.id))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """One place for every failure: log it, and tell the person in their language."""
+        """One place for every failure: log it, and tell the person in their language.
+        The update is given back and handled again later — unless its message was stored
+        (then its pending turn answers it): the person is told once, not at every retry."""
         logger.error("telegram update failed: %r", context.error, exc_info=context.error)
-        if not isinstance(update, Update) or update.effective_user is None:
+        if not isinstance(update, Update):
+            return
+        first = self.updates.failed(update.update_id) if self.updates is not None else True
+        if update.effective_user is None or not first:
             return
         chat = update.effective_chat
         if chat is None or chat.type != ChatType.PRIVATE:
