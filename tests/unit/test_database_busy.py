@@ -155,3 +155,31 @@ async def test_run_retrying_gives_up_after_its_total_and_leaves_other_errors_alo
             await database.run_retrying(broken)  # not a busy database: not tried again
     finally:
         database.dispose()
+
+
+async def test_the_web_chat_gives_the_tab_its_text_back_when_it_could_not_be_stored(db, renderer) -> None:  # type: ignore[no-untyped-def]
+    from bot.channels.webchat import SessionTokens, create_socketio_server
+
+    database = short_waits(db, retry_total_s=0.3)
+    gateway = Gateway(rasa=AnsweringRasa(), renderer=renderer, db=database)  # type: ignore[arg-type]
+    sio = create_socketio_server(gateway, SessionTokens("test-secret-key"))
+    emitted: list[tuple[str, dict, str]] = []
+
+    async def emit(event: str, data: dict, room: str) -> None:
+        emitted.append((event, data, room))
+
+    async def get_session(sid: str) -> dict:
+        return {"session_id": "s" * 32}
+
+    sio.emit, sio.get_session = emit, get_session  # type: ignore[method-assign]
+    sio.get_environ = lambda sid: {}  # type: ignore[method-assign]
+    try:
+        with locked(database):
+            await sio.handlers["/"]["user_uttered"]("sid-1", {"message": "mijn vraag",
+                                                              "customData": {"language": "ar"}})
+        assert emitted[0] == ("message_not_stored", {"message": "mijn vraag"}, "sid-1")
+        assert emitted[1][0] == "bot_uttered"
+        assert emitted[1][1]["text"] == renderer.render("app_not_stored", "ar", {}).text
+        assert emitted[-1][0] == "bot_turn_done"
+    finally:
+        database.dispose()
