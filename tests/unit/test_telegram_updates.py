@@ -156,3 +156,29 @@ async def test_a_handler_that_failed_gives_its_update_back_and_tells_the_person_
     assert await log.to_retry(set()) == [update.to_dict()]
     await order.process_update(text_update(21, 10), failing())
     assert status_of(db, 21) == "received" and told == ["app_error"]
+
+
+async def test_a_crisis_message_does_not_wait_for_a_free_slot(db) -> None:  # type: ignore[no-untyped-def]
+    log = UpdateLog(db)
+    log.bot_id = 1
+    order = PerChatOrder(log, max_concurrent_updates=1,
+                         urgent=lambda update: "help me" in (update.effective_message.text or ""))
+    release = asyncio.Event()
+    handled: list[int] = []
+
+    async def slow(update_id: int) -> None:
+        await release.wait()
+        handled.append(update_id)
+
+    async def quick(update_id: int) -> None:
+        handled.append(update_id)
+
+    busy = asyncio.create_task(order.process_update(text_update(1, 10), slow(1)))
+    await eventually(lambda: order.slots.locked(), timeout=10, what="the only slot taken")
+    waiting = asyncio.create_task(order.process_update(text_update(2, 20), quick(2)))
+    crisis = asyncio.create_task(order.process_update(text_update(3, 30, "help me"), quick(3)))
+    await eventually(lambda: 3 in handled, timeout=10, what="the crisis message handled")
+    assert handled == [3]  # the ordinary message of another chat still waits for the slot
+    release.set()
+    await asyncio.gather(busy, waiting, crisis)
+    assert sorted(handled) == [1, 2, 3]
