@@ -182,3 +182,24 @@ async def test_a_crisis_message_does_not_wait_for_a_free_slot(db) -> None:  # ty
     release.set()
     await asyncio.gather(busy, waiting, crisis)
     assert sorted(handled) == [1, 2, 3]
+
+
+async def test_a_chat_whose_line_is_full_leaves_the_rest_in_the_log_for_later(db) -> None:  # type: ignore[no-untyped-def]
+    log = UpdateLog(db, settle_s=0)
+    log.bot_id = 1
+    order = PerChatOrder(log, per_chat_line=1)
+    release = asyncio.Event()
+
+    async def slow() -> None:
+        await release.wait()
+
+    async def never() -> None:
+        raise AssertionError("not handled now")
+
+    first = asyncio.create_task(order.process_update(text_update(31, 10), slow()))
+    await eventually(lambda: 31 in order.in_hand, timeout=10, what="the first in the line")
+    await order.process_update(text_update(32, 10), never())  # the line is full
+    assert status_of(db, 32) == "received"
+    assert await log.to_retry(set(order.in_hand)) == [text_update(32, 10).to_dict()]
+    release.set()
+    await first
