@@ -13,7 +13,7 @@ PYBABEL := $(BIN)/pybabel
 POT := locales/wegwijs.pot
 
 .DEFAULT_GOAL := help
-.PHONY: bench bench-smoke content-status content-check help setup run test test-unit test-integration test-e2e test-stories validate eval train \
+.PHONY: bench bench-smoke bench-soak content-status content-check help setup run test test-unit test-integration test-e2e test-stories validate eval train \
         i18n-extract i18n-update i18n-compile db web widget lint clean
 
 help: ## list every target
@@ -124,6 +124,9 @@ bench: setup $(MODEL) ## measure understanding per locale and serving speed; rep
 
 bench-smoke: setup $(MODEL) ## the benchmark on a tiny load (make test runs it so it never rots)
 	$(PY) -m bench --smoke
+
+bench-soak: setup $(MODEL) ## steady load (SOAK_RATE=20 msg/s for SOAK_SECONDS=1800, web chat + Telegram): p95, errors, memory growth
+	$(PY) -m bench.soak
 
 lint: $(VENV)/.installed ## ruff
 	$(BIN)/ruff check bot nlu actions tests bench harness

@@ -17,6 +17,10 @@ class RasaUnavailable(Exception):
     """Rasa did not answer, or answered with an error."""
 
 
+class RasaTimeout(RasaUnavailable):
+    """Rasa got the message but did not answer in time: it may still answer it (late)."""
+
+
 @dataclass
 class RasaClient:
     base_url: str
@@ -48,6 +52,8 @@ class RasaClient:
                 f"{self.base_url}/webhooks/rest/webhook",
                 json={"sender": sender, "message": text, "metadata": metadata},
             )
+        except httpx.ReadTimeout as exc:
+            raise RasaTimeout(f"REST channel did not answer in {self.timeout_s:g}s") from exc
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"REST channel unreachable: {exc!r}") from exc
         if resp.status_code != 200:

@@ -75,6 +75,13 @@ class Settings(BaseSettings):
     default_locale: str = Field("en", env="WEGWIJS_DEFAULT_LOCALE")
     max_message_chars: int = Field(2000, env="WEGWIJS_MAX_MESSAGE_CHARS", gt=0)
     rasa_timeout_s: float = Field(30.0, env="WEGWIJS_RASA_TIMEOUT", gt=0)
+    # A turn Rasa did not answer within rasa_timeout_s may still be answered late: for
+    # this long it is looked up in Rasa's tracker, never sent again (no double turn).
+    rasa_late_grace_s: float = Field(120.0, env="WEGWIJS_RASA_LATE_GRACE", ge=0)
+    # A busy or locked database: each attempt waits this long for the lock (SQLite's
+    # busy timeout), and storing an incoming message is tried again for this long in all.
+    db_busy_timeout_s: float = Field(15.0, env="WEGWIJS_DB_BUSY_TIMEOUT", gt=0)
+    db_retry_total_s: float = Field(20.0, env="WEGWIJS_DB_RETRY", ge=0)
     # A new Rasa session after this many turns of one conversation (0: never).
     rasa_session_turns: int = Field(10, env="WEGWIJS_RASA_SESSION_TURNS", ge=0)
     log_level: str = Field("INFO", env="WEGWIJS_LOG_LEVEL")
@@ -95,6 +102,10 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = Field("https://api.telegram.org/bot", env="TELEGRAM_API_BASE_URL")
     telegram_poll_timeout_s: int = Field(30, env="TELEGRAM_POLL_TIMEOUT", ge=0)
     telegram_bot_username: str = Field("", env="TELEGRAM_BOT_USERNAME")  # for deep links
+    # Updates handled at once (all chats; one chat takes at most one), and how long an
+    # update may stay "processing" before it is taken again (its handler or finish failed).
+    telegram_concurrency: int = Field(64, env="TELEGRAM_CONCURRENCY", ge=1)
+    telegram_update_lease_s: float = Field(120.0, env="TELEGRAM_UPDATE_LEASE", gt=0)
     # Inbox: the address casemanagers open (links in notifications); cookies over HTTPS only.
     public_url_setting: str = Field("", env="WEGWIJS_PUBLIC_URL")
     secure_cookies: bool = Field(False, env="WEGWIJS_SECURE_COOKIES")

@@ -22,8 +22,10 @@ class _Keep:
 
 
 class FakeSMTP:
-    def __init__(self) -> None:
-        self.port = free_port()
+    """``port``: a given one (to come back on the same port after :meth:`stop`)."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
         self._handler = _Keep()
         self._controller = Controller(self._handler, hostname="127.0.0.1", port=self.port)
 
@@ -35,6 +37,7 @@ class FakeSMTP:
         return [m for m in self.messages if address in str(m["To"])]
 
     def start(self) -> None:
+        self._controller = Controller(self._handler, hostname="127.0.0.1", port=self.port)
         self._controller.start()
 
     def stop(self) -> None:

@@ -98,6 +98,43 @@ def recovery_stack(
         s.stop()
 
 
+@pytest.fixture(scope="module")
+def fault_stack(
+    tmp_path_factory: pytest.TempPathFactory, telegram_api: FakeTelegram,
+) -> Iterator[SupervisedStack]:
+    """A stack of its own for the fault-injection tests (tests/integration/test_faults.py):
+    Rasa and the action server under supervisord; the app started by the test (so it can
+    be killed and started again) with Rasa behind a proxy that can make Rasa late
+    (``stack.proxy``: harness.slow_rasa), a short Rasa timeout, two Telegram slots, a
+    short update lease, its own Telegram bot (``stack.telegram_bot``) and its own mail
+    server (``stack.smtp``, which a test may stop)."""
+    from harness.slow_rasa import SlowRasa
+
+    bot = telegram_api.add_bot("wegwijs_faults_bot")
+    smtp = FakeSMTP()
+    smtp.start()
+    s = _supervised_stack(tmp_path_factory.mktemp("faults"), telegram_api, bot, smtp)
+    proxy = SlowRasa(delay_s=10)
+    proxy.target = f"http://127.0.0.1:{s.ports['rasa']}"
+    proxy.start()
+    s.telegram_bot, s.smtp, s.proxy = bot, smtp, proxy  # type: ignore[attr-defined]
+    s.app_env = {  # type: ignore[attr-defined]
+        "WEGWIJS_RASA_URL": proxy.url, "WEGWIJS_RASA_TIMEOUT": "5",
+        "TELEGRAM_CONCURRENCY": "2", "TELEGRAM_UPDATE_LEASE": "15",
+    }
+    try:
+        s.start()
+        # The supervised app talks to Rasa directly: this one goes through the proxy.
+        s.ctl("stop", "app")
+        s.start_process("faultapp", "app", env=s.app_env)  # type: ignore[attr-defined]
+        s.wait_healthy(120)
+        yield s
+    finally:
+        s.stop()
+        proxy.stop()
+        smtp.stop()
+
+
 def _supervised_stack(
     workdir: Path, telegram_api: FakeTelegram, telegram_bot: FakeBot, smtp: FakeSMTP
 ) -> SupervisedStack:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,14 +33,14 @@ from bot.db import erasure
 from bot.db import pending as pending_repo
 from bot.db.clients import redeem_link_code
 from bot.db.escalations import live_escalation, make_urgent
-from bot.db.session import Database
+from bot.db.session import Database, DatabaseBusy
 from bot.i18n.locales import LOCALES, direction, to_locale
 from bot.i18n.render import Renderer
 from bot.limits import Limiter, Rules
 from bot.linkcodes import find_code, redact_codes
 from bot.lru import LruDict
 from bot.privacy import log_id
-from bot.rasa_client import MESSAGE_ID, RasaClient, RasaUnavailable, Readiness
+from bot.rasa_client import MESSAGE_ID, RasaClient, RasaTimeout, RasaUnavailable, Readiness
 from nlu.crisis import CrisisMatcher
 from nlu.text import strip_control
 
@@ -92,6 +93,24 @@ class Incoming:
     attachment: dict[str, Any] | None = None
     # The network address it came from (web chat), for limits; None on Telegram.
     peer: str | None = None
+    # Run in the transaction that stores the message (Telegram: marks its update
+    # "stored", so it is never handled again once its message is kept).
+    on_stored: Callable[[Session], None] | None = field(default=None, repr=False)
+    # The channel hands the message in again by itself when it could not be stored
+    # (Telegram gives the update back); otherwise the person is asked to send it again.
+    retried: bool = False
+
+
+class NotStored(Exception):
+    """The message could not be stored: the database stayed busy or locked through every
+    retry. Nothing of it was kept, so the channel must keep it (Telegram: the update is
+    given back and handled again; web chat: the page is told and keeps the text).
+    ``replies`` tell the person, in their language (the emergency numbers first for a
+    crisis phrase)."""
+
+    def __init__(self, replies: list[Reply]) -> None:
+        super().__init__("message not stored: the database stayed busy")
+        self.replies = replies
 
 
 def clean_text(text: str, max_chars: int) -> tuple[str, bool]:
@@ -153,6 +172,15 @@ class Gateway:
     # Abuse limits (messages per conversation and per network address); None: no limits.
     limiter: Limiter | None = None
     rules: Rules | None = None
+    # A turn Rasa did not answer in time may still be answered late: for this long it is
+    # only looked up in Rasa's tracker, never sent again (Rasa would run it twice).
+    late_grace_s: float = 120.0
+    # message id -> when Rasa's answer to it did not come in time (time.monotonic)
+    _late: LruDict[int, float] = field(default_factory=lambda: LruDict(REMEMBERED))
+
+    def is_crisis(self, text: str) -> bool:
+        """``text`` holds a crisis phrase (for channels that must not make it wait)."""
+        return self._crisis_in(text) is not None
 
     def _crisis_in(self, text: str) -> str | None:
         """The category of a crisis phrase in ``text`` (never the text), or None."""
@@ -180,7 +208,7 @@ class Gateway:
         return not await self.db.run(repo.conversation_exists, conversation_id=conversation_id)
 
     async def store_replies(self, conversation_id: str, replies: list[Reply], channel: str) -> None:
-        await self.db.run(_store_replies, conversation_id=conversation_id, replies=replies,
+        await self.db.run_retrying(_store_replies, conversation_id=conversation_id, replies=replies,
                           deliver=self.deliveries.get(channel))
 
     async def take_undelivered(self, conversation_id: str) -> list[Reply]:
@@ -244,9 +272,12 @@ class Gateway:
         stored_text = redact_codes(text) if code else text
         # The pending turn is stored with the message (one transaction): a message that
         # came in is answered even if the app stops right after.
-        stored = await self.db.run(
-            _store_incoming, msg=msg, text=stored_text, has_code=code is not None,
-        )
+        try:
+            stored = await self.db.run_retrying(
+                _store_incoming, msg=msg, text=stored_text, has_code=code is not None,
+            )
+        except DatabaseBusy:
+            raise NotStored(await self._not_stored_replies(msg, text)) from None
         locale, live, turn = stored.locale, stored.live, stored.turn
         locale = locale or to_locale(msg.locale_hint) or self.default_locale
 
@@ -292,18 +323,60 @@ class Gateway:
                 ", ".join(missing) or ("an earlier turn" if earlier else "a part failed"),
             )
             replies = self._waiting_replies(
-                locale, first=not earlier, crisis=is_text and self._crisis_in(text) is not None
+                locale, first=not earlier, crisis=is_text and self._crisis_in(text) is not None,
+                slow=self.was_late(turn.message_id),
             )
-            await self.store_replies(msg.conversation_id, replies, msg.channel)
+            try:
+                await self.store_replies(msg.conversation_id, replies, msg.channel)
+            except DatabaseBusy:
+                # The message and its turn are stored: it is answered when the database
+                # and the parts are back; this note is said, not kept.
+                logger.error("waiting note for %s not stored: the database is busy",
+                             log_id(msg.conversation_id))
             if self.on_message is not None:
                 self.on_message(msg.conversation_id)
             return replies
         return replies
 
-    def _waiting_replies(self, locale: str, *, first: bool, crisis: bool) -> list[Reply]:
+    def _still_late(self, message_id: int) -> bool:
+        """Rasa did not answer this message in time, less than ``late_grace_s`` ago."""
+        since = self._late.get(message_id)
+        if since is None:
+            return False
+        if time.monotonic() - since < self.late_grace_s:
+            return True
+        self._late.pop(message_id, None)
+        logger.warning("no late answer from Rasa within %.0fs: the turn is sent again", self.late_grace_s)
+        return False
+
+    def was_late(self, message_id: int) -> bool:
+        """Rasa did not answer this message in time (and has not yet)."""
+        return message_id in self._late
+
+    async def _not_stored_replies(self, msg: Incoming, text: str) -> list[Reply]:
+        """What a person is told when their message could not be stored: in the
+        conversation's locale if it can be read (reads still work while SQLite is locked
+        for writing), else the hint; a crisis phrase gets the emergency numbers first."""
+        logger.error("message of %s not stored: the database stayed busy",
+                     log_id(msg.conversation_id))
+        locale = to_locale(msg.locale_hint) or self.default_locale
+        with contextlib.suppress(Exception):
+            locale = await self.locale_of(msg.conversation_id, msg.locale_hint)
+        key = "app_not_stored_retrying" if msg.retried else "app_not_stored"
+        replies = [self.render_app_message(key, locale)]
+        if msg.kind == "text" and self._crisis_in(text) is not None:
+            logger.warning("crisis phrase in a message that could not be stored")
+            replies.insert(0, self.render_app_message("utter_urgent_help", locale))
+        return replies
+
+    def _waiting_replies(self, locale: str, *, first: bool, crisis: bool,
+                         slow: bool = False) -> list[Reply]:
         """While a part is down: "one moment, please" once (not again while a turn of
-        this conversation is still pending); a crisis gets the emergency numbers first."""
-        replies = [self.render_app_message("app_waiting", locale)] if first else []
+        this conversation is still pending) — or, when Rasa got the message but did not
+        answer in time, that it takes longer than usual; a crisis gets the emergency
+        numbers first."""
+        key = "app_slow" if slow else "app_waiting"
+        replies = [self.render_app_message(key, locale)] if first else []
         if crisis:
             # Without Rasa no person can be called in, but the numbers come at once.
             logger.warning("crisis phrase while the bot cannot answer")
@@ -326,6 +399,9 @@ class Gateway:
                 bot_messages = await self.rasa.replies_in_tracker(conv, turn.message_id)
                 if bot_messages:
                     logger.info("turn %s of %s: answer found in Rasa's tracker", turn.id, log_id(conv))
+                    self._late.pop(turn.message_id, None)
+                elif self._still_late(turn.message_id):
+                    return None  # Rasa is still at it: its answer is awaited, not asked twice
             if not bot_messages:
                 await self.db.run(pending_repo.mark_sent, pending_id=turn.id)
                 sent = True
@@ -335,6 +411,12 @@ class Gateway:
                 bot_messages = await self.rasa.send_message(
                     sender=conv, text=turn.text, metadata=turn.metadata
                 )
+        except RasaTimeout as exc:
+            # Rasa has the message and may still answer it: wait for its answer in the
+            # tracker (PendingTurns) instead of sending it again.
+            logger.error("Rasa slow for %s: %s", log_id(conv), exc)
+            self._late[turn.message_id] = time.monotonic()
+            return None
         except RasaUnavailable as exc:
             logger.error("Rasa failed for %s: %s", log_id(conv), exc)
             if self.readiness is not None:
@@ -344,7 +426,7 @@ class Gateway:
                     # Rasa is up but fails on this message every time: say so, go on.
                     return await self._give_up(turn, locale)
             return None
-        keys = self.turns.take_rendered(conv)
+        keys = self.turns.take_rendered(conv, turn.message_id)
         if not any(m.get("text") or m.get("buttons") for m in bot_messages):
             # Rasa answered nothing: an action failed (its events are lost). While the
             # action server is down, the turn waits for it; otherwise say so.
@@ -363,8 +445,14 @@ class Gateway:
         replies = [*(before or []), *replies]
         deliver = self.deliveries.get(turn.channel)
         if not await self._erase_if_requested(turn, replies, deliver):
-            await self.db.run(_finish_turn, turn=turn, replies=replies, keys=keys, status="ok",
-                              deliver=deliver)
+            try:
+                await self.db.run_retrying(_finish_turn, turn=turn, replies=replies, keys=keys,
+                                           status="ok", deliver=deliver)
+            except DatabaseBusy:
+                # Rasa's answer is in its tracker: the turn stays pending and is answered
+                # from there once the database takes writes again (never asked twice).
+                logger.error("answer for %s not stored: the database is busy", log_id(conv))
+                return None
         if self.on_message is not None:
             self.on_message(conv)
         return replies
@@ -444,6 +532,8 @@ def _store_incoming(*, session: Session, msg: Incoming, text: str, has_code: boo
     conv, _ = repo.get_or_create_conversation(
         session=session, conversation_id=msg.conversation_id, channel=msg.channel
     )
+    if msg.on_stored is not None:
+        msg.on_stored(session)
     stored = repo.add_message(
         session=session,
         conversation_id=conv.id,

@@ -4,7 +4,9 @@
   inbox's replies and closing), one at a time.
 - :class:`TurnState`: what the NLG endpoint learns while Rasa answers a turn (the response
   keys it rendered; whether a form is active), read by the gateway when the turn ends.
-  Made once by ``create_app`` and given to both.
+  Made once by ``create_app`` and given to both. Keys are kept per message (the id Rasa
+  got in the message's metadata and sends back in the tracker), so an answer Rasa
+  renders late — after the app stopped waiting — is never taken as the next message's.
 """
 
 from __future__ import annotations
@@ -34,18 +36,19 @@ class ConversationLocks:
 
 class TurnState:
     def __init__(self, maxsize: int = REMEMBERED) -> None:
-        self._rendered: LruDict[str, list[str]] = LruDict(maxsize)
+        self._rendered: LruDict[tuple[str, int | None], list[str]] = LruDict(maxsize)
         self._in_form: LruDict[str, bool] = LruDict(maxsize)
 
-    def record_rendered(self, conversation_id: str, key: str) -> None:
-        """The NLG endpoint rendered ``key`` for this conversation."""
-        keys = self._rendered.get_or_create(conversation_id, list)
+    def record_rendered(self, conversation_id: str, key: str, message_id: int | None = None) -> None:
+        """The NLG endpoint rendered ``key`` for this conversation, answering the message
+        ``message_id`` (None: a turn without one, e.g. a new Rasa session)."""
+        keys = self._rendered.get_or_create((conversation_id, message_id), list)
         if len(keys) < KEYS_PER_TURN:
             keys.append(key)
 
-    def take_rendered(self, conversation_id: str) -> list[str]:
-        """The keys rendered since the last call (the turn that just ended)."""
-        return self._rendered.pop(conversation_id, [])
+    def take_rendered(self, conversation_id: str, message_id: int | None = None) -> list[str]:
+        """The keys rendered for that message since the last call."""
+        return self._rendered.pop((conversation_id, message_id), [])
 
     def record_form(self, conversation_id: str, active_loop: Any) -> None:
         """The tracker's active loop as Rasa sent it to the NLG endpoint."""

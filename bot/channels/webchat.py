@@ -29,7 +29,7 @@ from typing import Any
 
 import socketio
 
-from bot.channels.gateway import Gateway, Incoming, Reply
+from bot.channels.gateway import Gateway, Incoming, NotStored, Reply
 from bot.db.conversations import mark_last_undelivered
 from bot.i18n.locales import to_locale
 
@@ -199,16 +199,25 @@ def create_socketio_server(
             await sio.emit("bot_turn_done", {"messages": 0}, room=sid)
             return
         kind = "text" if isinstance(message, str) else "unsupported"
-        replies = await gateway.handle(
-            Incoming(
-                conversation_id=conversation_id(session_id),
-                channel=CHANNEL,
-                text=message if isinstance(message, str) else "",
-                kind=kind,
-                locale_hint=_language_hint(data.get("customData")),
-                peer=_peer(sio.get_environ(sid)),
+        try:
+            replies = await gateway.handle(
+                Incoming(
+                    conversation_id=conversation_id(session_id),
+                    channel=CHANNEL,
+                    text=message if isinstance(message, str) else "",
+                    kind=kind,
+                    locale_hint=_language_hint(data.get("customData")),
+                    peer=_peer(sio.get_environ(sid)),
+                )
             )
-        )
+        except NotStored as exc:
+            # The database stayed locked: nothing was kept. The person is asked to send
+            # it again, and this tab gets its text back (``message_not_stored``) so that
+            # a page can put it back in the composer; the widget still shows it.
+            await sio.emit("message_not_stored",
+                           {"message": message if isinstance(message, str) else ""}, room=sid)
+            await emit_replies(exc.replies, session_id)
+            return
         await emit_replies(replies, session_id)
 
     return sio

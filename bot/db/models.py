@@ -322,10 +322,16 @@ class TelegramUpdate(Base):
 
     bot_id = Column(BigInteger, primary_key=True, autoincrement=False)
     update_id = Column(BigInteger, primary_key=True, autoincrement=False)
-    status = Column(String(20), nullable=False, default="received")  # received, processing, done
+    # received, processing, stored (its message is stored: answered through the pending
+    # turns, never handled again), done
+    status = Column(String(20), nullable=False, default="received")
     payload = Column(JSON)
     received_at = Column(DateTime(timezone=True), default=utcnow)
     done_at = Column(DateTime(timezone=True))
+    # When it was last taken for handling, and how often: one left "processing" (the
+    # handler or finish failed) is taken again once the lease is over.
+    claimed_at = Column(DateTime(timezone=True))
+    attempts = Column(Integer, nullable=False, default=0, server_default="0")
 
 
 class TelegramOutbox(Base):

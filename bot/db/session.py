@@ -9,7 +9,10 @@ transaction, so the event loop never waits for the database.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -17,18 +20,42 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, create_engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+# SQLite waits this long for a lock before "database is locked" (each attempt).
+BUSY_TIMEOUT_S = 15.0
+# How long :meth:`Database.run_retrying` keeps trying a busy or locked database in all.
+RETRY_TOTAL_S = 20.0
 
 
-def make_engine(url: str) -> Engine:
+class DatabaseBusy(Exception):
+    """The database stayed busy or locked for the whole retry period."""
+
+
+def is_busy(exc: BaseException) -> bool:
+    """A database that is busy or locked (try again), not a broken query: SQLite's
+    "database is locked" / "database is busy", PostgreSQL's lock timeout, deadlock and
+    serialization failures."""
+    if not isinstance(exc, OperationalError):
+        return False
+    message = str(exc.orig if exc.orig is not None else exc).lower()
+    if "database is locked" in message or "database is busy" in message:
+        return True
+    code = getattr(exc.orig, "pgcode", None)
+    return code in {"55P03", "40P01", "40001"}
+
+
+def make_engine(url: str, busy_timeout_s: float = BUSY_TIMEOUT_S) -> Engine:
     # hide_parameters: a failed query's error (which gets logged) never shows the values
     # it carried (message texts, names).
     kwargs: dict = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy_timeout_s}
         if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
             # SQLAlchemy 1.4 opens a new SQLite connection per session (NullPool): keep a
             # few open instead (the profile showed connecting + pragmas on every turn).
@@ -43,7 +70,7 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             # WAL lets Rasa's tracker store and the app write the same file.
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=15000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
             # In WAL mode NORMAL is safe from corruption and does not fsync every commit.
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
@@ -55,9 +82,11 @@ def make_engine(url: str) -> Engine:
 class Database:
     """One database: its engine, its sessionmaker, and the ways to use a session."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, busy_timeout_s: float = BUSY_TIMEOUT_S,
+                 retry_total_s: float = RETRY_TOTAL_S) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.retry_total_s = retry_total_s
+        self.engine = make_engine(url, busy_timeout_s)
         self.sessionmaker = sessionmaker(bind=self.engine, future=True, expire_on_commit=False)
 
     @contextmanager
@@ -81,6 +110,29 @@ class Database:
     async def run(self, fn: Callable[..., T], /, **arguments: Any) -> T:
         """:meth:`call` in a worker thread: the one way async code reaches the database."""
         return await anyio.to_thread.run_sync(functools.partial(self.call, fn, **arguments))
+
+    async def run_retrying(self, fn: Callable[..., T], /, **arguments: Any) -> T:
+        """:meth:`run`, tried again with a growing wait (0.1 s doubling, at most 2 s) while
+        the database is busy or locked, for ``retry_total_s`` in all; then
+        :class:`DatabaseBusy`. For writes that must not be lost (an incoming message):
+        each attempt is its own transaction, so a failed one left nothing behind."""
+        deadline = time.monotonic() + self.retry_total_s
+        delay = 0.1
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self.run(fn, **arguments)
+            except OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    logger.error("database busy: gave up after %d attempts", attempt)
+                    raise DatabaseBusy(f"busy after {attempt} attempts") from exc
+                logger.warning("database busy (attempt %d); trying again in %.1fs", attempt, delay)
+                await asyncio.sleep(min(delay, left))
+                delay = min(delay * 2, 2.0)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -69,7 +69,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     logging.basicConfig(level=settings.log_level)
     # httpx logs full URLs at INFO, internal tokens included.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    db = db or Database(settings.database_url)
+    db = db or Database(settings.database_url, busy_timeout_s=settings.db_busy_timeout_s,
+                        retry_total_s=settings.db_retry_total_s)
     catalogs = Catalogs(settings.locales_dir)
     renderer = Renderer(ContentSource(settings.content_path), catalogs)
     ui = UiCatalog.load(settings.locales_dir)
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         secret_key=settings.secret_key,
         link_attempts_per_ip=settings.link_attempts_per_ip,
         session_turns=settings.rasa_session_turns,
+        late_grace_s=settings.rasa_late_grace_s,
         on_message=lambda _conversation_id: wake.set(),
         crisis=CrisisMatcher(),
         readiness=readiness,

@@ -58,3 +58,18 @@ def test_report_states_machine_commit_and_headline() -> None:
     assert "| ti | 160 | 0.970 (0.930–0.990) |" in text  # accuracy with its confidence interval
     assert "| ti | 45 | 1.000 (0.920–1.000) | 1.000 | 1.000 | 0.800 | 40 | 0.025 | 0.000 |" in text
     assert "benefits/zorgtoeslag→insurance/zorgverzekering ×2" in text and "typos" in text
+
+
+def test_soak_report_names_every_channel_and_process() -> None:
+    from bench.soak import report as soak_report
+
+    channel = {"messages": 40, "answered": 38, "errors": 1, "behind": 1, "p50_ms": 80.0,
+               "p95_ms": 400.0, "p99_ms": 900.0, "throughput_msg_s": 9.5}
+    text = soak_report({
+        "rate_msg_s": 20, "seconds": 4, "machine": {"cores": 2, "commit": "abc1234"},
+        "channels": {"webchat": channel, "telegram": channel},
+        "rss_mb": {"app": {"start": 100.0, "end": 110.5, "growth": 10.5}},
+        "pending_turns_at_end": 0,
+    })
+    assert "| webchat | 40 | 38 | 1 | 1 | 80.0 | 400.0 | 900.0 | 9.5 |" in text
+    assert "| telegram |" in text and "| app | 100.0 | 110.5 | 10.5 |" in text

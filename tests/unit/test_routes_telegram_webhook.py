@@ -119,3 +119,29 @@ async def test_the_webhook_body_cap_is_a_setting(app_settings, db) -> None:  # t
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         assert (await c.post(URL, json=big, headers=SECRET)).status_code == 413
         assert (await c.post(URL, json=update(11), headers=SECRET)).status_code == 200
+
+
+async def test_an_update_the_locked_database_cannot_store_is_refused_so_telegram_sends_it_again(app_settings, db) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    import httpx
+
+    from bot.db.session import Database
+    from bot.web.app import create_app
+    from bot.web.services import app_services
+
+    database = Database(db.url, busy_timeout_s=0.2)
+    app = create_app(app_settings, database)
+    app_services(app).telegram.ready = True
+    holder = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+            holder.execute("BEGIN EXCLUSIVE")
+            busy = await client.post(URL, json=update(88), headers=SECRET)
+            holder.execute("COMMIT")
+            again = await client.post(URL, json=update(88), headers=SECRET)
+        assert (busy.status_code, again.status_code) == (503, 200)
+        assert again.json()["status"] == "new"  # the first was not half stored
+    finally:
+        holder.close()
+        database.dispose()

@@ -34,6 +34,8 @@ ALLOWED_UPDATES = [
     "my_chat_member",
     "channel_post",
 ]
+# How often updates to handle again are looked for.
+RETRY_INTERVAL_S = 5.0
 MENU = ("start", "language", "help", "casemanager", "forget")
 # Telegram's language_code for setMyCommands (ISO 639-1) per locale.
 TELEGRAM_LANGUAGE = {"ar": "ar", "ti": "ti", "fa_AF": "fa", "en": "en", "nl": "nl"}
@@ -44,13 +46,15 @@ class TelegramChannel:
                  start_hook: StartHook | None = None) -> None:
         self.settings = settings
         self.gateway = gateway
-        self.updates = UpdateLog(db)
+        self.updates = UpdateLog(db, lease_s=settings.telegram_update_lease_s)
+        self.processor = PerChatOrder(self.updates, settings.telegram_concurrency,
+                                      urgent=self._urgent)
         builder = (
             ApplicationBuilder()
             .token(settings.telegram_token)
             .base_url(settings.telegram_api_base_url)
             .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
-            .concurrent_updates(PerChatOrder(self.updates))
+            .concurrent_updates(self.processor)
         )
         if settings.telegram_mode != "polling":
             builder = builder.updater(None)
@@ -58,9 +62,8 @@ class TelegramChannel:
         self.outbox = Outbox(db, self.application.bot)
         # The gateway queues every reply of a Telegram turn in the outbox as it stores it.
         gateway.deliveries[CHANNEL] = self.outbox.enqueue
-        Handlers(gateway, db, self.outbox, self.application.bot, start_hook).register(
-            self.application
-        )
+        Handlers(gateway, db, self.outbox, self.application.bot, start_hook,
+                 updates=self.updates).register(self.application)
         self.ready = False
         self._tasks: list[asyncio.Task] = []
 
@@ -112,10 +115,33 @@ class TelegramChannel:
         self.ready = True
         for payload in await self.updates.unhandled():
             await app.update_queue.put(Update.de_json(payload, app.bot))
+        loop = asyncio.get_running_loop()
+        self.processor.requeue = lambda update: loop.call_later(
+            RETRY_INTERVAL_S, app.update_queue.put_nowait, update)
         self._tasks.append(asyncio.create_task(self.outbox.retry_loop()))
+        self._tasks.append(asyncio.create_task(self._retry_updates()))
         logger.info(
             "Telegram channel ready (%s) as @%s", self.settings.telegram_mode, app.bot.username
         )
+
+    def _urgent(self, update: Update) -> bool:
+        """A message with a crisis phrase: it does not wait for a free slot."""
+        message = update.effective_message
+        text = (message.text or message.caption or "") if message is not None else ""
+        return bool(text) and self.gateway.is_crisis(text)
+
+    async def _retry_updates(self) -> None:
+        """Every few seconds: updates given back after a failure, left ``processing``
+        past the lease, or never queued, are queued again (:meth:`UpdateLog.to_retry`)."""
+        while True:
+            await asyncio.sleep(RETRY_INTERVAL_S)
+            try:
+                for payload in await self.updates.to_retry(self.processor.in_hand):
+                    await self.application.update_queue.put(Update.de_json(payload, self.bot))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the loop must survive (a busy database)
+                logger.error("telegram update retry round failed: %s", type(exc).__name__)
 
     async def stop(self) -> None:
         for task in self._tasks:

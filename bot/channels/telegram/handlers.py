@@ -26,9 +26,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels.gateway import Gateway, Incoming
+from bot.channels.gateway import Gateway, Incoming, NotStored
 from bot.channels.telegram.compose import button_token, escaped
 from bot.channels.telegram.outbox import Outbox
+from bot.channels.telegram.updates import UpdateLog
 from bot.db.conversations import recent_buttons
 from bot.db.session import Database
 from bot.linkcodes import find_code
@@ -97,7 +98,8 @@ async def quietly(call: Awaitable[Any]) -> Any:
 
 class Handlers:
     def __init__(self, gateway: Gateway, db: Database, outbox: Outbox, bot: Any,
-                 start_hook: StartHook | None = None) -> None:
+                 start_hook: StartHook | None = None, updates: UpdateLog | None = None) -> None:
+        self.updates = updates
         self.gateway = gateway
         self.db = db
         self.outbox = outbox
@@ -240,9 +242,14 @@ class Handlers:
             await quietly(self.bot.leave_chat(chat.id))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """One place for every failure: log it, and tell the person in their language."""
+        """One place for every failure: log it, and tell the person in their language.
+        The update is given back and handled again later — unless its message was stored
+        (then its pending turn answers it): the person is told once, not at every retry."""
         logger.error("telegram update failed: %r", context.error, exc_info=context.error)
-        if not isinstance(update, Update) or update.effective_user is None:
+        if not isinstance(update, Update):
+            return
+        first = self.updates.failed(update.update_id) if self.updates is not None else True
+        if update.effective_user is None or not first:
             return
         chat = update.effective_chat
         if chat is None or chat.type != ChatType.PRIVATE:
@@ -257,9 +264,24 @@ class Handlers:
 
     async def _turn(self, update: Update, incoming: Incoming) -> None:
         chat_id = update.effective_chat.id
-        async with self._typing(chat_id):
-            # The gateway stores the replies and puts them in the outbox together.
-            await self.gateway.handle(incoming)
+        if self.updates is not None:
+            # Once its message is stored the update is never handled again.
+            incoming.on_stored = self.updates.stored_marker(update.update_id)
+            incoming.retried = True
+        try:
+            async with self._typing(chat_id):
+                # The gateway stores the replies and puts them in the outbox together.
+                await self.gateway.handle(incoming)
+        except NotStored as exc:
+            # The database stayed locked: nothing was kept. The update is given back and
+            # handled again later; the person is told now, straight (the outbox is in
+            # the database too).
+            if self.updates is not None and not self.updates.failed(update.update_id):
+                return  # told at its first failure; not again at every retry
+            for reply in exc.replies:
+                await quietly(self.bot.send_message(chat_id, escaped(reply.text),
+                                                    parse_mode=ParseMode.HTML))
+            return
         await self.outbox.flush(chat_id)
 
     @contextlib.asynccontextmanager

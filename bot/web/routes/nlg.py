@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 
 from bot.db import conversations as repo
 from bot.i18n.locales import to_locale
+from bot.rasa_client import MESSAGE_ID
 from bot.web.services import services
 
 
@@ -37,6 +38,14 @@ def nlg_locale(body: dict[str, Any], default: str) -> str:
     return default
 
 
+def answered_message(tracker: dict[str, Any]) -> int | None:
+    """The app's id of the message Rasa is answering (from the metadata of the latest
+    user message), or None."""
+    metadata = _dict(_dict(tracker.get("latest_message")).get("metadata"))
+    value = metadata.get(MESSAGE_ID)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 async def nlg(request: Request) -> JSONResponse:
     svc = services(request)
     token = request.query_params.get("token", "")
@@ -54,7 +63,7 @@ async def nlg(request: Request) -> JSONResponse:
     tracker = _dict(body.get("tracker"))
     sender = tracker.get("sender_id")
     if isinstance(sender, str):
-        svc.turns.record_rendered(sender, rendered.key)
+        svc.turns.record_rendered(sender, rendered.key, answered_message(tracker))
         active_loop = tracker.get("active_loop")
         svc.turns.record_form(sender, active_loop if isinstance(active_loop, dict) else None)
         if not arguments.get("locale"):

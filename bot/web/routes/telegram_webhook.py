@@ -7,10 +7,12 @@ import hmac
 import json
 import logging
 
+from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from bot.channels.telegram import SECRET_HEADER
+from bot.db.session import is_busy
 from bot.web.services import services
 
 logger = logging.getLogger(__name__)
@@ -60,4 +62,10 @@ async def telegram_webhook(request: Request) -> JSONResponse:
         # python-telegram-bot's parsing of a malformed update (a field of the wrong type).
         logger.warning("telegram webhook: unreadable update: %r", exc)
         return JSONResponse({"error": "unreadable update"}, status_code=400)
+    except OperationalError as exc:
+        # The database is busy or locked: not stored, so not accepted; Telegram sends the
+        # update again (with a growing wait) and nothing is lost.
+        logger.error("telegram webhook: update not stored (%s); Telegram sends it again",
+                     "busy" if is_busy(exc) else "database error")
+        return JSONResponse({"error": "busy"}, status_code=503)
     return JSONResponse({"ok": True, "status": status})
