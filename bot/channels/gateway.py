@@ -187,7 +187,16 @@ class Gateway:
         """Replies that were answered while no tab of the person was open (web chat)."""
         async with self.locks(conversation_id):
             rows = await self.db.run(repo.take_undelivered, conversation_id=conversation_id)
-        return [Reply(r["text"], r["buttons"], r["locale"] or self.default_locale) for r in rows]
+        return [self._missed_reply(r) for r in rows]
+
+    def _missed_reply(self, row: dict[str, Any]) -> Reply:
+        locale = row["locale"] or self.default_locale
+        sender = row.get("sender")
+        if not sender:
+            return Reply(row["text"], row["buttons"], locale)
+        # A casemanager's reply, labelled as when it is pushed (bot.handoff.service).
+        label = self.render_app_message("app_staff_label", locale, name=sender).text
+        return Reply(f"{label}:\n{row['text']}", [], locale, sender=sender)
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         # Limits first, before the lock and before anything is stored: a flood waits for
