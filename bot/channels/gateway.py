@@ -92,6 +92,8 @@ class Incoming:
     attachment: dict[str, Any] | None = None
     # The network address it came from (web chat), for limits; None on Telegram.
     peer: str | None = None
+    # Set by the gateway: it went to a casemanager's inbox (a live handoff), not to Rasa.
+    relayed: bool = False
 
 
 def clean_text(text: str, max_chars: int) -> tuple[str, bool]:
@@ -257,6 +259,7 @@ class Gateway:
             _store_incoming, msg=msg, text=stored_text, has_code=code is not None,
         )
         locale, live, turn = stored.locale, stored.live, stored.turn
+        msg.relayed = live
         locale = locale or to_locale(msg.locale_hint) or self.default_locale
 
         # Crisis phrases are looked up only where Rasa does not see the message (its own

@@ -47,6 +47,7 @@ from typing import Any
 import socketio
 
 from bot.channels.gateway import ALWAYS_ALLOWED, START_PAYLOAD, Gateway, Incoming, Reply
+from bot.channels.turns import ConversationLocks
 from bot.clock import utcnow
 from bot.db import history as history_repo
 from bot.db.conversations import mark_last_undelivered
@@ -203,6 +204,8 @@ def create_socketio_server(
     sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins=cors_allowed_origins,
                                max_http_buffer_size=max_bytes)
 
+    emit_order = ConversationLocks()
+
     async def emit_replies(replies: list[Reply], room: str, missed: bool = False) -> None:
         for reply in replies:
             data = bot_uttered(reply)
@@ -310,19 +313,21 @@ def create_socketio_server(
             return
         kind = "text" if isinstance(message, str) else "unsupported"
         conv_id = conversation_id(session_id)
-        # A casemanager has the conversation: the message goes to their inbox.
-        relayed = await gateway.db.run(history_repo.has_live_escalation, conversation_id=conv_id)
-        replies = await gateway.handle(
-            Incoming(
-                conversation_id=conv_id,
-                channel=CHANNEL,
-                text=message if isinstance(message, str) else "",
-                kind=kind,
-                locale_hint=_language_hint(data.get("customData")),
-                peer=_peer(sio.get_environ(sid)),
-            )
+        incoming = Incoming(
+            conversation_id=conv_id,
+            channel=CHANNEL,
+            text=message if isinstance(message, str) else "",
+            kind=kind,
+            locale_hint=_language_hint(data.get("customData")),
+            peer=_peer(sio.get_environ(sid)),
         )
-        await after_turn(sid, session_id, session or {}, data, replies, relayed)
+        # Nothing awaited before the gateway takes the conversation's lock: the messages
+        # of one conversation keep their order.
+        replies = await gateway.handle(incoming)
+        # Taken at once (nothing awaited in between), so the turns of a session go out in
+        # the order the gateway answered them, whatever after_turn waits for.
+        async with emit_order(session_id):
+            await after_turn(sid, session_id, session or {}, data, replies, incoming.relayed)
 
     async def after_turn(sid: str, session_id: str, session: dict, data: dict,
                          replies: list[Reply], relayed: bool) -> None:

@@ -124,9 +124,3 @@ def sign_out(*, session: Session, conversation_id: str, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return True
-
-
-def has_live_escalation(*, session: Session, conversation_id: str) -> bool:
-    from bot.db.escalations import live_escalation
-
-    return live_escalation(session=session, conversation_id=conversation_id) is not None
