@@ -11,6 +11,7 @@ import sqlite3
 import pytest
 
 from bot.i18n.locales import HTML_LANG, LOCALES, NATIVE_NAMES
+from bot.linkcodes import redact_codes
 from bot.web.routes.webchat_page import page_texts
 from harness.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path
 from harness.inbox import InboxUser
@@ -178,8 +179,10 @@ async def test_links_are_built_safely_and_only_for_https(stack, phone) -> None: 
     await wait_for_turn(page)
     mine = page.locator(".msg.user").last
     hrefs = await mine.locator("a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
-    assert hrefs == ["https://example.org/a?b=1&c=<b>x</b>"]
+    # A link ends where a URL cannot go on ("<"); the rest is text, never markup.
+    assert hrefs == ["https://example.org/a?b=1&c="]
     assert await mine.locator("b").count() == 0
+    assert "<b>x</b>" in await mine.locator(".text").inner_text()
     assert (await mine.locator(".text").inner_text()).endswith(". ok")
 
 
@@ -226,7 +229,8 @@ async def test_a_reload_shows_the_conversation_and_sign_out_clears_it(stack, ren
     await page.reload()
     await page.wait_for_function("n => document.querySelectorAll('.msg').length >= n",
                                  arg=len(before), timeout=30_000)
-    assert await page.locator(".msg .text").all_inner_texts() == before
+    # (The link code is in no transcript: the history shows it redacted.)
+    assert await page.locator(".msg .text").all_inner_texts() == [redact_codes(t) for t in before]
     assert await page.get_attribute("html", "dir") == "rtl"
     await page.locator("#linked-as").wait_for(state="visible")
     await page.screenshot(path=str(ARTIFACTS / "webchat-phone-history-ar.png"))
@@ -246,7 +250,8 @@ async def test_a_reload_shows_the_conversation_and_sign_out_clears_it(stack, ren
     # The next person on this phone reloads: nothing of Amal's chat.
     await page.reload()
     await wait_for_bot(page, 1)
-    assert not any(t in await page.locator(".msg .text").all_inner_texts() for t in before[1:])
+    shown = await page.locator(".msg .text").all_inner_texts()
+    assert not any(t in shown for t in before[1:])
 
 
 async def test_a_reply_written_while_away_is_shown_with_her_name(stack, renderer, phone) -> None:  # type: ignore[no-untyped-def]
@@ -299,3 +304,14 @@ async def test_a_first_arabic_word_from_an_english_browser_turns_the_page_arabic
     assert await page.locator(".msg.bot").last.get_attribute("lang") == "ar"
     assert await page.get_attribute("#input", "placeholder") == page_text(renderer, "webchat_placeholder", "ar")
     assert await page.title() == page_text(renderer, "webchat_title", "ar")
+
+
+async def test_only_the_persons_messages_to_a_casemanager_carry_a_mark(stack, phone) -> None:  # type: ignore[no-untyped-def]
+    page = await phone()
+    await page.goto(f"{stack.app_url}/?lang=en")
+    await wait_for_bot(page, 1)
+    await send(page, SAY["en"]["help"])
+    await wait_for_turn(page)
+    await page.reload()  # the history: every reply "delivered", none marked as such
+    await wait_for_bot(page, 2)
+    assert await page.locator(".msg .mark").count() == 0

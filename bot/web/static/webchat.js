@@ -134,7 +134,9 @@
     info.appendChild(time);
     li.appendChild(info);
     if (meta.clientId) li.dataset.clientId = meta.clientId;
-    if (meta.state === "delivered" || meta.state === "seen") mark(li, meta.state);
+    // Marks only on what the person sent that reached a casemanager (a reply shown
+    // on the screen needs none).
+    if (who === "user" && (meta.state === "delivered" || meta.state === "seen")) mark(li, meta.state);
     list.appendChild(li);
     scrollToEnd();
     return li;
