@@ -315,3 +315,24 @@ async def test_only_the_persons_messages_to_a_casemanager_carry_a_mark(stack, ph
     await page.reload()  # the history: every reply "delivered", none marked as such
     await wait_for_bot(page, 2)
     assert await page.locator(".msg .mark").count() == 0
+
+
+async def test_what_is_typed_offline_stays_on_screen_and_goes_out_after_the_history(stack, renderer, phone) -> None:  # type: ignore[no-untyped-def]
+    page = await phone()
+    await page.goto(f"{stack.app_url}/?lang=en")
+    await wait_for_bot(page, 1)
+    await send(page, SAY["en"]["help"])
+    await wait_for_bot(page, 2)
+    await wait_for_turn(page)
+    await page.context.set_offline(True)
+    await page.wait_for_function("document.getElementById('status').textContent !== ''", timeout=30_000)
+    assert await page.locator("#status").inner_text() == page_text(renderer, "webchat_offline", "en")
+    await send(page, SAY["en"]["thank"])
+    await page.context.set_offline(False)
+    # Back online: the history comes again, the message typed meanwhile stays and is answered.
+    await wait_for_bot(page, 3)
+    await wait_for_turn(page)
+    users = await page.locator(".msg.user .text").all_inner_texts()
+    assert users == [SAY["en"]["help"], SAY["en"]["thank"]]
+    assert (await page.locator(".msg.bot .text").all_inner_texts())[-1] == expect(renderer, "utter_thank", "en")
+    assert await page.locator("#status").inner_text() == ""

@@ -232,13 +232,16 @@
       addMessage(m.text, m.from, { locale: m.locale, dir: m.dir, at: m.at, state: m.state });
     });
     showQuickReplies(data.quick_replies, {});
+    // What was typed while disconnected is not in it yet: it stays on the screen and
+    // goes out once the session is confirmed.
+    waiting.forEach(function (w) { addMessage(w.shown, "user", { clientId: w.data.client_id }); });
   });
   socket.on("session_confirm", function (data) {
     sessionId = data.session_id;
     try { window.localStorage.setItem(STORAGE_KEY, sessionId); } catch (e) { /* private mode */ }
     confirmed = true;
     while (waiting.length) {
-      const queued = waiting.shift();
+      const queued = waiting.shift().data;
       queued.session_id = sessionId;
       socket.emit("user_uttered", queued);
     }
@@ -292,7 +295,7 @@
       customData: { language: html.dataset.locale },
     };
     if (confirmed && socket.connected) socket.emit("user_uttered", data);
-    else waiting.push(data);
+    else waiting.push({ data: data, shown: shown || message });
   }
 
   form.addEventListener("submit", function (ev) {
