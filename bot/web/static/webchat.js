@@ -85,7 +85,9 @@
 
   // Text with its http(s) links made clickable, built as DOM nodes (never HTML). A link
   // may break after / . ? & = - (a <wbr>), never inside a word of ordinary text.
-  const URL_RE = /\bhttps?:\/\/[^\s<>"'\u2066-\u2069]+/gi;
+  // Printable ASCII only: a URL ends at a space, < > " or the first letter of another
+  // script (Tigrinya's ። right after a link is not part of it).
+  const URL_RE = /\bhttps?:\/\/[!#-;=?-~]+/gi;
   function appendText(parent, text) {
     let last = 0;
     text.replace(URL_RE, function (match, offset) {
