@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import metadata_locale
 from bot.i18n.locales import to_locale
-from nlu.langid import Prediction, is_clear_switch, language_script
+from nlu.langid import Prediction, is_clear_switch, language_script, scripts_of
 
 # Messages that say nothing about how the person writes: no switch on them.
 _NO_SWITCH_INTENTS = {"start", "set_language", "nlu_fallback"}
@@ -52,8 +52,20 @@ class ValidateSlotMappings(Action):
         events: list[dict[str, Any]] = []
 
         locale = requested_locale(tracker)
-        if locale is None and current is None:
-            locale = metadata_locale(tracker) or _detected(latest).locale
+        if locale is None and current is None and intent == "start":
+            # First contact: the welcome is written in the client's hint (the browser's
+            # or Telegram's language: the NLG endpoint reads it from the metadata), but
+            # that is only a guess; the person's first message decides.
+            pass
+        elif locale is None and current is None:
+            hint = metadata_locale(tracker) or earlier_hint(tracker)
+            locale = first_locale(_detected(latest), hint)
+            if locale and hint and locale != hint and intent != "urgent_help":
+                # The welcome was in the guessed language: say once that the answer is
+                # in the person's, with the way back.
+                dispatcher.utter_message(
+                    response="utter_language_switched", locale=locale, previous=hint
+                )
         elif locale is None and intent not in _NO_SWITCH_INTENTS:
             pred = _detected(latest)
             if is_clear_switch(pred, current):
@@ -73,6 +85,31 @@ class ValidateSlotMappings(Action):
         if intent not in ("affirm", "deny") and tracker.get_slot("pending_question"):
             events.append(SlotSet("pending_question", None))
         return events
+
+
+def earlier_hint(tracker: Tracker) -> str | None:
+    """The hint an earlier message of the conversation came with (the welcome's), for a
+    client that sends it only once."""
+    for event in reversed(tracker.events):
+        meta = (event.get("metadata") or {}) if event.get("event") == "user" else {}
+        locale = to_locale(meta.get("language") or meta.get("locale"))
+        if locale:
+            return locale
+    return None
+
+
+def first_locale(pred: Prediction, hint: str | None) -> str | None:
+    """The locale of a conversation's first message: the client's hint, unless the
+    message is written in a script the hinted locale never uses ("مرحبا" or "ሰላም" from a
+    browser set to English or Dutch): then the language it is written in, at once."""
+    if pred.locale and hint and pred.locale != hint and pred.words >= 1 and (
+        pred.script in ("arabic", "ethiopic") and pred.script not in scripts_of(hint)
+    ):
+        return pred.locale
+    # Latin letters are shared ("ok", "hallo", Arabic typed in Latin): the usual rule.
+    if is_clear_switch(pred, hint):
+        return pred.locale
+    return hint or pred.locale
 
 
 def _detected(latest: dict[str, Any]) -> Prediction:

@@ -27,6 +27,25 @@ class ChatClient:
         self.confirmed: asyncio.Event = asyncio.Event()
         self.sio.on("session_confirm", self._on_confirm)
         self.sio.on("bot_turn_done", self._on_turn_done)
+        # The app's own events beyond Rasa's protocol (bot.channels.webchat), in order.
+        self.history: list[dict[str, Any]] | None = None
+        self.history_quick_replies: list[dict[str, Any]] = []
+        self.events: list[tuple[str, dict[str, Any]]] = []
+        for name in ("chat_state", "message_state", "signed_out", "chat_cleared"):
+            self.sio.on(name, self._recorder(name))
+        self.sio.on("history", self._on_history)
+
+    def _recorder(self, name: str):  # type: ignore[no-untyped-def]
+        async def record(data: dict[str, Any]) -> None:
+            self.events.append((name, data))
+        return record
+
+    async def _on_history(self, data: dict[str, Any]) -> None:
+        self.history = data["messages"]
+        self.history_quick_replies = data.get("quick_replies") or []
+
+    def seen_events(self, name: str) -> list[dict[str, Any]]:
+        return [data for event, data in self.events if event == name]
 
     async def _on_bot(self, data: dict[str, Any]) -> None:
         await self.queue.put(data)
@@ -55,11 +74,12 @@ class ChatClient:
         await asyncio.wait_for(self.confirmed.wait(), 10)
         return await self.replies() if welcome else []
 
-    async def say(self, message: Any, language: str | None = None) -> list[dict]:
-        await self.sio.emit(
-            "user_uttered",
-            {"message": message, "session_id": self.session_id, "customData": {"language": language}},
-        )
+    async def say(self, message: Any, language: str | None = None,
+                  client_id: str | None = None) -> list[dict]:
+        data = {"message": message, "session_id": self.session_id, "customData": {"language": language}}
+        if client_id is not None:
+            data["client_id"] = client_id
+        await self.sio.emit("user_uttered", data)
         return await self.replies()
 
     async def replies(self, timeout: float = 60) -> list[dict]:

@@ -99,6 +99,8 @@ class Incoming:
     # The channel hands the message in again by itself when it could not be stored
     # (Telegram gives the update back); otherwise the person is asked to send it again.
     retried: bool = False
+    # Set by the gateway: it went to a casemanager's inbox (a live handoff), not to Rasa.
+    relayed: bool = False
 
 
 class NotStored(Exception):
@@ -215,7 +217,16 @@ class Gateway:
         """Replies that were answered while no tab of the person was open (web chat)."""
         async with self.locks(conversation_id):
             rows = await self.db.run(repo.take_undelivered, conversation_id=conversation_id)
-        return [Reply(r["text"], r["buttons"], r["locale"] or self.default_locale) for r in rows]
+        return [self._missed_reply(r) for r in rows]
+
+    def _missed_reply(self, row: dict[str, Any]) -> Reply:
+        locale = row["locale"] or self.default_locale
+        sender = row.get("sender")
+        if not sender:
+            return Reply(row["text"], row["buttons"], locale)
+        # A casemanager's reply, labelled as when it is pushed (bot.handoff.service).
+        label = self.render_app_message("app_staff_label", locale, name=sender).text
+        return Reply(f"{label}:\n{row['text']}", [], locale, sender=sender)
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         # Limits first, before the lock and before anything is stored: a flood waits for
@@ -279,6 +290,7 @@ class Gateway:
         except DatabaseBusy:
             raise NotStored(await self._not_stored_replies(msg, text)) from None
         locale, live, turn = stored.locale, stored.live, stored.turn
+        msg.relayed = live
         locale = locale or to_locale(msg.locale_hint) or self.default_locale
 
         # Crisis phrases are looked up only where Rasa does not see the message (its own

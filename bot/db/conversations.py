@@ -148,4 +148,5 @@ def take_undelivered(*, session: Session, conversation_id: str) -> list[dict]:
     ).scalars())
     for msg in rows:
         msg.status = "ok"
-    return [{"text": m.text or "", "buttons": m.buttons or [], "locale": m.locale} for m in rows]
+    return [{"text": m.text or "", "buttons": m.buttons or [], "locale": m.locale,
+             "sender": m.sender_name if m.kind == "staff" else None} for m in rows]

@@ -37,6 +37,9 @@ class Conversation(Base):
     erase_requested = Column(Integer, default=0)
     created_at = Column(DateTime(timezone=True), default=utcnow)
     updated_at = Column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # A web chat session signed out on its device ("sign out of this chat"): its token no
+    # longer resumes it, and it is no longer linked to a client.
+    signed_out_at = Column(DateTime(timezone=True))
 
 
 class Message(Base):
@@ -54,7 +57,8 @@ class Message(Base):
     text = Column(Text, default="")
     buttons = Column(JSON)
     locale = Column(String(10))
-    status = Column(String(20), default="ok")  # ok, failed
+    # ok, failed; undelivered: a reply that reached no web chat tab yet (shown when one connects)
+    status = Column(String(20), default="ok")
     # For incoming messages: the response keys the bot answered with (utter_…).
     answered_with = Column(JSON)
     # Non-text messages: {"type": "photo", "file_id": …, "file_name": …, "mime_type": …}.

@@ -58,6 +58,9 @@ class Handoff:
     public_url: str
     default_locale: str = "en"
     pushers: dict[str, Pusher] = field(default_factory=dict)
+    # channel name -> function(conversation_id): a casemanager opened the conversation
+    # (the web chat marks the person's messages "seen").
+    seen_hooks: dict[str, Callable[[str], Awaitable[None]]] = field(default_factory=dict)
     telegram_notify: Callable[[int, str], Awaitable[None]] | None = None
     # Fetches a file a person sent (Telegram file_id) for the inbox.
     fetch_file: Callable[[str], Awaitable[bytes]] | None = None
@@ -80,6 +83,16 @@ class Handoff:
             logger.error("no way to reach %s (channel %s)", log_id(conversation_id), channel)
             return
         await pusher(conversation_id, replies)
+
+    async def opened(self, conversation_id: str, live: bool) -> None:
+        """A casemanager opened the conversation in the inbox: while they have it, the
+        person sees that their messages were read."""
+        hook = self.seen_hooks.get(conversation_id.split(":", 1)[0])
+        if live and hook is not None:
+            try:
+                await hook(conversation_id)
+            except Exception:  # noqa: BLE001 - a mark on a screen; the page works without it
+                logger.exception("telling %s its messages were seen", log_id(conversation_id))
 
     # Casemanager actions -----------------------------------------------------------
 

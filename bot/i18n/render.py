@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from bot.clock import AMSTERDAM
+from bot.clock import AMSTERDAM, utcnow
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource, Response, button_context
 from bot.i18n.locales import NATIVE_NAMES, RTL_LOCALES
@@ -85,10 +86,19 @@ def fill(template: str, values: dict[str, Any]) -> str:
     return _PLACEHOLDER.sub(sub, template)
 
 
+# Timestamps whose {<name>_date} is said as "today" or "tomorrow" when it is (Amsterdam
+# time, at the moment of rendering): "You can expect an answer from today, 08:30", not
+# "from Monday, November 23" on that Monday. Only where the sentence reads well with it.
+RELATIVE_DAYS = ("next_at",)
+DAY_TERMS = {0: "term_today", 1: "term_tomorrow"}
+
+
 @dataclass
 class Renderer:
     content: ContentSource
     catalogs: Catalogs
+    # What "today" is (tests inject a clock).
+    clock: Callable[[], datetime] = utcnow
 
     def resolve(self, key: str) -> Response | None:
         response = self.content.get(key)
@@ -110,11 +120,26 @@ class Renderer:
             if name.endswith("_key") and isinstance(key, str):
                 r = self.content.get(key)
                 values[name.removesuffix("_key")] = self.term(locale, key, r.text) if r else key
+        for name in RELATIVE_DAYS:
+            term = self.day_term(arguments.get(name))
+            if term is not None and (r := self.content.get(term)):
+                values[name.removesuffix("_at") + "_date"] = self.term(locale, term, r.text)
         reason_keys = arguments.get("reason_keys")
         if isinstance(reason_keys, list):
             terms = [self.term(locale, k, r.text) for k in reason_keys if (r := self.content.get(k))]
             values["reasons"] = format_list(terms, locale=locale) if terms else ""
         return values
+
+    def day_term(self, iso: Any) -> str | None:
+        """``term_today`` or ``term_tomorrow`` for a timestamp on those days, else None."""
+        if not isinstance(iso, str):
+            return None
+        try:
+            day = datetime.fromisoformat(iso).astimezone(AMSTERDAM).date()
+        except ValueError:
+            return None
+        today = self.clock().astimezone(AMSTERDAM).date()
+        return DAY_TERMS.get((day - today) // timedelta(days=1))
 
     def render(self, key: str, locale: str, arguments: dict[str, Any] | None = None) -> Rendered:
         response = self.resolve(key)

@@ -30,7 +30,7 @@ from bot.channels.webchat import (
     SessionTokens,
     create_socketio_server,
     make_pending_pusher,
-    make_webchat_pusher,
+    make_seen_pusher,
 )
 from bot.db import retention
 from bot.db.retention import Periods
@@ -115,7 +115,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         gateway, SessionTokens(settings.secret_key), cors_allowed_origins=OriginCheck(settings),
         max_bytes=settings.max_socketio_bytes,
     )
-    pushers = {"webchat": make_webchat_pusher(sio)}
+    # A casemanager's reply reaches every open tab, or waits for the next one (shown as
+    # "you have a reply from …").
+    pushers = {"webchat": make_pending_pusher(sio, gateway)}
     if telegram is not None:
         pushers["telegram"] = telegram.push
     channels = {"webchat": Channel(make_pending_pusher(sio, gateway))}
@@ -130,6 +132,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         telegram_notify=telegram.notify_staff if telegram else None,
         fetch_file=telegram.fetch_file if telegram else None,
         limiter=limiter, teamlead_notices=rules.teamlead_notices,
+        seen_hooks={"webchat": make_seen_pusher(sio)},
     )
 
     # Erasure requests not carried out yet, and retention (daily).

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.stack
 
 
 async def bot_texts(page) -> list[str]:  # type: ignore[no-untyped-def]
-    return await page.locator(".msg.bot").all_inner_texts()
+    return await page.locator(".msg.bot .text").all_inner_texts()
 
 
 async def wait_for_bot(page, count: int) -> None:  # type: ignore[no-untyped-def]

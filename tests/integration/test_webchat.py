@@ -241,3 +241,19 @@ async def test_the_widgets_init_payload_adds_nothing(stack, renderer, chat) -> N
         assert await user.replies() == []
     assert incoming(stack, user.conversation_id) == before
     assert texts(await user.say("what can you do")) == expect(renderer, "utter_help", "en")
+
+
+async def test_a_first_arabic_message_from_an_english_browser_is_answered_in_arabic(stack, renderer, chat) -> None:  # type: ignore[no-untyped-def]
+    """The browser's language is only a first guess (the welcome); the person's first
+    message decides, even one word in a script English never uses."""
+    user = chat()
+    welcome = await user.connect(language="en-US")
+    assert texts(welcome) == expect(renderer, "utter_welcome", "en")
+    replies = await user.say("مرحبا", language="en")
+    assert replies and all(r["metadata"]["locale"] == "ar" for r in replies)
+    assert all(r["metadata"]["dir"] == "rtl" for r in replies)
+    # Said once, with the way back to the browser's language.
+    assert replies[0]["text"] == expect(renderer, "utter_language_switched", "ar", previous="en")
+    # And it stays Arabic.
+    replies = await user.say(SAY["ar"]["help"], language="ar")
+    assert texts(replies) == expect(renderer, ANSWER["help"], "ar")

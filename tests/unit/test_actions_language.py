@@ -63,9 +63,47 @@ async def test_one_word_in_another_language_does_not_switch() -> None:
 
 @pytest.mark.parametrize(("hint", "locale"), [("fa-AF", "fa_AF"), ("ti-ER", "ti"), ("ar-SY", "ar"), ("nl-NL", "nl"), ("en-GB", "en")])
 async def test_first_message_takes_the_client_hint(hint: str, locale: str) -> None:
-    t = tracker(text="/start", intent="start", metadata={"language": hint})
+    # The welcome (/start) only uses the hint; the person's first message sets the locale.
+    start = tracker(text="/start", intent="start", metadata={"language": hint})
+    events, _ = await run(ValidateSlotMappings(), start)
+    assert "language" not in slot_events(events)
+    t = tracker(text="ok", intent="affirm", language="en", metadata={"language": hint})
     events, _ = await run(ValidateSlotMappings(), t)
     assert slot_events(events)["language"] == locale
+
+
+async def test_the_welcomes_hint_counts_when_the_first_message_has_none() -> None:
+    t = tracker(text="ABC-DEF-123", intent="link_account", language="en")
+    t.events.insert(0, {"event": "user", "text": "/start", "metadata": {"language": "nl-NL"}})
+    events, messages = await run(ValidateSlotMappings(), t)
+    assert slot_events(events)["language"] == "nl" and messages == []
+
+
+@pytest.mark.parametrize(("text", "detected", "hint"), [
+    ("مرحبا", "ar", "en-US"), ("سلام", "fa_AF", "nl-NL"), ("ሰላም", "ti", "en"), ("مرحبا", "ar", "ti"),
+])
+async def test_a_first_message_in_another_script_than_the_hint_is_answered_in_its_language(
+    text: str, detected: str, hint: str
+) -> None:
+    t = tracker(text=text, intent="greet", language=detected, metadata={"language": hint})
+    events, messages = await run(ValidateSlotMappings(), t)
+    assert slot_events(events)["language"] == detected
+    # Said once, with the way back to the guessed language.
+    assert [m["response"] for m in messages] == ["utter_language_switched"]
+
+
+@pytest.mark.parametrize(("text", "detected", "hint", "expected"), [
+    ("hallo", "nl", "en", "en"),  # same script, one word: the hint stands
+    ("ok", "en", "ti", "ti"),  # one Latin word from a Tigrinya browser: the hint stands
+    ("salam", "fa_AF", "ar", "ar"),  # Latin letters are how Arabic is often typed too
+    ("سلام", "fa_AF", "ar", "ar"),  # Arabic or Dari, one shared word: the hint stands
+])
+async def test_a_first_message_in_the_hints_script_keeps_the_hint(
+    text: str, detected: str, hint: str, expected: str
+) -> None:
+    t = tracker(text=text, intent="greet", language=detected, metadata={"language": hint})
+    events, _ = await run(ValidateSlotMappings(), t)
+    assert slot_events(events)["language"] == expected
 
 
 async def test_first_message_without_hint_uses_detected_language() -> None:

@@ -16,7 +16,7 @@ def test_undelivered_replies_are_taken_once_in_order(db) -> None:  # type: ignor
         ])
         repo.mark_last_undelivered(session=s, conversation_id="webchat:x", count=2)
     assert db.call(repo.take_undelivered, conversation_id="webchat:x") == [
-        {"text": "one", "buttons": [{"title": "a", "payload": "/a"}], "locale": "ar"},
-        {"text": "two", "buttons": [], "locale": "ar"},
+        {"text": "one", "buttons": [{"title": "a", "payload": "/a"}], "locale": "ar", "sender": None},
+        {"text": "two", "buttons": [], "locale": "ar", "sender": None},
     ]
     assert db.call(repo.take_undelivered, conversation_id="webchat:x") == []

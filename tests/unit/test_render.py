@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,29 @@ def test_any_timestamp_argument_is_written_the_locales_way(renderer: Renderer, l
     ).text
     visible = re.sub("[\u2066-\u2069\u200e\u200f]", "", text)  # without the bidi marks
     assert expected in visible and "{until_time}" not in text
+
+
+# Monday 23 November 2026, 06:00 in Amsterdam (05:00 UTC): office hours start at 08:30.
+MONDAY_MORNING = datetime(2026, 11, 23, 5, 0, tzinfo=timezone.utc)
+TODAY = {"ar": "اليوم", "ti": "ሎሚ", "fa_AF": "امروز", "en": "today", "nl": "vandaag"}
+TOMORROW = {"ar": "غداً", "ti": "ጽባሕ", "fa_AF": "فردا", "en": "tomorrow", "nl": "morgen"}
+MONDAY = {"ar": "الاثنين", "ti": "ሰኑይ", "fa_AF": "دوشنبه", "en": "Monday", "nl": "maandag"}
+
+
+def visible(text: str) -> str:
+    return re.sub("[\u2066-\u2069\u200e\u200f]", "", text)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_handoff_says_today_and_tomorrow_by_name(locale: str) -> None:
+    clocked = Renderer(ContentSource(ROOT / "content" / "responses.yml"), Catalogs(ROOT / "locales"),
+                       clock=lambda: MONDAY_MORNING)
+    for key in ("utter_handoff_own_closed", "utter_handoff_team_closed"):
+        today = visible(clocked.render(key, locale, {"name": "Sanne", "next_at": "2026-11-23T07:30:00+00:00"}).text)
+        assert TODAY[locale] in today and MONDAY[locale] not in today and "23" not in today, (key, today)
+        assert "8:30" in today
+        tomorrow = visible(clocked.render(key, locale, {"name": "Sanne", "next_at": "2026-11-24T07:30:00+00:00"}).text)
+        assert TOMORROW[locale] in tomorrow and "24" not in tomorrow, (key, tomorrow)
+        # Later than tomorrow (and on a Friday evening for Monday): the date itself.
+        later = visible(clocked.render(key, locale, {"name": "Sanne", "next_at": "2026-11-30T07:30:00+00:00"}).text)
+        assert MONDAY[locale] in later and "30" in later and TODAY[locale] not in later, (key, later)

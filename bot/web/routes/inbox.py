@@ -259,6 +259,8 @@ async def escalation_page(request: Request) -> Response:
         return render(request, "inbox/not_found.html", staff, status_code=404)
     await audit(request, "open_conversation", staff, escalation_id=found[0].id,
                 client_id=found[0].client_id)
+    await services(request).handoff.opened(found[0].conversation_id,
+                                           bool(found[0].live) and found[0].status != "closed")
     code = request.session.pop("link_code", None)
     return render(request, "inbox/escalation.html", staff, esc=found[1], link_code=code)
 
