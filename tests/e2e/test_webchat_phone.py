@@ -336,3 +336,31 @@ async def test_what_is_typed_offline_stays_on_screen_and_goes_out_after_the_hist
     assert users == [SAY["en"]["help"], SAY["en"]["thank"]]
     assert (await page.locator(".msg.bot .text").all_inner_texts())[-1] == expect(renderer, "utter_thank", "en")
     assert await page.locator("#status").inner_text() == ""
+
+
+async def test_a_message_the_busy_database_could_not_keep_goes_back_into_the_composer(stack, renderer, phone) -> None:  # type: ignore[no-untyped-def]
+    page = await phone()
+    await page.goto(f"{stack.app_url}/?lang=en")
+    await wait_for_bot(page, 1)
+    await wait_for_turn(page)
+    # Another process holds the database through every retry (WEGWIJS_DB_RETRY, 20 s):
+    # nothing of the message is stored, the person is asked to send it again, and what
+    # they wrote is back in the composer, ready to send.
+    lock = sqlite3.connect(db_path(stack), isolation_level=None, timeout=30)
+    try:
+        lock.execute("BEGIN EXCLUSIVE")
+        await send(page, SAY["en"]["help"])
+        await wait_for_bot(page, 2)
+        assert (await page.locator(".msg.bot .text").all_inner_texts())[-1] == expect(
+            renderer, "app_not_stored", "en")
+        assert await page.input_value("#input") == SAY["en"]["help"]
+        assert await page.locator("#typing").is_hidden()
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    # Sent again once the database is free: answered as usual.
+    await page.keyboard.press("Enter")
+    await wait_for_bot(page, 3)
+    await wait_for_turn(page)
+    assert (await page.locator(".msg.bot .text").all_inner_texts())[-1] == expect(renderer, "utter_help", "en")
+    assert await page.input_value("#input") == ""

@@ -271,6 +271,16 @@
     showQuickReplies(data.quick_replies, meta);
   });
   socket.on("bot_turn_done", function () { setTyping(false); });
+  socket.on("message_not_stored", function (data) {
+    // The database stayed busy and nothing of the message was kept: the answer asks the
+    // person to send it again, and the text goes back into the composer (unless they
+    // have started typing something else), so nothing they wrote is lost.
+    setTyping(false);
+    if (data && typeof data.message === "string" && !input.value.trim() &&
+        data.message.charAt(0) !== "/") {
+      input.value = data.message;
+    }
+  });
   socket.on("chat_cleared", function () { clearScreen(); });
   socket.on("signed_out", function () {
     // This chat is over on this device: nothing of it stays on the screen or in storage;
