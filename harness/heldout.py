@@ -12,7 +12,7 @@
   ``python -m harness.evaluation --set dev`` the development set).
 - ``tests/dev2/``: the second development set, written (like the first) by writers who saw
   neither training, held-out nor the first development set, once the first had been tuned
-  on (session 5); ``--set dev2``; ``tests/dev3/``, ``tests/dev4/`` and ``tests/dev5/`` likewise, each once the one before had been tuned on.
+  on (session 5); ``--set dev2``; ``tests/dev3/`` to ``tests/dev6/`` likewise, each once the one before had been tuned on.
 - ``nlu/<locale>/*.yml``: the training examples, read only to prove none of them overlap.
 """
 
@@ -26,7 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_DIR = ROOT / "tests" / "heldout"
 # The development sets, oldest first; a set that has been tuned on is replaced by a fresh one.
-DEV_SETS = ("dev", "dev2", "dev3", "dev4", "dev5")
+DEV_SETS = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6")
 SETS = {"heldout": HELDOUT_DIR, **{name: ROOT / "tests" / name for name in DEV_SETS}}
 NLU_DIR = ROOT / "nlu"
 
