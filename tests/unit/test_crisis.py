@@ -178,3 +178,18 @@ def test_a_forced_crisis_is_not_ambiguous_for_the_fallback_classifier(component:
     first, second = m.get("intent_ranking")[:2]
     assert first == {"name": "urgent_help", "confidence": 1.0}
     assert first["confidence"] - second["confidence"] >= 0.5
+
+
+# A not_crisis phrase is removed before matching: it must never swallow the words of a
+# real crisis written next to it (each of these once came close: a phrase for "killing
+# time", a doorbell, jokes with "haha", "police or insurance").
+@pytest.mark.parametrize(("locale", "text"), [
+    ("fa_AF", "همین وقت خود ره میکشم"),
+    ("fa_AF", "شوهرم زنگ زد و گفت که ما را میزنه"),
+    ("nl", "mijn man vermoordt me als ik te laat thuis kom"),
+    ("en", "call police or ambulance he is hitting me"),
+    ("en", "he took all her seizure pills"),
+])
+def test_ordinary_exclusions_never_hide_a_crisis_beside_them(real: CrisisLists, locale: str, text: str) -> None:
+    hit = real.find(text)
+    assert hit is not None and hit.locale == locale
