@@ -37,6 +37,7 @@ from bot.handoff.service import NotAllowed
 from bot.i18n.locales import NATIVE_NAMES, direction
 from bot.rasa_client import RasaUnavailable
 from bot.roles import Role
+from bot.web.inbox_terms import InboxTerms, event_of
 from bot.web.services import services
 from bot.web.staff_auth import (
     CSRF_FIELD,
@@ -47,7 +48,6 @@ from bot.web.staff_auth import (
     login,
     to_login,
 )
-from bot.web.inbox_terms import InboxTerms, event_of
 from bot.web.ui import UI_LOCALES
 
 SSE_POLL_S = 1.0
