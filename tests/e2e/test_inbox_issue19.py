@@ -68,6 +68,7 @@ async def test_queue_and_conversation_as_a_casemanager(stack, chat, browser_cont
     await page.locator(f'.section-mine [data-escalation="{mine}"]').wait_for(timeout=15000)
     await page.locator(f'.section-team [data-escalation="{team}"] .flag').wait_for(timeout=15000)
     html = await page.inner_html("#queue")
+    assert "/start" not in html and "[code]" not in html and "utter_" not in html
     assert html.index(f'data-escalation="{mine}"') < html.index(f'data-escalation="{team}"')
     assert re.match(r"^\(\d+\) Inbox", await page.title())
     await shots(page, "queue-nl")
@@ -114,6 +115,7 @@ async def test_queue_and_conversation_as_a_casemanager(stack, chat, browser_cont
     await page.locator("#close-pending").wait_for(state="visible")
     await page.screenshot(path=str(ARTIFACTS / "inbox19-close-undo-en-desktop.png"))
     await page.click("#close-pending button.undo")
+    assert not await page.locator("#close-pending").is_visible()
     await page.wait_for_timeout(6500)
     assert status_of(stack, mine) != "closed"
     await shots(page, "conversation-en")

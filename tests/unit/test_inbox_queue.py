@@ -117,6 +117,11 @@ async def test_topics_by_title_and_commands_as_events(staff, escalations, db) ->
     assert "answered: Healthcare allowance (zorgtoeslag)" in html
     assert "answered: Passed to their own casemanager (office closed), some new key" in html
     assert "utter_" not in html
+    with db.session() as s:
+        created = s.get(Escalation, esc).created_at
+    add(db, "webchat:noor", "in", "[code]", created_at=created - timedelta(seconds=5))
+    queue = await sanne.queue()  # the last questions before the request, in words too
+    assert "[code]" not in queue and "linked with a code" in queue
     await ui(sanne, "nl")
     html = (await sanne.http.get(f"/inbox/escalations/{esc}/transcript")).text
     assert "begon het gesprek" in html and "koppelde met een code" in html
