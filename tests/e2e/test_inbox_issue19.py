@@ -94,6 +94,11 @@ async def test_queue_and_conversation_as_a_casemanager(stack, chat, browser_cont
     assert "/start" not in transcript and "utter_" not in transcript and "[code]" not in transcript
     assert await page.locator("#transcript .day").count() >= 1
     assert "(Arabic)" in await page.inner_text("#facts")
+    # "r" (outside a text field) goes to the answer box: reply is the primary action.
+    await page.keyboard.press("r")
+    assert await page.evaluate("document.activeElement.id") == "reply-text"
+    assert await page.input_value("#reply-text") == ""
+    await page.evaluate("document.activeElement.blur()")
 
     # The facts panel follows a claim made elsewhere (a team lead), without reloading.
     lead = InboxUser(stack.app_url)
