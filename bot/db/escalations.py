@@ -311,4 +311,16 @@ def inbox_facts(*, session: Session, esc: Escalation) -> dict[str, Any]:
         "locale": (conv.locale if conv else None) or esc.locale,
         "new_messages": messages_since(session=session, esc=esc),
         "context": context(session=session, esc=esc),
+        "person_spoke_last": last_direction(session=session, conversation_id=esc.conversation_id) == "in",
     }
+
+
+def last_direction(*, session: Session, conversation_id: str) -> str | None:
+    """"in" when the person wrote last (they wait for an answer), "out" when the bot or a
+    casemanager did, None for an empty conversation."""
+    return session.execute(
+        select(Message.direction)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()

@@ -31,6 +31,7 @@ Key = tuple[str, str]  # (context, English source)
 class _Loaded:
     mtime: float
     messages: dict[Key, str]
+    plurals: dict[Key, tuple[str, ...]]
 
 
 @dataclass
@@ -47,19 +48,28 @@ class Catalogs:
         return self.locales_dir / locale / "LC_MESSAGES" / f"{self.domain}.po"
 
     def messages(self, locale: str) -> dict[Key, str]:
+        loaded = self._current(locale)
+        return loaded.messages if loaded else {}
+
+    def plural_forms(self, locale: str, context: str, singular: str) -> tuple[str, ...] | None:
+        """The translated forms of a ``msgid_plural`` entry (in the catalog's order), or None."""
+        loaded = self._current(locale)
+        return loaded.plurals.get((context, singular)) if loaded else None
+
+    def _current(self, locale: str) -> _Loaded | None:
         path = self.path(locale)
         try:
             mtime = os.stat(path).st_mtime_ns
         except FileNotFoundError:
-            return {}
+            return None
         loaded = self._loaded.get(locale)
         if loaded is None or loaded.mtime != mtime:
             with self._lock:
                 loaded = self._loaded.get(locale)
                 if loaded is None or loaded.mtime != mtime:
-                    loaded = _Loaded(mtime, _read(path, locale))
+                    loaded = _Loaded(mtime, *_read(path, locale))
                     self._loaded[locale] = loaded
-        return loaded.messages
+        return loaded
 
     def lookup(self, locale: str, context: str, source: str) -> str | None:
         """The translation in ``locale`` itself, or None (English: the source itself)."""
@@ -99,14 +109,18 @@ class Catalogs:
         return {loc: per_locale.get(loc, 0) for loc in LOCALES}
 
 
-def _read(path: Path, locale: str) -> dict[Key, str]:
+def _read(path: Path, locale: str) -> tuple[dict[Key, str], dict[Key, tuple[str, ...]]]:
     with path.open("rb") as fh:
         catalog = read_po(fh, locale=locale.replace("_", "-") if locale != "fa_AF" else "fa_AF")
     out: dict[Key, str] = {}
+    plurals: dict[Key, tuple[str, ...]] = {}
     for msg in catalog:
-        if not msg.id or msg.fuzzy or not isinstance(msg.id, str):
+        if not msg.id or msg.fuzzy:
             continue
-        if isinstance(msg.string, str) and msg.string:
-            out[(msg.context or "", msg.id)] = msg.string
-    logger.info("Loaded %d translations from %s", len(out), path)
-    return out
+        if isinstance(msg.id, str):
+            if isinstance(msg.string, str) and msg.string:
+                out[(msg.context or "", msg.id)] = msg.string
+        elif isinstance(msg.string, tuple | list) and all(msg.string):
+            plurals[(msg.context or "", msg.id[0])] = tuple(msg.string)
+    logger.info("Loaded %d translations from %s", len(out) + len(plurals), path)
+    return out, plurals

@@ -6,7 +6,36 @@ def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark on
     return message
 
 
+# Answers the bot gives outside the FAQ topics, by a short description (``answer:<key>``);
+# FAQ answers (``utter_benefits/zorgtoeslag``) are named by their topic's button title.
+ANSWER_KEYS = (
+    "utter_welcome", "utter_language_set", "utter_greet", "utter_goodbye", "utter_help",
+    "utter_out_of_scope", "utter_ask_rephrase", "utter_offer_casemanager", "utter_urgent_help",
+    "utter_casemanager_contact", "utter_benefits_overview", "utter_insurance_overview",
+    "utter_not_linked", "utter_link_success", "utter_link_invalid", "utter_link_expired",
+    "utter_appointments_intro", "utter_appointment_item", "utter_no_appointments",
+    "utter_reschedule_requested", "utter_school_intro", "utter_schools_intro",
+    "utter_handoff_own_open", "utter_handoff_own_closed", "utter_handoff_team_open",
+    "utter_handoff_team_closed", "app_handoff_back",
+)
+
 TERMS = [
+    N_("answer:utter_welcome"), N_("answer:utter_language_set"), N_("answer:utter_greet"),
+    N_("answer:utter_goodbye"), N_("answer:utter_help"), N_("answer:utter_out_of_scope"),
+    N_("answer:utter_ask_rephrase"), N_("answer:utter_offer_casemanager"),
+    N_("answer:utter_urgent_help"), N_("answer:utter_casemanager_contact"),
+    N_("answer:utter_benefits_overview"), N_("answer:utter_insurance_overview"),
+    N_("answer:utter_not_linked"), N_("answer:utter_link_success"),
+    N_("answer:utter_link_invalid"), N_("answer:utter_link_expired"),
+    N_("answer:utter_appointments_intro"), N_("answer:utter_appointment_item"),
+    N_("answer:utter_no_appointments"), N_("answer:utter_reschedule_requested"),
+    N_("answer:utter_school_intro"), N_("answer:utter_schools_intro"),
+    N_("answer:utter_handoff_own_open"), N_("answer:utter_handoff_own_closed"),
+    N_("answer:utter_handoff_team_open"), N_("answer:utter_handoff_team_closed"),
+    N_("answer:app_handoff_back"),
+    N_("event:start"), N_("event:set_language"), N_("event:help"),
+    N_("event:talk_to_casemanager"), N_("event:forget_me"), N_("event:link_code"),
+    N_("event:button"), N_("Today"), N_("Yesterday"),
     N_("reason:asked"), N_("reason:not_understood"), N_("reason:urgent"),
     N_("reason:reschedule"), N_("reason:school_choice"), N_("reason:handoff"),
     N_("status:open"), N_("status:claimed"), N_("status:closed"),

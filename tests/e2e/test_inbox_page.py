@@ -62,8 +62,10 @@ async def test_inbox_cycle_in_the_browser(stack, renderer, chat, browser_context
     await page.click('button[name="ui"][value="en"]')
     await page.wait_for_selector("text=Close and return to the bot")
 
-    async with page.expect_navigation():
+    # Closing asks first, then goes after a few seconds (unless undone).
+    async with page.expect_navigation(timeout=15000):
         await page.click("button.close")
+        await page.click('#close-dialog button[value="confirm"]')
     back = await person.replies()
     assert texts(back) == expect(renderer, "app_handoff_back", "ar", name="Leila")
     replies = await person.say(SAY["ar"]["eigen_risico"])

@@ -36,13 +36,22 @@ def test_dutch_is_complete_and_keeps_placeholders() -> None:
         if not m.id:
             continue
         assert m.string and not m.fuzzy, f"untranslated: {m.id!r}"
-        assert set(PLACEHOLDER.findall(m.id)) == set(PLACEHOLDER.findall(m.string)), m.id
+        if isinstance(m.id, str):
+            assert set(PLACEHOLDER.findall(m.id)) == set(PLACEHOLDER.findall(m.string)), m.id
+        else:  # singular and plural ("1 bericht", "2 berichten"): every form, with its number
+            assert len(m.string) == 2 and all(m.string), m.id
+            for form in m.string:
+                assert set(PLACEHOLDER.findall(form)) == set(PLACEHOLDER.findall(m.id[1])), m.id
     assert ids(ROOT / "locales" / "nl" / "LC_MESSAGES" / "inbox.po") == ids(ROOT / "locales" / "inbox.pot")
 
 
 def test_english_terms_have_words() -> None:
-    """Ids like "status:open" are keys; English needs a real word for them."""
+    """Ids like "status:open" are keys; English needs a real word for them, and both
+    forms of every plural."""
     with (ROOT / "locales" / "en" / "LC_MESSAGES" / "inbox.po").open("rb") as fh:
         for m in read_po(fh):
-            if m.id and re.fullmatch(r"[a-z]+:[a-z_]+", m.id):
+            if isinstance(m.id, str) and re.fullmatch(r"[a-z]+:[a-z_]+", m.id):
                 assert m.string, m.id
+            elif m.id and not isinstance(m.id, str):
+                assert all(m.string) and not m.fuzzy, m.id
+    assert ids(ROOT / "locales" / "en" / "LC_MESSAGES" / "inbox.po") == ids(ROOT / "locales" / "inbox.pot")

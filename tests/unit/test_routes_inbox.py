@@ -34,9 +34,9 @@ async def test_a_casemanager_sees_own_clients_and_the_team_queue(staff, escalati
     assert f'data-escalation="{escalations["sanne"]}"' in queue
     assert f'data-escalation="{escalations["team"]}"' in queue
     assert f'data-escalation="{escalations["leila"]}"' not in queue
-    # Urgent first.
-    assert queue.index(f'data-escalation="{escalations["team"]}"') < queue.index(
-        f'data-escalation="{escalations["sanne"]}"')
+    # My own client first, then the (urgent) team queue.
+    assert queue.index(f'data-escalation="{escalations["sanne"]}"') < queue.index(
+        f'data-escalation="{escalations["team"]}"')
     assert (await sanne.http.get(f"/inbox/escalations/{escalations['sanne']}")).status_code == 200
     assert (await sanne.http.get(f"/inbox/escalations/{escalations['team']}/transcript")).status_code == 200
 

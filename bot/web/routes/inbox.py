@@ -10,10 +10,11 @@ team leads read at ``/inbox/audit``.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from babel.dates import format_datetime, format_timedelta
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime, format_time, format_timedelta
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
@@ -36,6 +37,7 @@ from bot.handoff.service import NotAllowed
 from bot.i18n.locales import NATIVE_NAMES, direction
 from bot.rasa_client import RasaUnavailable
 from bot.roles import Role
+from bot.web.inbox_terms import InboxTerms, event_of
 from bot.web.services import services
 from bot.web.staff_auth import (
     CSRF_FIELD,
@@ -46,7 +48,7 @@ from bot.web.staff_auth import (
     login,
     to_login,
 )
-from bot.web.ui import UI_LOCALES, UiCatalog
+from bot.web.ui import UI_LOCALES
 
 SSE_POLL_S = 1.0
 # The inbox's actions on an escalation as the audit log names them.
@@ -58,6 +60,8 @@ LOGIN_ERRORS = {
     "throttled": "Too many wrong passwords from your address. Try again later.",
 }
 SSE_KEEPALIVE_ROUNDS = 15
+# The queue's filters; "all" is mine first, then the team queue.
+QUEUE_VIEWS = ("all", "mine", "team", "urgent", "waiting", "closed")
 
 
 def _ui_locale(request: Request, staff: Staff | None = None) -> str:
@@ -78,8 +82,12 @@ def _time(dt: datetime | None, ui_locale: str) -> str:
     return format_datetime(as_utc(dt).astimezone(AMSTERDAM), "short", locale=ui_locale)
 
 
+def _terms(svc: Any) -> InboxTerms:
+    return InboxTerms(ui=svc.ui, content=svc.renderer.content, catalogs=svc.catalogs)
+
+
 def _row(facts: dict[str, Any], esc: Escalation, now: datetime, ui_locale: str,
-         ui: UiCatalog) -> dict[str, Any]:
+         ui: InboxTerms) -> dict[str, Any]:
     locale = facts["locale"]
     since = as_utc(esc.created_at) or now
     return {
@@ -90,6 +98,7 @@ def _row(facts: dict[str, Any], esc: Escalation, now: datetime, ui_locale: str,
         "created": _time(esc.created_at, ui_locale),
         "locale": locale,
         "locale_name": NATIVE_NAMES.get(locale or "", "?"),
+        "locale_ui_name": _language_in(locale, ui_locale),
         "dir": direction(locale),
         "client": facts["client"],
         "assigned": facts["assigned"],
@@ -99,17 +108,75 @@ def _row(facts: dict[str, Any], esc: Escalation, now: datetime, ui_locale: str,
         "live": bool(esc.live),
         "new_messages": facts["new_messages"],
         "context": [
-            {"text": m.text, "kind": m.kind, "answered_with": ", ".join(m.answered_with or []),
-             "dir": direction(m.locale)}
+            {"text": m.text, "kind": m.kind, "answered_with": ui.titles(m.answered_with, ui_locale),
+             "event": _event(m, ui_locale, ui), "dir": direction(m.locale)}
             for m in facts["context"]
         ],
         "details": esc.details or {},
         "note": esc.note or "",
+        "client_id": esc.client_id,
+        "person_spoke_last": bool(facts.get("person_spoke_last")),
     }
 
 
-def _message(m: Message, ui_locale: str) -> dict[str, Any]:
+def is_mine(staff: Staff, esc: Escalation) -> bool:
+    """My own client's escalation, or one I claimed."""
+    own = staff.casemanager_id is not None and esc.casemanager_id == staff.casemanager_id
+    return own or (esc.claimed_by is not None and esc.claimed_by == staff.id)
+
+
+def matches_search(row: dict[str, Any], query: str) -> bool:
+    """Search by the client's name (any part, any case) or a number: the escalation's
+    (``12``, ``#12``) or the client's."""
+    q = query.strip().lstrip("#").strip().casefold()
+    if not q:
+        return True
+    if q.isdigit():
+        return int(q) in (row["id"], row["client_id"])
+    return q in (row["client"] or "").casefold()
+
+
+def in_view(row: dict[str, Any], view: str) -> bool:
+    if view == "mine":
+        return bool(row["mine"])
+    if view == "team":
+        return not row["mine"]
+    if view == "urgent":
+        return bool(row["urgent"])
+    if view == "waiting":
+        return bool(row["mine"]) and bool(row["person_spoke_last"])
+    return True
+
+
+def queue_view(params: Any) -> tuple[str, str]:
+    """(view, search) of the queue's query string; ``closed=1`` is the closed view."""
+    view = str(params.get("view") or ("closed" if params.get("closed") == "1" else "all"))
+    return (view if view in QUEUE_VIEWS else "all"), str(params.get("q") or "")[:100]
+
+
+def _language_in(locale: str | None, ui_locale: str) -> str:
+    """The person's language named in the casemanager's ("Arabisch"), beside its own name."""
+    if not locale:
+        return ""
+    try:
+        return Locale.parse(locale).get_language_name(ui_locale) or ""
+    except (ValueError, UnknownLocaleError):
+        return ""
+
+
+def _event(m: Message, ui_locale: str, ui: InboxTerms) -> str | None:
+    if m.direction != "in":
+        return None
+    term = event_of(m.text or "", m.kind or "")
+    return ui.gettext(ui_locale, term) if term else None
+
+
+def _message(m: Message, ui_locale: str, ui: InboxTerms, today: date) -> dict[str, Any]:
+    day = as_utc(m.created_at).astimezone(AMSTERDAM).date()
     return {
+        "day": day.isoformat(),
+        "day_label": ui.day(day, today, ui_locale),
+        "event": _event(m, ui_locale, ui),
         "id": m.id,
         "direction": m.direction,
         "kind": m.kind,
@@ -117,8 +184,8 @@ def _message(m: Message, ui_locale: str) -> dict[str, Any]:
         "sender": m.sender_name,
         "dir": direction(m.locale),
         "lang": (m.locale or "").replace("_", "-"),
-        "time": _time(m.created_at, ui_locale),
-        "answered_with": ", ".join(m.answered_with or []),
+        "time": format_time(as_utc(m.created_at).astimezone(AMSTERDAM), "short", locale=ui_locale),
+        "answered_with": ui.titles(m.answered_with, ui_locale),
         "attachment": (m.attachment or {}).get("type"),
         "file": bool((m.attachment or {}).get("file_id")),
         "status": m.status,
@@ -131,7 +198,8 @@ def render(request: Request, name: str, staff: Staff | None, status_code: int = 
     ui_locale = _ui_locale(request, staff)
     return svc.templates.TemplateResponse(
         request, name,
-        {"_": svc.ui.for_locale(ui_locale), "ui_locale": ui_locale, "staff": staff,
+        {"_": svc.ui.for_locale(ui_locale), "ngettext": svc.ui.ngettext_for(ui_locale),
+         "ui_locale": ui_locale, "staff": staff,
          "csrf_field": CSRF_FIELD, "csrf_token": csrf_token(request), **context},
         status_code=status_code,
     )
@@ -211,7 +279,11 @@ async def queue_page(request: Request) -> Response:
     staff = await guard(request)
     if isinstance(staff, Response):
         return staff
-    return render(request, "inbox/queue.html", staff,
+    svc = services(request)
+    view, query = queue_view(request.query_params)
+    queue = await svc.db.run(_queue, staff=staff, view=view, query=query,
+                             ui_locale=_ui_locale(request, staff), ui=_terms(svc))
+    return render(request, "inbox/queue.html", staff, **queue, views=QUEUE_VIEWS,
                   sees_everything=sees_every_escalation(staff),
                   telegram_code=request.session.pop("telegram_code", None),
                   telegram_on=bool(services(request).settings.telegram_token))
@@ -233,10 +305,10 @@ async def queue_fragment(request: Request) -> Response:
     if isinstance(staff, Response):
         return staff
     svc = services(request)
-    rows = await svc.db.run(_queue_rows, staff=staff, closed=request.query_params.get("closed") == "1",
-                            ui_locale=_ui_locale(request, staff), ui=svc.ui)
-    return render(request, "inbox/_queue.html", staff, rows=rows,
-                  closed=request.query_params.get("closed") == "1")
+    view, query = queue_view(request.query_params)
+    queue = await svc.db.run(_queue, staff=staff, view=view, query=query,
+                             ui_locale=_ui_locale(request, staff), ui=_terms(svc))
+    return render(request, "inbox/_queue.html", staff, **queue)
 
 
 async def load(request: Request, staff: Staff) -> tuple[Escalation, dict[str, Any]] | None:
@@ -247,7 +319,7 @@ async def load(request: Request, staff: Staff) -> tuple[Escalation, dict[str, An
         return None
     svc = services(request)
     return await svc.db.run(_load, staff=staff, escalation_id=esc_id,
-                            ui_locale=_ui_locale(request, staff), ui=svc.ui)
+                            ui_locale=_ui_locale(request, staff), ui=_terms(svc))
 
 
 async def escalation_page(request: Request) -> Response:
@@ -273,6 +345,17 @@ async def transcript_fragment(request: Request) -> Response:
     if found is None:
         return Response(status_code=404)
     return render(request, "inbox/_transcript.html", staff, esc=found[1])
+
+
+async def facts_fragment(request: Request) -> Response:
+    """The facts panel (status, claimed by, …), reloaded when anything changes."""
+    staff = await guard(request)
+    if isinstance(staff, Response):
+        return staff
+    found = await load(request, staff)
+    if found is None:
+        return Response(status_code=404)
+    return render(request, "inbox/_facts.html", staff, esc=found[1])
 
 
 async def act(request: Request) -> Response:
@@ -422,6 +505,7 @@ ROUTES = [
     Route("/inbox/escalations/{id}", escalation_page),
     Route("/inbox/messages/{id}/attachment", attachment),
     Route("/inbox/escalations/{id}/transcript", transcript_fragment),
+    Route("/inbox/escalations/{id}/facts", facts_fragment),
     Route("/inbox/escalations/{id}/{action}", act, methods=["POST"]),
 ]
 
@@ -438,20 +522,35 @@ def _int(value: Any) -> int | None:
 # Work on one session (run with Database.run) ------------------------------------------
 
 
-def _queue_rows(*, session: Session, staff: Staff, closed: bool, ui_locale: str,
-                ui: UiCatalog) -> list[dict[str, Any]]:
+def _queue(*, session: Session, staff: Staff, view: str, query: str, ui_locale: str,
+           ui: InboxTerms) -> dict[str, Any]:
+    """The queue as the page shows it: the rows of this view and search, split into mine
+    and the team queue, and how many requests are open (the tab title)."""
     now = utcnow()
-    return [_row(repo.inbox_facts(session=session, esc=e), e, now, ui_locale, ui)
-            for e in repo.queue(session=session, staff=staff, closed=closed)]
+    rows = []
+    for e in repo.queue(session=session, staff=staff, closed=view == "closed"):
+        row = _row(repo.inbox_facts(session=session, esc=e), e, now, ui_locale, ui)
+        row["mine"] = is_mine(staff, e)
+        rows.append(row)
+    waiting = (len(rows) if view != "closed"
+               else len(repo.queue(session=session, staff=staff, closed=False)))
+    rows = [r for r in rows if in_view(r, view) and matches_search(r, query)]
+    return {
+        "view": view, "query": query, "waiting": waiting, "closed": view == "closed",
+        "rows": rows,
+        "mine": [r for r in rows if r["mine"]],
+        "team": [r for r in rows if not r["mine"]],
+    }
 
 
 def _load(*, session: Session, staff: Staff, escalation_id: int, ui_locale: str,
-          ui: UiCatalog) -> tuple[Escalation, dict[str, Any]] | None:
+          ui: InboxTerms) -> tuple[Escalation, dict[str, Any]] | None:
     esc = repo.get_for(session=session, staff=staff, escalation_id=escalation_id)
     if esc is None:
         return None
     row = _row(repo.inbox_facts(session=session, esc=esc), esc, utcnow(), ui_locale, ui)
-    row["messages"] = [_message(m, ui_locale) for m in repo.transcript(
+    today = utcnow().astimezone(AMSTERDAM).date()
+    row["messages"] = [_message(m, ui_locale, ui, today) for m in repo.transcript(
         session=session, conversation_id=esc.conversation_id)]
     row["client_id"] = esc.client_id
     if esc.client_id is None:

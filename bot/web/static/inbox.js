@@ -1,7 +1,61 @@
 // Live inbox: the server sends 'change' (server-sent events) when an escalation or a
 // message changes; htmx then reloads the parts that listen for 'inbox-change'.
+// The tab title carries the number of open requests: "(3) Inbox · Wegwijs".
 (function () {
   "use strict";
+
+  function updateTitle() {
+    const count = document.getElementById("waiting-count");
+    if (!count) return;
+    const n = parseInt(count.dataset.count || "0", 10);
+    const base = document.title.replace(/^\(\d+\) /, "");
+    document.title = n > 0 ? "(" + n + ") " + base : base;
+  }
+  document.body.addEventListener("htmx:afterSwap", updateTitle);
+
+  // Closing asks first, then waits a few seconds during which it can be undone; only
+  // then is the form sent. Without JavaScript the form is sent at once.
+  const UNDO_S = 5;
+  document.querySelectorAll("form.close-form").forEach(function (form) {
+    const dialog = document.getElementById("close-dialog");
+    const pending = document.getElementById("close-pending");
+    if (!dialog || !pending || !dialog.showModal) return;
+    let timer = null;
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.confirmed === "1") return;
+      event.preventDefault();
+      dialog.showModal();
+    });
+    dialog.addEventListener("close", function () {
+      if (dialog.returnValue !== "confirm") return;
+      pending.hidden = false;
+      let left = UNDO_S;
+      const seconds = pending.querySelector(".seconds");
+      seconds.textContent = String(left);
+      timer = setInterval(function () {
+        left -= 1;
+        seconds.textContent = String(left);
+        if (left <= 0) {
+          clearInterval(timer);
+          form.dataset.confirmed = "1";
+          form.requestSubmit ? form.requestSubmit() : form.submit();
+        }
+      }, 1000);
+    });
+    pending.querySelector("button.undo").addEventListener("click", function () {
+      clearInterval(timer);
+      pending.hidden = true;
+    });
+  });
+
+  // Keyboard: "r" goes to the answer box (outside a text field).
+  document.addEventListener("keydown", function (event) {
+    const tag = (event.target.tagName || "").toLowerCase();
+    if (event.ctrlKey || event.metaKey || event.altKey || tag === "input" || tag === "textarea") return;
+    const reply = document.getElementById("reply-text");
+    if (event.key === "r" && reply) { event.preventDefault(); reply.focus(); }
+  });
+
   if (!window.EventSource) return;
   const source = new EventSource("/inbox/events");
   source.onmessage = function () {
