@@ -189,7 +189,33 @@ def test_a_forced_crisis_is_not_ambiguous_for_the_fallback_classifier(component:
     ("nl", "mijn man vermoordt me als ik te laat thuis kom"),
     ("en", "call police or ambulance he is hitting me"),
     ("en", "he took all her seizure pills"),
+    ("en", "i will take my life, my life insurance is for my kids"),
 ])
 def test_ordinary_exclusions_never_hide_a_crisis_beside_them(real: CrisisLists, locale: str, text: str) -> None:
     hit = real.find(text)
     assert hit is not None and hit.locale == locale
+
+
+def test_direct_words_for_suicide_are_on_the_english_list(real: CrisisLists) -> None:
+    # "taking my own life" was missing until a conversation test found the model alone
+    # answering it as out_of_scope (session 6): the list must not depend on the model.
+    for text in ("for weeks i keep having thoughts about taking my own life",
+                 "i want to take my own life", "i am going to end my own life"):
+        assert real.find(text) is not None, text
+    assert real.find("can i take my life insurance with me to another country") is None
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_crisis_message_of_the_conversation_tests_is_on_the_lists(real: CrisisLists, locale: str) -> None:
+    # The conversation tests' crisis messages are plain, common ways to say it ("ik heb
+    # besloten mezelf van kant te maken"): the emergency numbers must not depend on one
+    # training run of the model (a fresh CI model once answered one as out_of_scope).
+    import re
+
+    path = Path(__file__).resolve().parents[1] / f"test_stories_{locale}.yml"
+    stories = yaml.safe_load(path.read_text(encoding="utf-8"))
+    texts = [re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", step["user"])
+             for story in stories.get("stories", []) for step in story["steps"]
+             if step.get("intent") == "urgent_help" and "user" in step]
+    assert texts
+    assert [t for t in texts if real.find(t) is None] == []
