@@ -71,28 +71,27 @@ def claim_update(
     return NEW if claimed else DUPLICATE
 
 
+def _leave_processing(session: Session, bot_id: int, update_id: int, status: str) -> None:
+    """An update being handled (``processing``) moves on to ``status``."""
+    session.execute(
+        update(TelegramUpdate)
+        .where(TelegramUpdate.bot_id == bot_id, TelegramUpdate.update_id == update_id,
+               TelegramUpdate.status == "processing")
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def mark_stored(*, session: Session, bot_id: int, update_id: int) -> None:
     """The update's message is stored (with its pending turn): from now on it is answered
     through the pending turns, and never handled again. Called in the transaction that
     stores the message."""
-    session.execute(
-        update(TelegramUpdate)
-        .where(TelegramUpdate.bot_id == bot_id, TelegramUpdate.update_id == update_id,
-               TelegramUpdate.status == "processing")
-        .values(status="stored")
-        .execution_options(synchronize_session=False)
-    )
+    _leave_processing(session, bot_id, update_id, "stored")
 
 
 def release_update(*, session: Session, bot_id: int, update_id: int) -> None:
     """Handling failed before its message was stored: taken again later."""
-    session.execute(
-        update(TelegramUpdate)
-        .where(TelegramUpdate.bot_id == bot_id, TelegramUpdate.update_id == update_id,
-               TelegramUpdate.status == "processing")
-        .values(status="received")
-        .execution_options(synchronize_session=False)
-    )
+    _leave_processing(session, bot_id, update_id, "received")
 
 
 # An update taken this often without being handled is given up (logged): a message that

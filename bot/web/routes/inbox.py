@@ -337,25 +337,24 @@ async def escalation_page(request: Request) -> Response:
     return render(request, "inbox/escalation.html", staff, esc=found[1], link_code=code)
 
 
-async def transcript_fragment(request: Request) -> Response:
+async def _fragment(request: Request, template: str) -> Response:
+    """One part of a conversation's page, for htmx to reload live (404 if not hers)."""
     staff = await guard(request)
     if isinstance(staff, Response):
         return staff
     found = await load(request, staff)
     if found is None:
         return Response(status_code=404)
-    return render(request, "inbox/_transcript.html", staff, esc=found[1])
+    return render(request, template, staff, esc=found[1])
+
+
+async def transcript_fragment(request: Request) -> Response:
+    return await _fragment(request, "inbox/_transcript.html")
 
 
 async def facts_fragment(request: Request) -> Response:
     """The facts panel (status, claimed by, …), reloaded when anything changes."""
-    staff = await guard(request)
-    if isinstance(staff, Response):
-        return staff
-    found = await load(request, staff)
-    if found is None:
-        return Response(status_code=404)
-    return render(request, "inbox/_facts.html", staff, esc=found[1])
+    return await _fragment(request, "inbox/_facts.html")
 
 
 async def act(request: Request) -> Response:
