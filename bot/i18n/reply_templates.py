@@ -172,14 +172,15 @@ def fill_template(renderer: Renderer, choice: Choice, locale: str, today: date) 
                   untranslated=tuple(untranslated))
 
 
-def outline(renderer: Renderer, key: str, locale: str) -> str:
-    """A template as the inbox lists it: its text in ``locale`` with "…" for each field
-    ("Ik bel u … om …")."""
+def outline(renderer: Renderer, key: str, locale: str, names: Mapping[str, str] | None = None) -> str:
+    """A template as the inbox lists it: its text in ``locale`` with each field by its
+    name in brackets ("Ik bel u [dag] om [tijd].") or, without names, "…"."""
     response = renderer.content.get(key)
     if response is None:
         return key
     text, _ = renderer.catalogs.translate(locale, key, response.text)
-    return _PLACEHOLDER.sub("…", text)
+    names = names or {}
+    return _PLACEHOLDER.sub(lambda m: f"[{names[m.group(1)]}]" if m.group(1) in names else "…", text)
 
 
 def _date(value: date, locale: str) -> str:

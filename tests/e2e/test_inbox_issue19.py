@@ -155,7 +155,8 @@ async def test_reply_templates_in_the_persons_language(stack, chat, browser_cont
     esc = escalation_of(stack, amal.conversation_id)
     tomorrow = (utcnow().astimezone(AMSTERDAM).date() + timedelta(days=1)).isoformat()
 
-    page = await browser_context()
+    # A browser set to Dutch, as at the City: the pickers show dates as 02-12-2026.
+    page = await browser_context(locale="nl-NL")
     await log_in(page, stack.app_url, "leila", "leila-demo-2026")
     await switch_ui(page, "nl")
     await page.goto(f"{stack.app_url}/inbox/escalations/{esc}")
@@ -163,6 +164,7 @@ async def test_reply_templates_in_the_persons_language(stack, chat, browser_cont
     assert await page.locator("details#templates").get_attribute("open") is not None
     assert "Kies een sjabloon" in await page.inner_text("#reply-preview")
     # Only the chosen template's fields show.
+    assert "Ik bel u [dag] om [tijd]." in await page.inner_text("#template-choice")
     await page.select_option("#template-choice", "reply_call_you")
     assert await page.locator('[data-field="day"]').is_visible()
     assert await page.locator('[data-field="time"]').is_visible()

@@ -179,6 +179,7 @@ def test_outline_shows_the_fields_as_dots(renderer: Renderer) -> None:
     assert outline(renderer, "reply_call_you", "nl") == "Ik bel u … om …."
     assert outline(renderer, "reply_call_you", "en") == "I will call you … at …."
     assert outline(renderer, "reply_gone", "en") == "reply_gone"
+    assert outline(renderer, "reply_call_you", "nl", {"day": "dag", "time": "tijd"}) == "Ik bel u [dag] om [tijd]."
 
 
 def test_content_check_refuses_a_template_field_nobody_fills(content_copy) -> None:  # type: ignore[no-untyped-def]

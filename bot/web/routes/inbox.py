@@ -72,6 +72,8 @@ LOGIN_ERRORS = {
 SSE_KEEPALIVE_ROUNDS = 15
 # The queue's filters; "all" is mine first, then the team queue.
 QUEUE_VIEWS = ("all", "mine", "team", "urgent", "waiting", "closed")
+# A reply template's fields as the inbox names them (the labels of its pickers).
+FIELD_LABELS = {"day": "Day", "date": "Date", "time": "Time", "document": "Document"}
 
 
 def _ui_locale(request: Request, staff: Staff | None = None) -> str:
@@ -363,10 +365,12 @@ async def escalation_page(request: Request) -> Response:
 def _template_choices(request: Request, staff: Staff) -> dict[str, Any]:
     """The reply templates and documents as the inbox lists them, in the casemanager's
     language; today's date (Amsterdam) as the pickers' earliest."""
-    renderer = services(request).renderer
+    svc = services(request)
+    renderer = svc.renderer
     ui_locale = _ui_locale(request, staff)
+    names = {f: svc.ui.gettext(ui_locale, label).lower() for f, label in FIELD_LABELS.items()}
     return {
-        "templates": [{"key": t.key, "outline": outline(renderer, t.key, ui_locale),
+        "templates": [{"key": t.key, "outline": outline(renderer, t.key, ui_locale, names),
                        "fields": fields_of(t.text)} for t in templates(renderer.content)],
         "documents": [{"key": d.key, "title": renderer.term(ui_locale, d.key, d.text)}
                       for d in documents(renderer.content)],
