@@ -138,3 +138,17 @@ async def test_an_english_inbox_keeps_the_english_version(staff, escalations, we
         assert msg.template["locale"] == "en"
     transcript = (await sanne.http.get(f"/inbox/escalations/{esc}/transcript")).text
     assert "template, in their language" in transcript and "English:" in transcript
+
+
+async def test_the_preview_warns_when_a_translation_is_missing(staff, escalations, app_settings, web, db) -> None:  # type: ignore[no-untyped-def]
+    from harness.po_files import edit_po
+
+    svc, _ = web
+    speaks(db, "webchat:noor", "ti")
+    edit_po(app_settings.locales_dir / "ti" / "LC_MESSAGES" / "wegwijs.po", "reply_send_photo", "")
+    sanne = await staff("sanne")
+    resp = await sanne.post(escalations["sanne"], "preview", template="reply_send_photo")
+    assert "Please send me a photo of the letter." in resp.text
+    assert "nog niet helemaal vertaald in het Tigrinya" in resp.text
+    # Counted, like any answer that falls back.
+    assert svc.renderer.catalogs.fallback_summary()["ti"] >= 1
