@@ -166,6 +166,9 @@ async def test_reply_templates_in_the_persons_language(stack, chat, browser_cont
     assert "Kies een sjabloon" in await page.inner_text("#reply-preview")
     # Only the chosen template's fields show.
     assert "Ik bel u [dag] om [tijd]." in await page.inner_text("#template-choice")
+    # "t" (outside a field) goes to the templates.
+    await page.keyboard.press("t")
+    assert await page.evaluate("document.activeElement.id") == "template-choice"
     await page.select_option("#template-choice", "reply_call_you")
     assert await page.locator('[data-field="day"]').is_visible()
     assert await page.locator('[data-field="time"]').is_visible()

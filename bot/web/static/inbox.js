@@ -82,12 +82,18 @@
     showFields();
   });
 
-  // Keyboard: "r" goes to the answer box (outside a text field).
+  // Keyboard (outside a field): "r" goes to the answer box, "t" to the reply templates.
   document.addEventListener("keydown", function (event) {
     const tag = (event.target.tagName || "").toLowerCase();
-    if (event.ctrlKey || event.metaKey || event.altKey || tag === "input" || tag === "textarea") return;
+    if (event.ctrlKey || event.metaKey || event.altKey || tag === "input" || tag === "textarea" || tag === "select") return;
     const reply = document.getElementById("reply-text");
+    const template = document.getElementById("template-choice");
     if (event.key === "r" && reply) { event.preventDefault(); reply.focus(); }
+    if (event.key === "t" && template) {
+      event.preventDefault();
+      template.closest("details").open = true;
+      template.focus();
+    }
   });
 
   if (!window.EventSource) return;
