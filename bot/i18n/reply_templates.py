@@ -18,17 +18,21 @@ the Gregorian calendar and with Western digits, as on Dutch letters.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 
 from bot.i18n.content import ContentSource, Response
 from bot.i18n.locales import RTL_LOCALES
 from bot.i18n.render import Renderer, fill, isolate_ltr
+
+logger = logging.getLogger(__name__)
 
 PREFIX = "reply_"
 DOCUMENT_PREFIX = "term_document_"
@@ -153,7 +157,7 @@ def fill_template(renderer: Renderer, choice: Choice, locale: str, today: date) 
         elif name == "date":
             values[name] = _date(value, locale)
         elif name == "time":
-            values[name] = format_time(datetime.combine(today, value), "short", locale=locale)
+            values[name] = format_time(datetime.combine(today, value), "short", locale=cldr_locale(locale))
         elif name == "document":
             kind, document = value
             if kind == "term":
@@ -183,5 +187,18 @@ def outline(renderer: Renderer, key: str, locale: str, names: Mapping[str, str] 
     return _PLACEHOLDER.sub(lambda m: f"[{names[m.group(1)]}]" if m.group(1) in names else "…", text)
 
 
+def cldr_locale(locale: str) -> str:
+    """The locale Babel writes dates and times in: the locale itself, else its language
+    ("fa" for an unknown "fa_XX"), else English, said in the log (never silently)."""
+    for candidate in (locale, locale.split("_")[0]):
+        try:
+            Locale.parse(candidate)
+        except (ValueError, UnknownLocaleError):
+            continue
+        return candidate
+    logger.warning("Babel has no dates for locale=%s; written the English way", locale)
+    return "en"
+
+
 def _date(value: date, locale: str) -> str:
-    return format_date(value, "full", locale=locale)
+    return format_date(value, "full", locale=cldr_locale(locale))

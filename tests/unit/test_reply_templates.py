@@ -18,6 +18,7 @@ from bot.i18n.reply_templates import (
     Choice,
     InvalidFields,
     choose,
+    cldr_locale,
     documents,
     fields_of,
     fill_template,
@@ -189,3 +190,13 @@ def test_content_check_refuses_a_template_field_nobody_fills(content_copy) -> No
     problems = [str(p) for p in ContentRepo(ROOT, content_file=content, locales_path=locales).check()]
     assert any("reply_odd" in p and "{number}" in p for p in problems), problems
     assert set(FIELDS) == {"day", "date", "time", "document"}
+
+
+def test_a_locale_babel_does_not_know_falls_back_and_says_so(renderer: Renderer, caplog) -> None:  # type: ignore[no-untyped-def]
+    assert [cldr_locale(x) for x in ("ti", "fa_AF", "ar", "nl", "en")] == ["ti", "fa_AF", "ar", "nl", "en"]
+    assert cldr_locale("fa_XX") == "fa"
+    assert cldr_locale("prs") == "en"  # Dari's ISO code: not in CLDR (hence fa_AF)
+    assert "Babel has no dates for locale=prs" in caplog.text
+    choice = choose(renderer.content, {"template": "reply_letter_read", "date": "2026-11-27"})
+    filled = fill_template(renderer, choice, "prs", TODAY)
+    assert filled.fallback and "Friday, November 27, 2026" in filled.text
