@@ -1,4 +1,5 @@
-"""The casemanager inbox (``/inbox``): queue, conversation, reply, claim, close, note,
+"""The casemanager inbox (``/inbox``): queue, conversation, reply (typed, or from a reply
+template in the person's language, with a preview of both versions), claim, close, note,
 link codes; live by server-sent events + htmx. Dutch or English (``inbox.po``).
 
 Access (``bot.db.access``): a casemanager sees their own clients' escalations and the team
