@@ -195,8 +195,11 @@ def claim(*, session: Session, esc: Escalation, staff: Staff) -> None:
         esc.updated_at = utcnow()
 
 
-def add_staff_reply(*, session: Session, esc: Escalation, staff: Staff, text: str) -> Message:
-    """A casemanager's reply: stored in the transcript; the escalation is live from now."""
+def add_staff_reply(*, session: Session, esc: Escalation, staff: Staff, text: str,
+                    template: dict | None = None, locale: str | None = None) -> Message:
+    """A casemanager's reply: stored in the transcript; the escalation is live from now.
+    ``template``: the casemanager's own version of a reply template (see ``Message.template``);
+    ``locale``: the language it was sent in (default: the escalation's)."""
     claim(session=session, esc=esc, staff=staff)
     esc.live = 1
     esc.updated_at = utcnow()
@@ -205,9 +208,10 @@ def add_staff_reply(*, session: Session, esc: Escalation, staff: Staff, text: st
         direction="out",
         kind="staff",
         text=text,
-        locale=esc.locale,
+        locale=locale or esc.locale,
         staff_id=staff.id,
         sender_name=staff.display_name,
+        template=template,
     )
     session.add(msg)
     session.flush()

@@ -66,6 +66,10 @@ class Message(Base):
     # A reply written by a person in the inbox (kind "staff"), not by the bot.
     staff_id = Column(Integer)
     sender_name = Column(String(100))
+    # A reply sent from a reply template: {"key": "reply_…", "locale": "nl", "text": the
+    # casemanager's own version}; ``text`` is what the person received. None on a reply
+    # typed by hand (sent untranslated).
+    template = Column(JSON)
     created_at = Column(DateTime(timezone=True), default=utcnow)
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.channels.gateway import Reply, as_rows
 from bot.channels.turns import ConversationLocks
-from bot.clock import as_utc, utcnow
+from bot.clock import AMSTERDAM, as_utc, utcnow
 from bot.db import conversations
 from bot.db import escalations as repo
 from bot.db.models import Escalation, Staff
@@ -30,6 +30,7 @@ from bot.db.session import Database
 from bot.db.staff import find_staff
 from bot.handoff.notify import Mailer, notification_text, recipients
 from bot.i18n.render import Renderer
+from bot.i18n.reply_templates import Choice, fill_template
 from bot.limits import Limiter, Rule
 from bot.privacy import log_id
 from bot.rasa_client import RasaClient
@@ -97,10 +98,30 @@ class Handoff:
     # Casemanager actions -----------------------------------------------------------
 
     async def reply(self, *, staff_id: int, escalation_id: int, text: str) -> None:
-        """Store the reply and send it to the person, in order with their own messages."""
+        """Store the reply and send it to the person, in order with their own messages.
+        Typed by hand: it goes out as written (untranslated)."""
         text = text.strip()
         if not text:
             return
+        await self._send(staff_id, escalation_id, lambda _locale: (text, None))
+
+    async def reply_template(self, *, staff_id: int, escalation_id: int, choice: Choice,
+                             ui_locale: str) -> None:
+        """A reply template, filled in the person's language (what they receive) and in the
+        casemanager's (kept beside it in the transcript); sent like any other reply."""
+        today = self.clock().astimezone(AMSTERDAM).date()
+
+        def compose(locale: str) -> tuple[str, dict[str, str]]:
+            person = fill_template(self.renderer, choice, locale, today)
+            own = fill_template(self.renderer, choice, ui_locale, today)
+            return person.text, {"key": choice.key, "locale": ui_locale, "text": own.text}
+
+        await self._send(staff_id, escalation_id, compose)
+
+    async def _send(self, staff_id: int, escalation_id: int,
+                    compose: Callable[[str], tuple[str, dict[str, str] | None]]) -> None:
+        """Store a casemanager's reply (``compose(person's locale)``: text, template) and
+        push it to the person, under the conversation's lock."""
         conversation_id, live = await self.db.run(
             _conversation_of, staff_id=staff_id, escalation_id=escalation_id
         )
@@ -108,8 +129,8 @@ class Handoff:
             if not live:
                 # A request becomes a conversation with a person: the bot pauses first.
                 await self.rasa.append_event(conversation_id, {"event": "pause"})
-            locale, name = await self.db.run(
-                _store_reply, staff_id=staff_id, escalation_id=escalation_id, text=text,
+            locale, name, text = await self.db.run(
+                _store_reply, staff_id=staff_id, escalation_id=escalation_id, compose=compose,
                 default_locale=self.default_locale,
             )
             label = self.renderer.render("app_staff_label", locale, {"name": name}).text
@@ -267,11 +288,16 @@ def _conversation_of(*, session: Session, staff_id: int, escalation_id: int) -> 
     return esc.conversation_id, bool(esc.live)
 
 
-def _store_reply(*, session: Session, staff_id: int, escalation_id: int, text: str,
-                 default_locale: str) -> tuple[str, str]:
+def _store_reply(*, session: Session, staff_id: int, escalation_id: int,
+                 compose: Callable[[str], tuple[str, dict[str, str] | None]],
+                 default_locale: str) -> tuple[str, str, str]:
+    """Store the reply composed for the person's locale: (locale, sender, text)."""
     staff, esc = _open_escalation(session, staff_id, escalation_id)
-    repo.add_staff_reply(session=session, esc=esc, staff=staff, text=text)
-    return _locale(session, esc, default_locale), staff.display_name
+    locale = _locale(session, esc, default_locale)
+    text, template = compose(locale)
+    repo.add_staff_reply(session=session, esc=esc, staff=staff, text=text, template=template,
+                         locale=locale)
+    return locale, staff.display_name, text
 
 
 def _is_live(*, session: Session, escalation_id: int) -> bool:

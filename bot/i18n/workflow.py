@@ -23,6 +23,7 @@ from babel.messages.pofile import read_po, write_po
 from bot.i18n.catalogs import DOMAIN
 from bot.i18n.content import Response, load_responses, source_messages
 from bot.i18n.locales import LOCALES
+from bot.i18n.reply_templates import FIELDS, PREFIX, unknown_fields
 
 OUTDATED = "outdated-since:"
 TELEGRAM_LIMIT = 4096
@@ -206,6 +207,10 @@ class ContentRepo:
                     p(f"button {b.id!r} has no title")
                 if not b.payload.strip():
                     p(f"button {b.id!r} has no payload")
+            if r.key.startswith(PREFIX) and unknown_fields(r.text):
+                allowed = ", ".join("{" + f + "}" for f in FIELDS)
+                unknown = ", ".join("{" + f + "}" for f in unknown_fields(r.text))
+                p(f"a reply template can only use {allowed}; not {unknown}")
             if _FACT.search(r.text) and not r.facts:
                 p("states an amount, year or phone number without a source: add `facts`")
             for f in r.facts:

@@ -133,3 +133,92 @@ async def test_queue_and_conversation_as_a_casemanager(stack, chat, browser_cont
         await page.click("button.close")
         await page.click('#close-dialog button[value="confirm"]')
     assert status_of(stack, mine) == "closed"
+
+
+async def preview_has(page, text: str) -> None:  # type: ignore[no-untyped-def]
+    await page.locator("#reply-preview", has_text=text).wait_for(timeout=15000)
+
+
+async def test_reply_templates_in_the_persons_language(stack, chat, browser_context) -> None:  # type: ignore[no-untyped-def]
+    """Point 3: Leila (Dutch inbox) picks a template, fills its fields with the pickers,
+    sees what Amal will read (Arabic, right to left) beside her own Dutch, and sends it;
+    Amal's chat gets the Arabic. A reply typed by hand is marked as sent untranslated."""
+    from datetime import timedelta
+
+    from bot.clock import AMSTERDAM, utcnow
+
+    amal = chat()
+    await amal.connect(language="ar")
+    code = stack.cli("link-code", "--client", "1").strip().splitlines()[-1]
+    await amal.say(code)
+    await amal.say(SAY["ar"]["talk_to_casemanager"])
+    esc = escalation_of(stack, amal.conversation_id)
+    tomorrow = (utcnow().astimezone(AMSTERDAM).date() + timedelta(days=1)).isoformat()
+
+    # The pickers show dates the browser's own way (headless Chromium here: 11/24/2026,
+    # whatever the page's language); the preview beside them spells the date out in full.
+    page = await browser_context()
+    await log_in(page, stack.app_url, "leila", "leila-demo-2026")
+    await switch_ui(page, "nl")
+    await page.goto(f"{stack.app_url}/inbox/escalations/{esc}")
+    # The person reads Arabic, the inbox is Dutch: the templates are open at once.
+    assert await page.locator("details#templates").get_attribute("open") is not None
+    assert "Kies een sjabloon" in await page.inner_text("#reply-preview")
+    # Only the chosen template's fields show.
+    assert "Ik bel u [dag] om [tijd]." in await page.inner_text("#template-choice")
+    # "t" (outside a field) goes to the templates.
+    await page.keyboard.press("t")
+    assert await page.evaluate("document.activeElement.id") == "template-choice"
+    await page.select_option("#template-choice", "reply_call_you")
+    assert await page.locator('[data-field="day"]').is_visible()
+    assert await page.locator('[data-field="time"]').is_visible()
+    assert not await page.locator('[data-field="document"]').is_visible()
+    await page.fill('input[name="day"]', tomorrow)
+    await page.fill('input[name="time"]', "10:30")
+    await preview_has(page, "سأتصل بك")
+    person = page.locator("#reply-preview .person .bubble")
+    assert await person.get_attribute("dir") == "rtl" and await person.get_attribute("lang") == "ar"
+    assert "غداً" in await person.inner_text()
+    assert await page.inner_text("#reply-preview .own .bubble") == "Ik bel u morgen om 10:30."
+    await shots(page, "template-preview-nl")
+
+    # A document in her own words is said to go untranslated; then one from the list.
+    await page.select_option("#template-choice", "reply_bring_document")
+    assert not await page.locator('[data-field="day"]').is_visible()
+    await page.select_option("#template-document", "other")
+    await page.fill('input[name="document_text"]', "uw diploma")
+    await preview_has(page, "niet vertaald")
+    await page.select_option("#template-document", "term_document_rental_contract")
+    assert not await page.locator('[data-field="document_text"]').is_visible()
+    await preview_has(page, "عقد الإيجار")
+    await page.click("#template-reply button[type=submit]")
+    got = await amal.replies()
+    assert "عقد الإيجار (huurcontract)" in got[0]["text"].replace("\u2066", "").replace("\u2069", "")
+    assert got[0]["metadata"]["dir"] == "rtl" and got[0]["metadata"]["name"] == "Leila"
+    # The form starts again; the transcript shows both versions (live).
+    await page.locator("#transcript .sent-as.template").wait_for(timeout=15000)
+    assert await page.input_value("#template-choice") == ""
+    assert "Neem uw huurcontract mee naar uw afspraak." in await page.inner_text("#transcript")
+
+    # Free text: sent as typed, and marked so.
+    await page.fill("#reply-text", "Tot morgen!")
+    await page.click("form.reply button[type=submit]")
+    await amal.replies()
+    await page.locator("#transcript .sent-as.untranslated").wait_for(timeout=15000)
+    assert "onvertaald verstuurd" in await page.inner_text("#transcript")
+    await shots(page, "templates-sent-nl")
+
+    # The same in an English inbox: a moved appointment, with a date picker.
+    await switch_ui(page, "en")
+    await page.select_option("#template-choice", "reply_appointment_moved")
+    await page.fill('input[name="date"]', "2026-12-02")
+    await page.fill('input[name="time"]', "14:15")
+    await preview_has(page, "ديسمبر")
+    assert (await page.inner_text("#reply-preview .own .bubble")).startswith(
+        "Your appointment is moved to Wednesday, December 2, 2026 at 2:15")
+    assert "sent untranslated" in await page.inner_text("#transcript")
+    await shots(page, "template-preview-en")
+    await page.click("#template-reply button[type=submit]")
+    assert "ديسمبر" in (await amal.replies())[0]["text"]
+    await page.locator("#transcript .sent-as.template >> nth=1").wait_for(timeout=15000)
+    await shots(page, "templates-sent-en")

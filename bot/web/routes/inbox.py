@@ -1,4 +1,5 @@
-"""The casemanager inbox (``/inbox``): queue, conversation, reply, claim, close, note,
+"""The casemanager inbox (``/inbox``): queue, conversation, reply (typed, or from a reply
+template in the person's language, with a preview of both versions), claim, close, note,
 link codes; live by server-sent events + htmx. Dutch or English (``inbox.po``).
 
 Access (``bot.db.access``): a casemanager sees their own clients' escalations and the team
@@ -34,7 +35,17 @@ from bot.db.conversations import get_message
 from bot.db.models import Escalation, Message, Staff
 from bot.deeplinks import telegram_start_link
 from bot.handoff.service import NotAllowed
-from bot.i18n.locales import NATIVE_NAMES, direction
+from bot.i18n.locales import HTML_LANG, NATIVE_NAMES, direction
+from bot.i18n.reply_templates import (
+    OTHER_DOCUMENT,
+    InvalidFields,
+    choose,
+    documents,
+    fields_of,
+    fill_template,
+    outline,
+    templates,
+)
 from bot.rasa_client import RasaUnavailable
 from bot.roles import Role
 from bot.web.inbox_terms import InboxTerms, event_of
@@ -62,6 +73,8 @@ LOGIN_ERRORS = {
 SSE_KEEPALIVE_ROUNDS = 15
 # The queue's filters; "all" is mine first, then the team queue.
 QUEUE_VIEWS = ("all", "mine", "team", "urgent", "waiting", "closed")
+# A reply template's fields as the inbox names them (the labels of its pickers).
+FIELD_LABELS = {"day": "Day", "date": "Date", "time": "Time", "document": "Document"}
 
 
 def _ui_locale(request: Request, staff: Staff | None = None) -> str:
@@ -189,7 +202,19 @@ def _message(m: Message, ui_locale: str, ui: InboxTerms, today: date) -> dict[st
         "attachment": (m.attachment or {}).get("type"),
         "file": bool((m.attachment or {}).get("file_id")),
         "status": m.status,
+        # A casemanager's reply: from a template (their own version beside it), or typed
+        # by hand and sent untranslated.
+        "template": _own_version(m.template, ui_locale),
+        "untranslated": m.kind == "staff" and not m.template,
     }
+
+
+def _own_version(template: Any, ui_locale: str) -> dict[str, str] | None:
+    if not isinstance(template, dict) or not template.get("text"):
+        return None
+    locale = str(template.get("locale") or "")
+    return {"text": str(template["text"]), "lang": HTML_LANG.get(locale, ""),
+            "language": _language_in(locale, ui_locale) or locale}
 
 
 def render(request: Request, name: str, staff: Staff | None, status_code: int = 200,
@@ -334,7 +359,66 @@ async def escalation_page(request: Request) -> Response:
     await services(request).handoff.opened(found[0].conversation_id,
                                            bool(found[0].live) and found[0].status != "closed")
     code = request.session.pop("link_code", None)
-    return render(request, "inbox/escalation.html", staff, esc=found[1], link_code=code)
+    return render(request, "inbox/escalation.html", staff, esc=found[1], link_code=code,
+                  **_template_choices(request, staff))
+
+
+def _template_choices(request: Request, staff: Staff) -> dict[str, Any]:
+    """The reply templates and documents as the inbox lists them, in the casemanager's
+    language; today's date (Amsterdam) as the pickers' earliest."""
+    svc = services(request)
+    renderer = svc.renderer
+    ui_locale = _ui_locale(request, staff)
+    names = {f: svc.ui.gettext(ui_locale, label).lower() for f, label in FIELD_LABELS.items()}
+    return {
+        "templates": [{"key": t.key, "outline": outline(renderer, t.key, ui_locale, names),
+                       "fields": fields_of(t.text)} for t in templates(renderer.content)],
+        "documents": [{"key": d.key, "title": renderer.term(ui_locale, d.key, d.text)}
+                      for d in documents(renderer.content)],
+        "other_document": OTHER_DOCUMENT,
+        "today": utcnow().astimezone(AMSTERDAM).date().isoformat(),
+    }
+
+
+async def preview(request: Request) -> Response:
+    """What the person will receive from the chosen template, in their language and
+    script, beside the casemanager's own language (htmx, while the form is filled). A POST,
+    so that what is filled in never stands in a URL (history, logs)."""
+    checked = await guarded_post(request)
+    if isinstance(checked, Response):
+        return checked
+    staff, form = checked
+    found = await load(request, staff)
+    if found is None:
+        return Response(status_code=404)
+    return render(request, "inbox/_preview.html", staff,
+                  **template_preview(request, staff, found[1], form))
+
+
+def template_preview(request: Request, staff: Staff, esc: dict[str, Any], form: Any) -> dict[str, Any]:
+    """The preview's context: ``preview`` (both versions), or ``missing`` (the first field
+    still to fill in), or neither (no template chosen)."""
+    svc = services(request)
+    if not form.get("template"):
+        return {}
+    try:
+        choice = choose(svc.renderer.content, form)
+    except InvalidFields as invalid:
+        return {"missing": str(invalid)}
+    ui_locale = _ui_locale(request, staff)
+    locale = esc["locale"] or svc.handoff.default_locale
+    today = utcnow().astimezone(AMSTERDAM).date()
+    person = fill_template(svc.renderer, choice, locale, today)
+    own = fill_template(svc.renderer, choice, ui_locale, today)
+    label = svc.renderer.render("app_staff_label", locale, {"name": staff.display_name})
+    return {"preview": {
+        "person": person.text, "label": label.text, "dir": person.direction,
+        "lang": HTML_LANG.get(locale, ""), "language": NATIVE_NAMES.get(locale, locale),
+        "language_ui": _language_in(locale, ui_locale),
+        "own": own.text, "own_lang": HTML_LANG.get(ui_locale, ""),
+        "own_language": _language_in(ui_locale, ui_locale),
+        "fallback": person.fallback, "untranslated": bool(person.untranslated),
+    }}
 
 
 async def _fragment(request: Request, template: str) -> Response:
@@ -371,8 +455,19 @@ async def act(request: Request) -> Response:
     handoff = svc.handoff
     action = request.path_params["action"]
     client_id = esc.client_id
+    detail = None
     try:
-        if action == "reply":
+        if action == "reply" and form.get("template"):
+            try:
+                choice = choose(svc.renderer.content, form)
+            except InvalidFields as invalid:
+                # The form asks for every field; only a hand-made request gets here.
+                return Response(f"Fill in: {invalid}", status_code=422)
+            await handoff.reply_template(staff_id=staff.id, escalation_id=esc.id, choice=choice,
+                                         ui_locale=_ui_locale(request, staff))
+            # Which template, never what was filled in.
+            detail = choice.key
+        elif action == "reply":
             text = str(form.get("text", ""))[:4000]
             await handoff.reply(staff_id=staff.id, escalation_id=esc.id, text=text)
         elif action == "close":
@@ -403,7 +498,8 @@ async def act(request: Request) -> Response:
         return render(request, "inbox/not_found.html", staff, status_code=503,
                       message=svc.ui.gettext(_ui_locale(request, staff),
                                              "The assistant cannot be reached. Nothing was changed; try again in a minute."))
-    await audit(request, AUDIT_ACTIONS[action], staff, escalation_id=esc.id, client_id=client_id)
+    await audit(request, AUDIT_ACTIONS[action], staff, escalation_id=esc.id, client_id=client_id,
+                detail=detail)
     if request.headers.get("HX-Request"):
         return Response(status_code=204)
     return RedirectResponse(f"/inbox/escalations/{esc.id}", status_code=303)
@@ -505,6 +601,7 @@ ROUTES = [
     Route("/inbox/messages/{id}/attachment", attachment),
     Route("/inbox/escalations/{id}/transcript", transcript_fragment),
     Route("/inbox/escalations/{id}/facts", facts_fragment),
+    Route("/inbox/escalations/{id}/preview", preview, methods=["POST"]),
     Route("/inbox/escalations/{id}/{action}", act, methods=["POST"]),
 ]
 

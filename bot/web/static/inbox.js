@@ -48,12 +48,52 @@
     });
   });
 
-  // Keyboard: "r" goes to the answer box (outside a text field).
+  // Reply templates: only the chosen template's fields are shown, asked for and sent
+  // ("Something else" asks for the document in words); after sending, the form and its
+  // preview start again. Without JavaScript every field shows and the server uses the
+  // template's own.
+  document.querySelectorAll("form.template-reply").forEach(function (form) {
+    const choice = form.querySelector("select[name=template]");
+    const documentChoice = form.querySelector("select[name=document]");
+    const preview = form.querySelector(".preview");
+    const emptyPreview = preview ? preview.innerHTML : "";
+    function showFields() {
+      const option = choice.selectedOptions[0];
+      const wanted = ((option && option.dataset.fields) || "").split(" ").filter(Boolean);
+      if (wanted.indexOf("document") >= 0 && documentChoice && documentChoice.value === "other") {
+        wanted.push("document_text");
+      }
+      form.querySelectorAll("[data-field]").forEach(function (label) {
+        const on = wanted.indexOf(label.dataset.field) >= 0;
+        label.hidden = !on;
+        label.querySelectorAll("input, select").forEach(function (input) {
+          input.disabled = !on;
+          input.required = on;
+        });
+      });
+    }
+    choice.addEventListener("change", showFields);
+    if (documentChoice) documentChoice.addEventListener("change", showFields);
+    form.addEventListener("template-sent", function () {
+      form.reset();
+      showFields();
+      if (preview) preview.innerHTML = emptyPreview;
+    });
+    showFields();
+  });
+
+  // Keyboard (outside a field): "r" goes to the answer box, "t" to the reply templates.
   document.addEventListener("keydown", function (event) {
     const tag = (event.target.tagName || "").toLowerCase();
-    if (event.ctrlKey || event.metaKey || event.altKey || tag === "input" || tag === "textarea") return;
+    if (event.ctrlKey || event.metaKey || event.altKey || tag === "input" || tag === "textarea" || tag === "select") return;
     const reply = document.getElementById("reply-text");
+    const template = document.getElementById("template-choice");
     if (event.key === "r" && reply) { event.preventDefault(); reply.focus(); }
+    if (event.key === "t" && template) {
+      event.preventDefault();
+      template.closest("details").open = true;
+      template.focus();
+    }
   });
 
   if (!window.EventSource) return;
