@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -77,6 +78,9 @@ def load_responses(path: Path) -> dict[str, Response]:
     for key, spec in data.items():
         if not isinstance(spec, dict) or "text" not in spec:
             raise ValueError(f"{path}: response {key!r} has no text")
+        _must_be_text(path, key, "text", spec["text"])
+        for b in spec.get("buttons") or []:
+            _must_be_text(path, key, "button title", b.get("title"))
         buttons = tuple(
             Button(
                 id=str(b["id"]),
@@ -112,6 +116,14 @@ def load_responses(path: Path) -> dict[str, Response]:
             line=lines.get(key, 0),
         )
     return out
+
+
+def _must_be_text(path: Path, key: str, what: str, value: Any) -> None:
+    if not isinstance(value, str):
+        raise ValueError(
+            f"{path}: response {key!r}: the {what} {value!r} is not text — YAML reads an "
+            "unquoted No, Yes, On, Off (and numbers) as something else: put it in quotes"
+        )
 
 
 def _key_lines(text: str) -> dict[str, int]:

@@ -246,3 +246,22 @@ def test_the_handoff_says_today_and_tomorrow_by_name(locale: str) -> None:
         # Later than tomorrow (and on a Friday evening for Monday): the date itself.
         later = visible(clocked.render(key, locale, {"name": "Sanne", "next_at": "2026-11-30T07:30:00+00:00"}).text)
         assert MONDAY[locale] in later and "30" in later and TODAY[locale] not in later, (key, later)
+
+
+def test_a_text_yaml_reads_as_a_boolean_is_refused(tmp_path: Path) -> None:
+    # YAML reads an unquoted No, Yes, On or Off as true/false: the web chat's sign-out
+    # button "No" once reached every catalog as the English source "False".
+    path = tmp_path / "responses.yml"
+    path.write_text("ok_no:\n  text: No\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="ok_no.*quotes"):
+        load_responses(path)
+    path.write_text("ok_no:\n  text: 'No'\n  buttons:\n  - {id: b, title: Yes, payload: /affirm}\n",
+                    encoding="utf-8")
+    with pytest.raises(ValueError, match="ok_no.*quotes"):
+        load_responses(path)
+
+
+def test_the_sign_out_question_offers_no_in_every_locale(renderer: Renderer) -> None:
+    texts = {locale: renderer.render("webchat_sign_out_no", locale).text for locale in LOCALES}
+    assert texts["en"] == "No"
+    assert "False" not in texts.values()
