@@ -155,7 +155,7 @@ async def test_the_page_on_a_phone(stack, renderer, phone, locale: str) -> None:
     assert box["y"] >= 0
     # The link is a link (https only), and ordinary words are never broken.
     link = page.locator(".msg.bot a").first
-    assert await link.get_attribute("href") == "https://www.belastingdienst.nl/zorgtoeslag"
+    assert await link.get_attribute("href") == "https://www.toeslagen.nl"
     assert await link.get_attribute("rel") == "noopener noreferrer"
     assert await page.evaluate(BROKEN_WORDS) == []
     # The answers in the locale and its direction; the time of each message in words.

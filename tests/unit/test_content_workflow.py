@@ -77,7 +77,7 @@ def test_fact_without_source(repo: ContentRepo) -> None:
 
 def test_fact_with_http_source_or_no_date(repo: ContentRepo) -> None:
     edit_source(repo, 'source: "https://www.svb.nl/nl/kinderbijslag"', 'source: "http://www.svb.nl/nl/kinderbijslag"')
-    edit_source(repo, 'date: "2026"', 'date: "soon"')
+    edit_source(repo, 'date: "2026-11"', 'date: "soon"')
     found = messages(repo)
     assert any("needs an https source" in m for m in found)
     assert any("needs a date" in m for m in found)
