@@ -49,6 +49,22 @@ class Problem:
 
 
 @dataclass
+class DueFact:
+    """A fact whose review-by day has come: check its source again."""
+
+    file: str
+    line: int
+    key: str
+    claim: str
+    source: str
+    review_by: str
+
+    def __str__(self) -> str:
+        return (f"{self.file}:{self.line}: [en] {self.key}: warning: fact due for review since "
+                f"{self.review_by}: {self.claim[:60]!r} (source: {self.source})")
+
+
+@dataclass
 class LocaleStatus:
     locale: str
     total: int
@@ -218,6 +234,8 @@ class ContentRepo:
                     p(f"fact {f.claim[:40]!r} needs an https source")
                 if not re.match(r"^\d{4}(-\d\d){0,2}$", f.date):
                     p(f"fact {f.claim[:40]!r} needs a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+                if f.review_by and not _is_day(f.review_by):
+                    p(f"fact {f.claim[:40]!r}: review_by must be a day (YYYY-MM-DD), not {f.review_by!r}")
                 if TODO in f.claim:
                     p("a fact is still TODO")
         return out
@@ -283,6 +301,27 @@ class ContentRepo:
             out.append(Problem(self.rel(path), 0, path.parent.name, intent, "training examples still TODO"))
         return out
 
+    # Facts due for review ----------------------------------------------------------
+
+    def due_for_review(self, today: date | None = None) -> list[DueFact]:
+        """Facts whose review-by day is today or has passed, the longest overdue first.
+
+        Not a problem that fails the check (the fact may still be right), but a warning:
+        someone must look at the source again and set a new review-by day.
+        """
+        today = today or date.today()
+        try:
+            responses = load_responses(self.content_path)
+        except (ValueError, KeyError, yaml.YAMLError):
+            return []  # `check` reports a content file that does not load
+        due = [
+            DueFact(self.rel(self.content_path), r.line, r.key, f.claim, f.source, f.review_by)
+            for r in responses.values()
+            for f in r.facts
+            if _is_day(f.review_by) and date.fromisoformat(f.review_by) <= today
+        ]
+        return sorted(due, key=lambda d: (d.review_by, d.key))
+
     # Scaffold ------------------------------------------------------------------------
 
     def new_topic(self, topic: str) -> list[str]:
@@ -316,6 +355,16 @@ class ContentRepo:
                 todo.append(f"{self.rel(self.po_path(locale))}: the translation of {key}")
         todo.append("then `wegwijs content check` must pass, and `make train`")
         return todo
+
+
+def _is_day(value: str) -> bool:
+    if not re.match(r"^\d{4}-\d\d-\d\d$", value or ""):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _read(path: Path, locale: str, strict: bool = False) -> Catalog:
