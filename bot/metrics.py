@@ -7,8 +7,9 @@ Labels take bounded values only — channel, locale, kind, outcome — never a c
 id, a chat id or a text: :func:`bounded` maps anything else to ``other``.
 
 Gauges that describe the database (outbox depth, open and unnotified escalations) are read
-from it when ``/metrics`` is scraped (:func:`refresh_from_database`), so they are right
-after a restart and whichever process wrote the rows.
+from it when ``/metrics`` is scraped (``bot.web.routes.metrics``), so they are right after
+a restart and whichever process wrote the rows. This module is foundation: it imports
+nothing of ours but ``nlu`` (tests/unit/test_layers.py).
 
 Each process exposes its own figures: the app (one process until issue #20) and the action
 server (:func:`instrument_action_server`). No multiprocess mode: with several app
@@ -18,15 +19,18 @@ processes each must be scraped on its own and summed in Prometheus.
 from __future__ import annotations
 
 import hmac
-import logging
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 
 from nlu.text import LOCALES
-
-logger = logging.getLogger(__name__)
 
 CHANNELS = ("webchat", "telegram")
 # Turn latency: from a message's arrival to its replies (Rasa, actions, NLG, database).
@@ -56,6 +60,8 @@ class Metrics:
     """Every metric family of the app, in one registry of its own."""
 
     def __init__(self) -> None:
+        # No *_created series (a start time per label set: twice the series, no use here).
+        disable_created_metrics()
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.turns = Counter(
@@ -138,48 +144,9 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST
-
-
-def database_gauges(*, session: Any) -> dict[str, Any]:
-    """Outbox depth, open escalations (urgent or not) and unnotified ones, counted."""
-    from sqlalchemy import func, select
-
-    from bot.db.escalations import OPEN_STATES
-    from bot.db.models import Escalation, TelegramOutbox
-
-    outbox = session.execute(select(func.count()).select_from(TelegramOutbox)).scalar_one()
-    by_urgency = dict(
-        session.execute(
-            select(Escalation.urgent, func.count())
-            .where(Escalation.status.in_(OPEN_STATES))
-            .group_by(Escalation.urgent)
-        ).all()
-    )
-    unnotified = session.execute(
-        select(func.count()).select_from(Escalation)
-        .where(Escalation.notified_at.is_(None), Escalation.status.in_(OPEN_STATES))
-    ).scalar_one()
-    return {
-        "outbox": outbox,
-        "open": {"true": sum(n for u, n in by_urgency.items() if u),
-                 "false": sum(n for u, n in by_urgency.items() if not u)},
-        "unnotified": unnotified,
-    }
-
-
-async def refresh_from_database(metrics: Metrics, db: Any) -> None:
-    """Set the database gauges (at scrape time); a failure is counted, not raised."""
-    try:
-        counts = await db.run(database_gauges)
-    except Exception as exc:  # noqa: BLE001 - a scrape must still answer
-        logger.error("metrics: database gauges not read (%s)", type(exc).__name__)
-        metrics.scrape_errors.inc()
-        return
-    metrics.outbox_depth.set(counts["outbox"])
-    for urgent, n in counts["open"].items():
-        metrics.escalations_open.labels(urgent).set(n)
-    metrics.escalations_unnotified.set(counts["unnotified"])
+# The classic text format every Prometheus reads (our names are plain ASCII, so the
+# output is the same as prometheus_client's newer 1.0.0 format, which Prometheus 2 lacks).
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def authorized(header: str | None, token: str) -> bool:
@@ -230,6 +197,7 @@ class ActionMetrics:
     """The action server's own metric: time per action call."""
 
     def __init__(self) -> None:
+        disable_created_metrics()
         self.registry = CollectorRegistry(auto_describe=True)
         self.action_seconds = Histogram(
             "wegwijs_action_request_seconds",
