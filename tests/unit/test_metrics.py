@@ -408,3 +408,39 @@ async def test_a_conversation_id_never_reaches_the_exposition(metered, db, conte
     out = (await client.get("/metrics", headers=BEARER)).text
     assert value(out, "wegwijs_turns_total", channel="telegram", outcome="answered") == 1
     assert "987654321" not in out and "Noor" not in out
+
+
+def test_the_action_server_is_instrumented_only_with_a_token(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import rasa_sdk.endpoint as endpoint
+
+    from bot.actions_main import _instrument
+
+    original = endpoint.create_app
+    _instrument("")
+    assert endpoint.create_app is original
+    made: list[Any] = []
+    monkeypatch.setattr(endpoint, "create_app", lambda *a, **k: made.append(k) or _SanicStub())
+    _instrument(TOKEN)
+    app = endpoint.create_app(action_package_name="actions")
+    assert made == [{"action_package_name": "actions"}]
+    assert "/metrics" in app.routes and len(app.middlewares) == 2
+
+
+class _SanicStub:
+    """Records what bot.metrics.instrument_action_server adds to rasa-sdk's app."""
+
+    def __init__(self) -> None:
+        self.routes: list[str] = []
+        self.middlewares: list[str] = []
+
+    def middleware(self, kind: str):  # type: ignore[no-untyped-def]
+        def add(fn):  # type: ignore[no-untyped-def]
+            self.middlewares.append(kind)
+            return fn
+        return add
+
+    def route(self, path: str, methods: list[str]):  # type: ignore[no-untyped-def]
+        def add(fn):  # type: ignore[no-untyped-def]
+            self.routes.append(path)
+            return fn
+        return add
