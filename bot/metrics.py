@@ -80,6 +80,10 @@ class Metrics:
         self.errors = Counter(
             "wegwijs_errors", "Errors by kind (docs/operations.md lists the kinds).",
             ["kind"], registry=r)
+        self.answered = Counter(
+            "wegwijs_answered_turns",
+            "Turns Rasa answered, by locale (what fallback and urgent rates divide by).",
+            ["locale"], registry=r)
         self.fallbacks = Counter(
             "wegwijs_fallback_turns",
             "Turns the bot did not understand (not_understood) or that were out of scope, "
@@ -120,8 +124,10 @@ class Metrics:
         self.errors.labels(bounded(kind, ERROR_KINDS)).inc()
 
     def rendered(self, keys: list[str], locale: str) -> None:
-        """What the keys NLG rendered for one turn say: not understood, urgent."""
+        """One turn Rasa answered, and what the keys NLG rendered for it say: not
+        understood, urgent."""
         locale = bounded(locale, LOCALES)
+        self.answered.labels(locale).inc()
         kinds = {NOT_UNDERSTOOD_KEYS[k] for k in keys if k in NOT_UNDERSTOOD_KEYS}
         for kind in sorted(kinds):
             self.fallbacks.labels(locale, kind).inc()

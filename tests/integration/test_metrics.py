@@ -82,6 +82,10 @@ async def test_turns_move_the_counters_by_exactly_what_happened(  # type: ignore
                  kind="not_understood") == 0
     assert moved(before, after, "wegwijs_urgent_turns_total", locale="ti") == 1
     assert moved(before, after, "wegwijs_urgent_turns_total", locale="ar") == 0
+    # What those rates divide by: the turns Rasa answered, per locale.
+    assert moved(before, after, "wegwijs_answered_turns_total", locale="ar") == 4
+    assert moved(before, after, "wegwijs_answered_turns_total", locale="ti") == 2
+    assert moved(before, after, "wegwijs_answered_turns_total", locale="en") == 1
     assert moved(before, after, "wegwijs_escalations_open", urgent="true") == 1
     # Nothing failed.
     errors = sum(v for (name, _), v in after.items() if name == "wegwijs_errors_total")

@@ -169,6 +169,8 @@ async def test_fallbacks_and_urgent_turns_are_counted_per_locale(db, content_cop
     assert value(out, "wegwijs_fallback_turns_total", locale="nl", kind="not_understood") == 1
     assert value(out, "wegwijs_urgent_turns_total", locale="ar") == 1
     assert value(out, "wegwijs_urgent_turns_total", locale="nl") == 0
+    assert value(out, "wegwijs_answered_turns_total", locale="ar") == 5
+    assert value(out, "wegwijs_answered_turns_total", locale="nl") == 1
 
 
 async def test_a_crisis_phrase_while_rasa_is_down_counts_as_urgent(db, content_copy) -> None:  # type: ignore[no-untyped-def]
