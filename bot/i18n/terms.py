@@ -197,7 +197,13 @@ def _contains(text: str, name: str) -> bool:
     if re.search(r"[A-Za-z]", name):
         # Latin inside another script: a prefix of that script may stick to it ("ብDigiD").
         return re.search(r"(?<![A-Za-z])" + re.escape(normalise(name)), normalise(text)) is not None
-    return name in text
+    return _script_form(name) in _script_form(text)
+
+
+def _script_form(text: str) -> str:
+    """Arabic-script text without vowel marks, the ezafe hamza ("بیمهٔ" is "بیمه") and
+    the tatweel, for finding a name in a sentence."""
+    return re.sub("[\u064b-\u065f\u0670\u0640]", "", text)
 
 
 # Spoken Dari forms that the written register writes otherwise: (spoken, written).
@@ -215,7 +221,9 @@ SPOKEN_DARI = (
     ("ای", "این"),
     ("بریم", "برویم"),
 )
-_PERSIAN_LETTER = "\u0600-\u06ff\u200c"
+# Letters (and the marks on them) of the Arabic script, and the zero-width non-joiner:
+# not its punctuation ("،", "؟"), which may stand right after a word.
+_PERSIAN_LETTER = "\u0620-\u065f\u066e-\u06d3\u06d5\u06fa-\u06ff\u200c"
 
 
 def spoken_dari_problems(text: str) -> list[str]:
