@@ -155,10 +155,27 @@ class TermBase:
         return self.item(with_whom, locale, rtl)
 
 
+# A Dutch name up to this long is kept on one line in right-to-left text.
+KEEP_TOGETHER = 32
+NBSP = "\u00a0"
+# A hyphen followed by a word joiner: no break after it. (The no-break hyphen U+2011 is
+# drawn as a low dash by the fonts of the web chat.)
+NB_HYPHEN = "-\u2060"
+
+
 def _isolated(text: str, rtl: bool) -> str:
     """Latin text inside right-to-left text as one left-to-right unit, so that
-    "Osdorpplein 1000, 1068 TG Amsterdam" or "Werkplein (demo)" keep their order."""
-    return f"{LRI}{text}{PDI}" if rtl and text else text
+    "Osdorpplein 1000, 1068 TG Amsterdam" or "Werkplein (demo)" keep their order.
+
+    A short name is also kept on one line (no-break spaces, no break after a hyphen): broken over two
+    right-to-left lines, "(Stadsloket Nieuw-West)" reads as "Stadsloket Nieuw-)" and
+    "(West". An address is longer and may break, at its spaces.
+    """
+    if not rtl or not text:
+        return text
+    if len(text) <= KEEP_TOGETHER:
+        text = text.replace(" ", NBSP).replace("-", NB_HYPHEN)
+    return f"{LRI}{text}{PDI}"
 
 
 # The check ---------------------------------------------------------------------------

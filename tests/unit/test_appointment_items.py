@@ -12,7 +12,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource
 from bot.i18n.locales import LOCALES
 from bot.i18n.render import LRI, PDI, RLM, Renderer
-from bot.i18n.terms import load_terms
+from bot.i18n.terms import NB_HYPHEN, NBSP, load_terms
 
 ROOT = Path(__file__).resolve().parents[2]
 TERMS = load_terms(ROOT / "content" / "terms.yml")
@@ -33,7 +33,8 @@ def renderer() -> Renderer:
 
 
 def plain(text: str) -> str:
-    return re.sub(f"[{RLM}{LRI}{PDI}]", "", text)
+    """The text as read: without bidi marks, no-break spaces and hyphens as ordinary ones."""
+    return re.sub(f"[{RLM}{LRI}{PDI}]", "", text).replace(NBSP, " ").replace("\u2060", "")
 
 
 def bring_line(text: str) -> str:
@@ -67,7 +68,7 @@ def test_alternatives_are_joined_by_the_locales_or(renderer: Renderer, locale: s
 def test_an_item_the_term_base_does_not_know_is_shown_as_written(renderer: Renderer) -> None:
     args = {**APPOINTMENT, "bring": "verblijfsvergunning, uittreksel BRP"}
     text = renderer.render("utter_appointment_item", "ar", args).text
-    assert f"{LRI}uittreksel BRP{PDI}" in text
+    assert f"{LRI}uittreksel{NBSP}BRP{PDI}" in text
 
 
 @pytest.mark.parametrize("locale", ["ar", "ti", "fa_AF", "en"])
@@ -94,7 +95,7 @@ def test_in_right_to_left_each_dutch_name_and_the_address_is_one_left_to_right_u
     text = renderer.render("utter_appointment_item", locale, APPOINTMENT).text
     # The place's name with its own brackets, and the address with its comma, each one
     # isolate: split in pieces they would be shown in the wrong order.
-    assert f"({LRI}Werkplein Amsterdam (demo){PDI})" in text
+    assert f"({LRI}Werkplein{NBSP}Amsterdam{NBSP}(demo){PDI})" in text
     assert f"{LRI}Jan van Galenstraat 323, 1061 AZ Amsterdam{PDI}" in text
     assert f"({LRI}verblijfsvergunning{PDI})" in text
     # Never an isolate inside an isolate, never one left open.
@@ -121,3 +122,11 @@ def test_every_term_has_a_name_in_every_locale() -> None:
     for term in TERMS.values():
         for locale in LOCALES:
             assert term.name(locale).strip(), (term.id, locale)
+
+
+@pytest.mark.parametrize("locale", ["ar", "fa_AF"])
+def test_in_right_to_left_a_short_dutch_name_stays_on_one_line(renderer: Renderer, locale: str) -> None:
+    args = {**APPOINTMENT, "location": "Stadsloket Nieuw-West", "bring": "brief van de Belastingdienst"}
+    text = renderer.render("utter_appointment_item", locale, args).text
+    assert f"{LRI}Stadsloket{NBSP}Nieuw{NB_HYPHEN}West{PDI}" in text
+    assert f"{LRI}brief{NBSP}van{NBSP}de{NBSP}Belastingdienst{PDI}" in text
