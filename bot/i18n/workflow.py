@@ -24,6 +24,7 @@ from bot.i18n.catalogs import DOMAIN
 from bot.i18n.content import Response, load_responses, source_messages
 from bot.i18n.locales import LOCALES
 from bot.i18n.reply_templates import FIELDS, PREFIX, unknown_fields
+from bot.i18n.terms import load_terms, spoken_dari_problems, term_problems
 
 OUTDATED = "outdated-since:"
 TELEGRAM_LIMIT = 4096
@@ -208,7 +209,36 @@ class ContentRepo:
         problems += self._check_source(responses, content_file)
         problems += self._check_catalogs(responses)
         problems += self._check_topics(responses, content_file)
+        problems += self._check_terms()
         return problems
+
+    def _check_terms(self) -> list[Problem]:
+        """Each translation calls a term by the term base's one name (content/terms.yml),
+        and the Dari answers are in the written register."""
+        path = self.content_path.parent / "terms.yml"
+        if not path.exists():
+            return []
+        try:
+            terms = load_terms(path)
+        except (ValueError, yaml.YAMLError) as exc:
+            return [Problem(self.rel(path), 0, "en", "-", f"term base does not load: {exc}")]
+        out = []
+        for locale in LOCALES:
+            po = self.po_path(locale)
+            if not po.exists():
+                continue  # reported by _check_catalogs
+            try:
+                catalog = _read(po, locale)
+            except Exception:  # noqa: BLE001 - reported by _check_catalogs
+                continue
+            for m in catalog:
+                if not m.id or not isinstance(m.id, str) or not isinstance(m.string, str) or not m.string:
+                    continue
+                found = term_problems(terms, locale, m.id, m.string)
+                if locale == "fa_AF":
+                    found += spoken_dari_problems(m.string)
+                out += [Problem(self.rel(po), m.lineno or 0, locale, m.context or "-", f) for f in found]
+        return out
 
     def _check_source(self, responses: dict[str, Response], file: str) -> list[Problem]:
         out = []
