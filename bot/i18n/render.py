@@ -15,14 +15,11 @@ from typing import Any
 from bot.clock import AMSTERDAM, utcnow
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource, Response, button_context
-from bot.i18n.locales import NATIVE_NAMES, RTL_LOCALES
+from bot.i18n.locales import LRI, NATIVE_NAMES, PDI, RLM, RTL_LOCALES
 from bot.i18n.terms import TermBase, term_base_for
 
 logger = logging.getLogger(__name__)
 
-RLM = "\u200f"
-LRI = "\u2066"
-PDI = "\u2069"
 # A run of Latin letters, digits, and what joins them in words, numbers, URLs and
 # phone numbers ("zorgtoeslag", "€385", "0800-0113", "https://www.113.nl", "14 020").
 _LTR_RUN = re.compile(

@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
-LRI = "\u2066"
-PDI = "\u2069"
+from bot.i18n.locales import LRI, PDI
+
 KINDS = ("answer", "bring", "place", "person")
 NAMED_LOCALES = ("en", "ar", "ti", "fa_AF")
 # How the items of a list are separated in a line ("Bring: A, B, C").
