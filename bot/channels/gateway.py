@@ -354,11 +354,11 @@ class Gateway:
                 "turn pending for %s (missing: %s)", log_id(msg.conversation_id),
                 ", ".join(missing) or ("an earlier turn" if earlier else "a part failed"),
             )
-            if is_text and self._crisis_in(text) is not None:
+            crisis_waits = is_text and self._crisis_in(text) is not None
+            if crisis_waits:
                 self.metrics.urgent_turn(locale)
             replies = self._waiting_replies(
-                locale, first=not earlier, crisis=is_text and self._crisis_in(text) is not None,
-                slow=self.was_late(turn.message_id),
+                locale, first=not earlier, crisis=crisis_waits, slow=self.was_late(turn.message_id),
             )
             try:
                 await self.store_replies(msg.conversation_id, replies, msg.channel)
