@@ -12,6 +12,8 @@
     wegwijs content check               every rule the catalogs and answers must meet
     wegwijs content update              carry English changes into every catalog
     wegwijs content new-topic benefits/NAME   scaffold an FAQ topic
+    wegwijs content import              the files into the database's content store (after the check)
+    wegwijs content export              the store's live content back into the files (byte-stable)
     wegwijs serve app|rasa|actions      start one process with the settings' environment
     wegwijs env                         print the environment endpoints.yml needs
 
@@ -204,6 +206,8 @@ def cmd_content(args: argparse.Namespace) -> int:
     from bot.i18n.workflow import ContentRepo, status_json, status_table
 
     repo = ContentRepo(Path(args.root) if args.root else ROOT)
+    if args.action in ("import", "export"):
+        return _content_store(args, repo)
     if args.action == "status":
         statuses = repo.status()
         if args.format == "json":
@@ -232,6 +236,46 @@ def cmd_content(args: argparse.Namespace) -> int:
     print(f"Scaffolded {args.topic}. Still to do (the topic is live only when the check passes):")
     for item in todo:
         print(f"  - {item}")
+    return 0
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no user name in this environment
+        return f"cli:{os.getuid()}"
+
+
+def _content_store(args: argparse.Namespace, repo) -> int:  # type: ignore[no-untyped-def]
+    from bot.content.store import ImportRefused, export_files, import_files
+
+    try:
+        get_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    db = database()
+    if args.action == "export":
+        try:
+            changed = export_files(db, repo)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        for path in changed:
+            print(f"wrote {repo.rel(path)}")
+        print(f"{len(changed)} file(s) changed" if changed else "the files already say what the store says")
+        return 0
+    try:
+        report = import_files(db, repo, actor=_cli_actor())
+    except ImportRefused as exc:
+        print("nothing imported; the content check found:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    for locale, c in report.items():
+        print(f"{locale:7} added {c.added}, changed {c.changed}, removed {c.removed}, unchanged {c.unchanged}")
     return 0
 
 
@@ -360,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("content", help="the communications team's content workflow")
-    p.add_argument("action", choices=["status", "check", "update", "new-topic"])
+    p.add_argument("action", choices=["status", "check", "update", "new-topic", "import", "export"])
     p.add_argument("topic", nargs="?")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--root", help="checkout to work on (default: this one)")
@@ -399,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
 
 # Commands that act on staff accounts or read or act on clients: each run is in the
 # staff audit log (bot/db/audit.py), as "cli:<os user>", with its exit status.
-AUDITED = ("staff", "link-code", "clients")
+AUDITED = ("staff", "link-code", "clients", "content")
 
 
 def _audit(args: argparse.Namespace, status: int) -> None:
@@ -410,6 +454,10 @@ def _audit(args: argparse.Namespace, status: int) -> None:
     words = [args.command]
     if args.command == "staff":
         words += [args.staff_command, getattr(args, "username", None) or ""]
+    if args.command == "content":
+        if args.action not in ("import", "export"):
+            return  # reading or changing files only: not an act on the store
+        words.append(args.action)
     try:
         user = getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name in this environment

@@ -331,9 +331,14 @@ def _unquote(s: str) -> str:
 
 def _previous_ids(path: Path) -> dict[str, str]:
     """``#| msgid`` of each fuzzy entry, by context (Babel writes them but does not read them)."""
+    return previous_ids_of(path.read_text(encoding="utf-8"))
+
+
+def previous_ids_of(text: str) -> dict[str, str]:
+    """``#| msgid`` of each fuzzy entry of a catalog's text, by context."""
     out: dict[str, str] = {}
     pending: list[str] | None = None
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         if line.startswith("#| msgid "):
             pending = [_unquote(line[len("#| msgid "):])]
         elif line.startswith('#| "') and pending is not None:

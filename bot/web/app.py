@@ -32,6 +32,7 @@ from bot.channels.webchat import (
     make_pending_pusher,
     make_seen_pusher,
 )
+from bot.content.store import PublishedContent, StoreCatalogs, StoreContentSource
 from bot.db import retention
 from bot.db.retention import Periods
 from bot.db.session import Database
@@ -39,8 +40,6 @@ from bot.handoff.notify import Mailer
 from bot.handoff.service import Handoff
 from bot.handoff.staff_telegram import StaffTelegramLinks
 from bot.housekeeping import Housekeeping
-from bot.i18n.catalogs import Catalogs
-from bot.i18n.content import ContentSource
 from bot.i18n.render import Renderer
 from bot.i18n.workflow import ContentRepo
 from bot.limits import Rules, in_memory
@@ -71,8 +70,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     db = db or Database(settings.database_url, busy_timeout_s=settings.db_busy_timeout_s,
                         retry_total_s=settings.db_retry_total_s)
-    catalogs = Catalogs(settings.locales_dir)
-    renderer = Renderer(ContentSource(settings.content_path), catalogs)
+    # Answers from the database's content store (the files while it is empty).
+    published = PublishedContent(db)
+    catalogs = StoreCatalogs(settings.locales_dir, published=published)
+    renderer = Renderer(StoreContentSource(settings.content_path, published=published), catalogs)
     ui = UiCatalog.load(settings.locales_dir)
     rasa = RasaClient(
         base_url=settings.rasa_url,
