@@ -7,6 +7,7 @@
     wegwijs link-code --client ID       a one-time code for a client (last line of output)
     wegwijs staff add NAME --role R     a login for the inbox or content page; staff list
     wegwijs staff disable|enable|passwd|remove NAME
+    wegwijs staff roles NAME [editor] [translator:LOCALE …] [reviewer]   content roles
     wegwijs import schools FILE.csv     load the city's list of language schools
     wegwijs content status [--format json]   per locale: translated, missing, needs review
     wegwijs content check               every rule the catalogs and answers must meet
@@ -113,11 +114,26 @@ def cmd_staff(args: argparse.Namespace) -> int:
 
     if args.staff_command == "list":
         with database().session() as s:
-            print(f"{'id':>4}  {'username':16} {'role':12} {'casemanager':>11}  {'state':8}  name")
+            print(f"{'id':>4}  {'username':16} {'role':12} {'casemanager':>11}  {'state':8}  "
+                  "name; content roles")
             for st in list_staff(session=s):
                 state = "disabled" if st.disabled_at else "active"
+                roles = " ".join(st.content_roles or []) or "-"
                 print(f"{st.id:>4}  {st.username:16} {st.role:12} {st.casemanager_id or '-':>11}  "
-                      f"{state:8}  {st.display_name}")
+                      f"{state:8}  {st.display_name}; {roles}")
+        return 0
+    if args.staff_command == "roles":
+        from bot.content.editing import set_content_roles
+
+        try:
+            with database().session() as s:
+                staff = set_content_roles(session=s, username=args.username, roles=args.roles,
+                                          actor=_cli_actor())
+                print(f"staff account {staff.username}: content roles "
+                      f"{' '.join(staff.content_roles) or '(none)'}")
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
         return 0
     if args.staff_command in ("disable", "enable", "passwd", "remove"):
         try:
@@ -388,6 +404,10 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--locale", choices=["nl", "en"], default="nl", help="language of the inbox")
     sp.add_argument("--password-stdin", action="store_true")
     staff_sub.add_parser("list", help="list the accounts")
+    sp = staff_sub.add_parser("roles", help="what the account may do to the content: editor, "
+                              "translator:<locale>, reviewer (none: read only)")
+    sp.add_argument("username")
+    sp.add_argument("roles", nargs="*")
     for name, text in (("disable", "no login; open sessions end at once"),
                        ("enable", "allow logins again"),
                        ("passwd", "set a new password (asked, or --password-stdin)"),

@@ -288,6 +288,9 @@ class Staff(Base):
     # Set by ``wegwijs staff disable``: no login, and open sessions end at once.
     disabled_at = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), default=utcnow)
+    # What the account may do to the content (bot.roles.ContentRole): "editor",
+    # "translator:<locale>", "reviewer"; none for an account that only reads it.
+    content_roles = Column(JSON)
 
 
 class StaffAudit(Base):

@@ -195,32 +195,8 @@ class ContentRepo:
         return problems
 
     def _check_source(self, responses: dict[str, Response], file: str) -> list[Problem]:
-        out = []
-        for r in responses.values():
-            def p(msg: str, r: Response = r) -> None:
-                out.append(Problem(file, r.line, "en", r.key, msg))
-
-            if not r.text.strip() or TODO in r.text:
-                p("the English answer is not written yet (empty or TODO)")
-            for b in r.buttons:
-                if not b.title.strip():
-                    p(f"button {b.id!r} has no title")
-                if not b.payload.strip():
-                    p(f"button {b.id!r} has no payload")
-            if r.key.startswith(PREFIX) and unknown_fields(r.text):
-                allowed = ", ".join("{" + f + "}" for f in FIELDS)
-                unknown = ", ".join("{" + f + "}" for f in unknown_fields(r.text))
-                p(f"a reply template can only use {allowed}; not {unknown}")
-            if _FACT.search(r.text) and not r.facts:
-                p("states an amount, year or phone number without a source: add `facts`")
-            for f in r.facts:
-                if not f.source.startswith("https://") or TODO in f.source:
-                    p(f"fact {f.claim[:40]!r} needs an https source")
-                if not re.match(r"^\d{4}(-\d\d){0,2}$", f.date):
-                    p(f"fact {f.claim[:40]!r} needs a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-                if TODO in f.claim:
-                    p("a fact is still TODO")
-        return out
+        return [Problem(file, r.line, "en", r.key, msg)
+                for r in responses.values() for msg in source_problems(r)]
 
     def _check_catalogs(self, responses: dict[str, Response]) -> list[Problem]:
         out = []
@@ -250,7 +226,7 @@ class ContentRepo:
                                        "not in the English source any more: run `make i18n-update`"))
                 if not text:
                     continue
-                out += [Problem(file, line, locale, m.context or "-", msg) for msg in _text_problems(m.id, text)]
+                out += [Problem(file, line, locale, m.context or "-", msg) for msg in text_problems(m.id, text)]
         return out
 
     def _check_topics(self, responses: dict[str, Response], file: str) -> list[Problem]:
@@ -318,6 +294,34 @@ class ContentRepo:
         return todo
 
 
+def source_problems(r: Response) -> list[str]:
+    """What is wrong with one English answer (empty: nothing): the rules of the check and
+    of the content store's publication."""
+    out: list[str] = []
+    p = out.append
+    if not r.text.strip() or TODO in r.text:
+        p("the English answer is not written yet (empty or TODO)")
+    for b in r.buttons:
+        if not b.title.strip():
+            p(f"button {b.id!r} has no title")
+        if not b.payload.strip():
+            p(f"button {b.id!r} has no payload")
+    if r.key.startswith(PREFIX) and unknown_fields(r.text):
+        allowed = ", ".join("{" + f + "}" for f in FIELDS)
+        unknown = ", ".join("{" + f + "}" for f in unknown_fields(r.text))
+        p(f"a reply template can only use {allowed}; not {unknown}")
+    if _FACT.search(r.text) and not r.facts:
+        p("states an amount, year or phone number without a source: add `facts`")
+    for f in r.facts:
+        if not f.source.startswith("https://") or TODO in f.source:
+            p(f"fact {f.claim[:40]!r} needs an https source")
+        if not re.match(r"^\d{4}(-\d\d){0,2}$", f.date):
+            p(f"fact {f.claim[:40]!r} needs a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        if TODO in f.claim:
+            p("a fact is still TODO")
+    return out
+
+
 def _read(path: Path, locale: str, strict: bool = False) -> Catalog:
     with path.open("rb") as fh:
         return read_po(fh, locale=locale, abort_invalid=strict)
@@ -351,7 +355,7 @@ def previous_ids_of(text: str) -> dict[str, str]:
     return out
 
 
-def _text_problems(source: str, text: str) -> list[str]:
+def text_problems(source: str, text: str) -> list[str]:
     problems = []
     src, dst = set(_PLACEHOLDER.findall(source)), set(_PLACEHOLDER.findall(text))
     if src != dst:
