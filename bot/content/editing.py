@@ -224,6 +224,8 @@ class HistoryEntry:
     publish_at: datetime | None
     live: bool
     diff: list[str]  # unified diff of the text against the version before
+    text: str = ""
+    problems: list[str] | None = None  # a draft's: what blocks its publication
 
 
 def history(*, session: Session, key: str, locale: str,
@@ -239,12 +241,19 @@ def history(*, session: Session, key: str, locale: str,
     for row in rows:
         diff = list(difflib.unified_diff(previous.splitlines(), row.text.splitlines(),
                                          lineterm="", n=1))[2:]
-        out.append(HistoryEntry(row.id, row.number, row.state, row.author, as_utc(row.created_at),
-                                row.reviewer, as_utc(row.publish_at),
-                                live is not None and live.id == row.id, diff))
+        out.append(HistoryEntry(
+            row.id, row.number, row.state, row.author, as_utc(row.created_at), row.reviewer,
+            as_utc(row.publish_at), live is not None and live.id == row.id, diff, row.text,
+            problems_of(session=session, row=row, now=now) if row.state == "draft" else None))
         if row.state != "rejected" and row.state != "draft":
             previous = row.text
     return list(reversed(out))
+
+
+def target_of(*, session: Session, version_id: int) -> tuple[str, str] | None:
+    """(key, locale) of a version, or None."""
+    row = session.get(ContentVersion, version_id)
+    return (row.key, row.locale) if row is not None else None
 
 
 def drafts(*, session: Session) -> list[ContentVersion]:

@@ -47,7 +47,7 @@ from bot.privacy import install_log_redaction
 from bot.rasa_client import RasaClient, Readiness
 from bot.settings import ROOT, Settings, settings_or_exit
 from bot.web.origins import OriginCheck
-from bot.web.routes import inbox
+from bot.web.routes import content_workflow, inbox
 from bot.web.routes.content import content_page
 from bot.web.routes.health import healthz
 from bot.web.routes.nlg import nlg
@@ -169,6 +169,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             *([Route("/telegram/webhook", telegram_webhook, methods=["POST"])]
               if telegram is not None and settings.telegram_mode == "webhook" else []),
             *inbox.ROUTES,
+            *content_workflow.ROUTES,
             Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
         ],
         lifespan=lifespan,

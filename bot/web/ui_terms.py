@@ -55,3 +55,10 @@ TERMS = [
     N_("Linked: new requests in your inbox will be announced here."),
     N_("This code is not valid (any more). Make a new one in the inbox."),
 ]
+
+# The content workflow's refusals (bot.content.editing.NotAllowed), shown on the history page.
+CONTENT_REFUSALS = [
+    N_("You may not change this text."),
+    N_("Only a reviewer may approve and publish."),
+    N_("A change is approved by someone else than its author."),
+]

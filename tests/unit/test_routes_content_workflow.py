@@ -1,0 +1,128 @@
+"""The content workflow over HTTP (bot/web/routes/content_workflow.py), in-process: a
+text's history, saving a draft, a reviewer's approve, reject and rollback; roles, CSRF,
+the staff pages' Dutch."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.content.editing import set_content_roles
+from bot.content.store import import_files
+from bot.db.seed import seed
+from bot.db.session import Database
+from bot.db.staff import create_staff
+from bot.i18n.workflow import ContentRepo
+from harness.inbox import InboxUser
+
+ROOT = Path(__file__).resolve().parents[2]
+GREETING = "Hello! How can I help you today?"
+HISTORY = "/content/history?key=utter_greet&locale=source"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+async def people(web, db: Database):  # type: ignore[no-untyped-def]
+    """The demo 'comms' account as editor, a second one 'rana' as reviewer, the content
+    imported; returns the services and a login function."""
+    svc, client = web
+    with db.session() as s:
+        seed(session=s)
+        create_staff(session=s, username="rana", password="rana-demo-2026", display_name="Rana",
+                     role="comms", locale="en")
+        set_content_roles(session=s, username="comms", roles=["editor"], actor="cli:test")
+        set_content_roles(session=s, username="rana", roles=["reviewer"], actor="cli:test")
+    import_files(db, ContentRepo(ROOT), actor="cli:test")
+    svc.renderer.content.published.check_every_s = 0
+    users: list[InboxUser] = []
+
+    async def login(name: str, password: str | None = None) -> InboxUser:
+        user = InboxUser("http://testserver", transport=client._transport)
+        users.append(user)
+        assert (await user.login(name, password)).status_code == 303
+        page = await user.http.get(HISTORY)
+        user.csrf = _CSRF.search(page.text).group(1) if _CSRF.search(page.text) else user.csrf
+        return user
+
+    yield svc, login
+    for u in users:
+        await u.close()
+
+
+def version_ids(html: str, state: str) -> list[int]:
+    return [int(v) for v in re.findall(rf'data-version="(\d+)" data-state="{state}"', html)]
+
+
+async def test_draft_review_publish_and_roll_back(people) -> None:  # type: ignore[no-untyped-def]
+    svc, login = people
+    comms, rana = await login("comms"), await login("rana", "rana-demo-2026")
+    page = await comms.http.get(HISTORY)
+    assert page.status_code == 200 and "Geschiedenis van een antwoord" in page.text
+    assert "Concept opslaan" in page.text and "Versie 1" in page.text
+    resp = await comms.http.post("/content/drafts", data={
+        "csrf_token": comms.csrf, "key": "utter_greet", "locale": "source",
+        "text": "Hello! What can I do for you?"})
+    assert resp.status_code == 303 and resp.headers["location"] == HISTORY
+    draft = version_ids((await comms.http.get(HISTORY)).text, "draft")[0]
+    assert svc.renderer.render("utter_greet", "en").text == GREETING  # a draft is not live
+
+    resp = await comms.http.post(f"/content/versions/{draft}/approve", data={"csrf_token": comms.csrf})
+    assert resp.status_code == 403 and "Alleen een beoordelaar mag goedkeuren" in resp.text
+    page = await rana.http.get(HISTORY)
+    assert "Approve and publish" in page.text and "Save draft" not in page.text
+    resp = await rana.http.post(f"/content/versions/{draft}/approve", data={"csrf_token": rana.csrf})
+    assert resp.status_code == 303
+    assert svc.renderer.render("utter_greet", "en").text == "Hello! What can I do for you?"
+
+    first = version_ids((await rana.http.get(HISTORY)).text, "published")[-1]
+    resp = await rana.http.post(f"/content/versions/{first}/rollback", data={"csrf_token": rana.csrf})
+    assert resp.status_code == 303
+    assert svc.renderer.render("utter_greet", "en").text == GREETING
+
+
+async def test_problems_and_rejection(people) -> None:  # type: ignore[no-untyped-def]
+    svc, login = people
+    comms, rana = await login("comms"), await login("rana", "rana-demo-2026")
+    await comms.http.post("/content/drafts", data={
+        "csrf_token": comms.csrf, "key": "utter_greet", "locale": "source",
+        "text": "It costs €5 from 2027."})
+    page = (await rana.http.get(HISTORY)).text
+    draft = version_ids(page, "draft")[0]
+    assert "without a source" in page
+    resp = await rana.http.post(f"/content/versions/{draft}/approve", data={"csrf_token": rana.csrf})
+    assert resp.status_code == 409 and "This cannot be published yet" in resp.text
+    resp = await rana.http.post(f"/content/versions/{draft}/approve",
+                                data={"csrf_token": rana.csrf, "publish_at": "not a time"})
+    assert resp.status_code == 400
+    resp = await rana.http.post(f"/content/versions/{draft}/reject", data={"csrf_token": rana.csrf})
+    assert resp.status_code == 303
+    assert version_ids((await rana.http.get(HISTORY)).text, "rejected") == [draft]
+    resp = await rana.http.post("/content/drafts", data={
+        "csrf_token": rana.csrf, "key": "utter_greet", "locale": "source", "text": "Hi"})
+    assert resp.status_code == 403 and "You may not change this text." in resp.text
+    assert svc.renderer.render("utter_greet", "en").text == GREETING
+
+
+async def test_scheduled_publication_and_guards(people) -> None:  # type: ignore[no-untyped-def]
+    svc, login = people
+    comms, rana = await login("comms"), await login("rana", "rana-demo-2026")
+    await comms.http.post("/content/drafts", data={
+        "csrf_token": comms.csrf, "key": "utter_greet", "locale": "source", "text": "Happy new year!"})
+    draft = version_ids((await rana.http.get(HISTORY)).text, "draft")[0]
+    resp = await rana.http.post(f"/content/versions/{draft}/approve",
+                                data={"csrf_token": rana.csrf, "publish_at": "2030-01-01T00:00"})
+    assert resp.status_code == 303
+    assert "live from 2029-12-31 23:00 UTC" in (await rana.http.get(HISTORY)).text
+    assert svc.renderer.render("utter_greet", "en").text == GREETING
+    # No CSRF token, an unknown version, a locale that does not exist, a casemanager.
+    assert (await rana.http.post(f"/content/versions/{draft}/reject", data={})).status_code == 403
+    resp = await rana.http.post("/content/versions/99999/reject", data={"csrf_token": rana.csrf})
+    assert resp.status_code == 404
+    assert (await rana.http.get("/content/history?key=utter_greet&locale=xx")).status_code == 404
+    sanne = await login("sanne")
+    assert (await sanne.http.get(HISTORY)).status_code == 403
+    anonymous = InboxUser("http://testserver", transport=rana.http._transport)
+    assert (await anonymous.http.get(HISTORY)).status_code in (302, 303)
+    await anonymous.close()
