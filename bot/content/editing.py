@@ -29,9 +29,10 @@ from bot.content.store import fields_of, source_entry, translation
 from bot.db import audit
 from bot.db import content as store
 from bot.db.models import ContentVersion, Staff
+from bot.i18n.content import source_messages
 from bot.i18n.exchange import SOURCE, SourceEntry, Translation, response_from_entry
 from bot.i18n.locales import LOCALES
-from bot.i18n.workflow import source_problems, text_problems
+from bot.i18n.workflow import LocaleStatus, source_problems, text_problems
 from bot.roles import EDITOR, REVIEWER, translator, valid_content_role
 
 
@@ -275,3 +276,33 @@ def needs_review(*, session: Session, now: datetime | None = None) -> dict[str, 
         if row.needs_review or (current is not None and row.source != current):
             out.setdefault(locale, []).append(key)
     return {loc: sorted(keys) for loc, keys in out.items()}
+
+
+def status(*, session: Session, now: datetime | None = None) -> list[LocaleStatus]:
+    """Per locale: translated, missing, needs review (oldest first, since the English
+    changed), as ``wegwijs content status`` says of the files."""
+    now = now or utcnow()
+    live = store.live_rows(session=session, now=now)
+    english_rows = {k: r for (k, loc), r in live.items() if loc == SOURCE}
+    responses = {k: response_from_entry(source_entry(r)) for k, r in english_rows.items()}
+    messages = source_messages(responses)
+    out = []
+    for locale in LOCALES:
+        translated = missing = review = 0
+        outdated = []
+        for context, english, _comments in messages:
+            row = live.get((context, locale))
+            if locale == "en":
+                translated += 1
+            elif row is None or not row.text:
+                missing += 1
+            elif row.needs_review or row.source != english:
+                review += 1
+                since = english_rows.get(context.split(":choice")[0])
+                when = as_utc(since.publish_at) if since is not None else None
+                outdated.append({"key": context, "since": when.date().isoformat() if when else "unknown"})
+            else:
+                translated += 1
+        outdated.sort(key=lambda o: o["since"])
+        out.append(LocaleStatus(locale, len(messages), translated, missing, review, outdated))
+    return out

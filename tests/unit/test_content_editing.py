@@ -224,3 +224,19 @@ def test_cli_sets_content_roles(store_db: Database, monkeypatch, capsys) -> None
     with store_db.session() as s:
         assert s.query(Staff).filter_by(username="erik").one().content_roles == ["editor", "translator:ar"]
         assert s.query(ContentVersion).filter_by(state="draft").count() == 0
+
+
+def test_status_of_the_store_is_the_files_status_until_something_changes(store_db: Database) -> None:
+    from dataclasses import asdict
+
+    files = [asdict(s) for s in ContentRepo(ROOT).status()]
+    with store_db.session() as s:
+        assert [asdict(x) for x in editing.status(session=s, now=NOW)] == files
+        row, _ = editing.save_draft(session=s, staff=staff(store_db, "erik"), key="utter_greet",
+                                    locale=SOURCE, text="Hello! What can I do for you?", now=NOW)
+        editing.approve(session=s, staff=staff(store_db, "rana"), version_id=row.id, now=NOW)
+        after = {x.locale: x for x in editing.status(session=s, now=NOW)}
+    before = {x["locale"]: x for x in files}
+    assert after["ti"].needs_review == before["ti"]["needs_review"] + 1
+    assert {"key": "utter_greet", "since": "2026-11-23"} in after["ti"].outdated
+    assert after["en"].translated == before["en"]["translated"]

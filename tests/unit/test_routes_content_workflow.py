@@ -126,3 +126,15 @@ async def test_scheduled_publication_and_guards(people) -> None:  # type: ignore
     anonymous = InboxUser("http://testserver", transport=rana.http._transport)
     assert (await anonymous.http.get(HISTORY)).status_code in (302, 303)
     await anonymous.close()
+
+
+async def test_the_content_page_shows_the_store(people) -> None:  # type: ignore[no-untyped-def]
+    svc, login = people
+    comms, rana = await login("comms"), await login("rana", "rana-demo-2026")
+    await comms.http.post("/content/drafts", data={
+        "csrf_token": comms.csrf, "key": "utter_greet", "locale": "source",
+        "text": "Hello! What can I do for you?"})
+    draft = version_ids((await rana.http.get(HISTORY)).text, "draft")[0]
+    await rana.http.post(f"/content/versions/{draft}/approve", data={"csrf_token": rana.csrf})
+    page = (await comms.http.get("/content", params={"q": "What can I do for you"})).text
+    assert "Hello! What can I do for you?" in page and "na te kijken" in page

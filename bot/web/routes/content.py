@@ -11,7 +11,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.content import editing
 from bot.db.access import may_use_content_page
+from bot.db.content import store_version
 from bot.db.conversations import answered_with_any
 from bot.db.session import Database
 from bot.i18n.locales import HTML_LANG, LOCALES, NATIVE_NAMES, direction
@@ -51,7 +53,10 @@ async def content_page(request: Request) -> Response:
     if not may_use_content_page(staff):
         return Response("This page is for the communications team.", status_code=403)
     query = (request.query_params.get("q") or "").strip()
-    statuses = {s.locale: s for s in svc.content_repo.status()}
+    # The store's status once it is in use; the files' before that.
+    in_store = await svc.db.run(store_version) > 0
+    statuses = {s.locale: s for s in (await svc.db.run(editing.status) if in_store
+                                      else svc.content_repo.status())}
     outdated = {loc: {o["key"] for o in s.outdated} for loc, s in statuses.items()}
     rows = []
     for key in svc.renderer.content.responses():
