@@ -11,7 +11,8 @@ A draft is checked when it is saved and again when it is approved; a draft with 
 published. Publishing new English leaves every translation of the older English "needs
 review": it is no longer served (the person gets the English, counted) until a translator
 saves one for the new English. Functions are keyword-only over a session, as the
-repositories are; the audit log keeps the key, locale and version number, never a text.
+repositories are; the audit log keeps the key, locale and version number, never a text
+(``where``: the request's ``address`` and the ``secret`` that hashes it, over HTTP).
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def _button_source(*, session: Session, context: str, now: datetime) -> str | No
 def save_draft(*, session: Session, staff: Any, key: str, locale: str, text: str,
                buttons: list[dict[str, Any]] | None = None,
                facts: list[dict[str, str]] | None = None, note: str | None = None,
-               now: datetime | None = None) -> tuple[ContentVersion, list[str]]:
+               now: datetime | None = None, **where: str) -> tuple[ContentVersion, list[str]]:
     """A new draft of the English source (``locale`` "source") or of one translation;
     returns it and its problems (shown beside the field; they block publication)."""
     now = now or utcnow()
@@ -148,7 +149,7 @@ def save_draft(*, session: Session, staff: Any, key: str, locale: str, text: str
     row = store.add_version(session=session, key=key, locale=locale, state="draft",
                             author=getattr(staff, "username", None),
                             author_id=getattr(staff, "id", None), now=now, fields=fields_of(item))
-    audit.record(session=session, action="content_draft", staff=staff, now=now, detail=_detail(row))
+    audit.record(session=session, action="content_draft", staff=staff, now=now, **where, detail=_detail(row))
     return row, problems_of(session=session, row=row, now=now)
 
 
@@ -160,7 +161,7 @@ def _draft(session: Session, version_id: int) -> ContentVersion:
 
 
 def approve(*, session: Session, staff: Any, version_id: int, publish_at: datetime | None = None,
-            now: datetime | None = None) -> ContentVersion:
+            now: datetime | None = None, **where: str) -> ContentVersion:
     """A reviewer approves someone else's draft: live now, or from ``publish_at``."""
     now = now or utcnow()
     if not may_review(staff):
@@ -177,25 +178,25 @@ def approve(*, session: Session, staff: Any, version_id: int, publish_at: dateti
     row.state, row.publish_at = "published", when
     row.reviewer, row.reviewer_id, row.reviewed_at = staff.username, staff.id, now
     store.bump_version(session=session)
-    audit.record(session=session, action="content_publish", staff=staff, now=now,
+    audit.record(session=session, action="content_publish", staff=staff, now=now, **where,
                  detail=_detail(row, "" if when == now else f" at {when.isoformat()}"))
     return row
 
 
 def reject(*, session: Session, staff: Any, version_id: int,
-           now: datetime | None = None) -> ContentVersion:
+           now: datetime | None = None, **where: str) -> ContentVersion:
     now = now or utcnow()
     if not may_review(staff):
         raise NotAllowed("Only a reviewer may approve and publish.")
     row = _draft(session, version_id)
     row.state = "rejected"
     row.reviewer, row.reviewer_id, row.reviewed_at = staff.username, staff.id, now
-    audit.record(session=session, action="content_reject", staff=staff, now=now, detail=_detail(row))
+    audit.record(session=session, action="content_reject", staff=staff, now=now, **where, detail=_detail(row))
     return row
 
 
 def rollback(*, session: Session, staff: Any, version_id: int,
-             now: datetime | None = None) -> ContentVersion:
+             now: datetime | None = None, **where: str) -> ContentVersion:
     """A reviewer brings an earlier version back: a new version with its content, live at
     once (history keeps everything in between)."""
     now = now or utcnow()
@@ -209,7 +210,7 @@ def rollback(*, session: Session, staff: Any, version_id: int,
                             author=staff.username, author_id=staff.id, now=now, publish_at=now,
                             reviewer=staff.username, reviewer_id=staff.id, fields=fields_of(item))
     store.bump_version(session=session)
-    audit.record(session=session, action="content_rollback", staff=staff, now=now,
+    audit.record(session=session, action="content_rollback", staff=staff, now=now, **where,
                  detail=_detail(row, f" = v{old.number}"))
     return row
 

@@ -4,6 +4,7 @@ the staff pages' Dutch."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -138,3 +139,45 @@ async def test_the_content_page_shows_the_store(people) -> None:  # type: ignore
     await rana.http.post(f"/content/versions/{draft}/approve", data={"csrf_token": rana.csrf})
     page = (await comms.http.get("/content", params={"q": "What can I do for you"})).text
     assert "Hello! What can I do for you?" in page and "na te kijken" in page
+
+
+async def test_rasa_gets_the_published_text_on_the_next_message(people, web, db) -> None:  # type: ignore[no-untyped-def]
+    """What Rasa's NLG endpoint answers follows the store: a published change is live on
+    the next message, a draft never (the app's default cache checks every half second)."""
+    from bot.db import conversations
+
+    svc, login = people
+    _, client = web
+    svc.renderer.content.published.check_every_s = 0.5
+    with db.session() as s:
+        conversations.get_or_create_conversation(session=s, conversation_id="webchat:nlg",
+                                                 channel="webchat")
+    body = {"response": "utter_greet", "arguments": {},
+            "tracker": {"sender_id": "webchat:nlg", "slots": {"language": "en"}}}
+
+    async def nlg() -> str:
+        resp = await client.post("/nlg", params={"token": "test-internal-token"}, json=body)
+        return resp.json()["text"]
+
+    assert await nlg() == GREETING
+    comms, rana = await login("comms"), await login("rana", "rana-demo-2026")
+    await comms.http.post("/content/drafts", data={
+        "csrf_token": comms.csrf, "key": "utter_greet", "locale": "source", "text": "Hi! Ask me."})
+    draft = version_ids((await rana.http.get(HISTORY)).text, "draft")[0]
+    assert await nlg() == GREETING
+    await rana.http.post(f"/content/versions/{draft}/approve", data={"csrf_token": rana.csrf})
+    await asyncio.sleep(0.6)
+    assert await nlg() == "Hi! Ask me."
+
+
+async def test_changes_over_http_are_audited_with_the_address_as_a_code(people, db) -> None:  # type: ignore[no-untyped-def]
+    from bot.db.models import StaffAudit
+
+    _, login = people
+    comms = await login("comms")
+    await comms.http.post("/content/drafts", data={
+        "csrf_token": comms.csrf, "key": "utter_greet", "locale": "source", "text": "Hi! Ask me."})
+    with db.session() as s:
+        row = s.query(StaffAudit).filter_by(action="content_draft").one()
+    assert row.actor == "comms" and row.detail == "utter_greet source v2"
+    assert row.address_hash and "Hi!" not in (row.detail or "")

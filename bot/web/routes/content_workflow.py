@@ -23,7 +23,7 @@ from bot.i18n.exchange import SOURCE
 from bot.i18n.locales import LOCALES
 from bot.web.routes.inbox import render
 from bot.web.services import services
-from bot.web.staff_auth import csrf_ok, current_staff, to_login
+from bot.web.staff_auth import client_address, csrf_ok, current_staff, to_login
 
 WRITABLE = (SOURCE, *LOCALES)
 
@@ -35,6 +35,11 @@ async def _staff(request: Request) -> Any:
     if not may_use_content_page(staff):
         return render(request, "inbox/no_access.html", staff, status_code=403)
     return staff
+
+
+def _where(request: Request) -> dict[str, str]:
+    """The request's address for the audit log (kept as a keyed hash)."""
+    return {"address": client_address(request), "secret": services(request).settings.secret_key}
 
 
 def _history_url(key: str, locale: str) -> str:
@@ -85,7 +90,7 @@ async def save_draft(request: Request) -> Response:
         return render(request, "inbox/not_found.html", staff, status_code=404)
     try:
         await services(request).db.run(editing.save_draft, staff=staff, key=key, locale=locale,
-                                       text=str(form.get("text", "")))
+                                       text=str(form.get("text", "")), **_where(request))
     except editing.NotAllowed as exc:
         return await _refused(request, staff, key, locale, 403, error=str(exc))
     except editing.Refused as exc:
@@ -112,6 +117,7 @@ async def act(request: Request) -> Response:
     except ValueError:
         return Response("Bad request.", status_code=400)
     db = services(request).db
+    where = _where(request)
 
     def run(*, session):  # type: ignore[no-untyped-def]
         target = editing.target_of(session=session, version_id=version_id)
@@ -121,11 +127,11 @@ async def act(request: Request) -> Response:
         try:
             if action == "approve":
                 editing.approve(session=session, staff=staff, version_id=version_id,
-                                publish_at=publish_at)
+                                publish_at=publish_at, **where)
             elif action == "reject":
-                editing.reject(session=session, staff=staff, version_id=version_id)
+                editing.reject(session=session, staff=staff, version_id=version_id, **where)
             else:
-                editing.rollback(session=session, staff=staff, version_id=version_id)
+                editing.rollback(session=session, staff=staff, version_id=version_id, **where)
         except (editing.NotAllowed, editing.Refused) as exc:
             return key, locale, exc
         return key, locale, None
