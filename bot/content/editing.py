@@ -228,6 +228,7 @@ class HistoryEntry:
     diff: list[str]  # unified diff of the text against the version before
     text: str = ""
     problems: list[str] | None = None  # a draft's: what blocks its publication
+    facts: list[dict[str, str]] | None = None  # the English source's: claim, source, date
 
 
 def history(*, session: Session, key: str, locale: str,
@@ -246,7 +247,8 @@ def history(*, session: Session, key: str, locale: str,
         out.append(HistoryEntry(
             row.id, row.number, row.state, row.author, as_utc(row.created_at), row.reviewer,
             as_utc(row.publish_at), live is not None and live.id == row.id, diff, row.text,
-            problems_of(session=session, row=row, now=now) if row.state == "draft" else None))
+            problems_of(session=session, row=row, now=now) if row.state == "draft" else None,
+            list(row.facts or []) if locale == SOURCE else None))
         if row.state != "rejected" and row.state != "draft":
             previous = row.text
     return list(reversed(out))

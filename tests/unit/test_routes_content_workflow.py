@@ -181,3 +181,34 @@ async def test_changes_over_http_are_audited_with_the_address_as_a_code(people, 
         row = s.query(StaffAudit).filter_by(action="content_draft").one()
     assert row.actor == "comms" and row.detail == "utter_greet source v2"
     assert row.address_hash and "Hi!" not in (row.detail or "")
+
+
+async def test_the_editor_changes_a_figure_and_its_fact(people) -> None:  # type: ignore[no-untyped-def]
+    """New amounts from 1 January: the text and its fact change together; a fact without
+    an https source blocks publication; a malformed fact line is refused at once."""
+    svc, login = people
+    comms, rana = await login("comms"), await login("rana", "rana-demo-2026")
+    url = "/content/history?key=utter_insurance%2Feigen_risico&locale=source"
+    page = (await comms.http.get(url)).text
+    assert "Compulsory eigen risico is €385 in 2026 | https://www.rijksoverheid.nl" in page
+    text = svc.renderer.content.get("utter_insurance/eigen_risico").text.replace(
+        "In 2026 it is €385", "In 2027 it is €400")
+    form = {"csrf_token": comms.csrf, "key": "utter_insurance/eigen_risico", "locale": "source",
+            "text": text}
+    resp = await comms.http.post("/content/drafts", data={**form, "facts": "€400 in 2027"})
+    assert resp.status_code == 409 and "claim | https source | date" in resp.text
+    await comms.http.post("/content/drafts", data={
+        **form, "facts": "Compulsory eigen risico is €400 in 2027 | http://example.org | 2027"})
+    page = (await rana.http.get(url)).text
+    assert "needs an https source" in page
+    bad = version_ids(page, "draft")[0]
+    assert (await rana.http.post(f"/content/versions/{bad}/approve",
+                                 data={"csrf_token": rana.csrf})).status_code == 409
+    await comms.http.post("/content/drafts", data={
+        **form, "facts": "Compulsory eigen risico is €400 in 2027 | https://www.rijksoverheid.nl/x | 2027"})
+    good = max(version_ids((await rana.http.get(url)).text, "draft"))
+    resp = await rana.http.post(f"/content/versions/{good}/approve",
+                                data={"csrf_token": rana.csrf, "publish_at": "2027-01-01T00:00"})
+    assert resp.status_code == 303
+    page = (await rana.http.get(url)).text
+    assert "live from 2026-12-31 23:00 UTC" in page and "€400 in 2027" in page

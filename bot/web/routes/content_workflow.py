@@ -65,7 +65,10 @@ async def _history(request: Request, staff: Any, key: str, locale: str,
     return render(
         request, "inbox/content_history.html", staff, status_code=status_code,
         key=key, locale=locale, entries=entries,
-        current=live.text if live else "", may_edit=editing.may_edit(staff, locale),
+        current=live.text if live else "",
+        current_facts="\n".join(f"{f['claim']} | {f['source']} | {f['date']}"
+                                 for f in (live.facts or [])) if live else "",
+        may_edit=editing.may_edit(staff, locale),
         may_review=editing.may_review(staff), problems=problems or [], error=error,
     )
 
@@ -88,14 +91,34 @@ async def save_draft(request: Request) -> Response:
     key, locale = str(form.get("key", "")), str(form.get("locale", ""))
     if locale not in WRITABLE or not key:
         return render(request, "inbox/not_found.html", staff, status_code=404)
+    facts = None
+    if locale == SOURCE and "facts" in form:
+        facts, bad = parse_facts(str(form.get("facts", "")))
+        if bad:
+            return await _refused(request, staff, key, locale, 409, problems=bad)
     try:
         await services(request).db.run(editing.save_draft, staff=staff, key=key, locale=locale,
-                                       text=str(form.get("text", "")), **_where(request))
+                                       text=str(form.get("text", "")), facts=facts,
+                                       **_where(request))
     except editing.NotAllowed as exc:
         return await _refused(request, staff, key, locale, 403, error=str(exc))
     except editing.Refused as exc:
         return await _refused(request, staff, key, locale, 409, problems=exc.problems)
     return RedirectResponse(_history_url(key, locale), status_code=303)
+
+
+def parse_facts(value: str) -> tuple[list[dict[str, str]], list[str]]:
+    """The facts box: one fact a line, ``claim | https source | date``."""
+    facts, bad = [], []
+    for n, line in enumerate(value.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 3 or not all(parts):
+            bad.append(f"fact line {n}: write claim | https source | date")
+            continue
+        facts.append({"claim": parts[0], "source": parts[1], "date": parts[2]})
+    return facts, bad
 
 
 def _publish_at(value: str) -> datetime | None:
