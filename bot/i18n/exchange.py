@@ -69,12 +69,19 @@ def entry_from_response(r: Response, raw: str | None = None) -> SourceEntry:
         text=r.text,
         buttons=[{"id": b.id, "title": b.title, "payload": b.payload, "translate": b.translate}
                  for b in r.buttons],
-        facts=[{"claim": f.claim, "source": f.source, "date": f.date} for f in r.facts],
+        facts=[_fact(f) for f in r.facts],
         note=r.note,
         choice_button=({"title": r.choice_button.title, "payload": r.choice_button.payload}
                        if r.choice_button else None),
         raw=raw,
     )
+
+
+def _fact(f: Any) -> dict[str, str]:
+    out = {"claim": f.claim, "source": f.source, "date": f.date}
+    if getattr(f, "review_by", ""):
+        out["review_by"] = f.review_by
+    return out
 
 
 def response_from_entry(e: SourceEntry) -> Response:
@@ -86,7 +93,10 @@ def response_from_entry(e: SourceEntry) -> Response:
         text=e.text,
         buttons=tuple(Button(id=str(b["id"]), title=str(b["title"]), payload=str(b["payload"]),
                              translate=bool(b.get("translate", True))) for b in e.buttons),
-        facts=tuple(Fact(claim=f["claim"], source=f["source"], date=f["date"]) for f in e.facts),
+        # review_by (the day to check a fact again) only where a fact has one.
+        facts=tuple(Fact(claim=f["claim"], source=f["source"], date=f["date"],
+                         **({"review_by": f["review_by"]} if f.get("review_by") else {}))
+                    for f in e.facts),
         note=e.note,
         choice_button=(Button(id=f"{e.key}:choice", title=e.choice_button["title"],
                               payload=e.choice_button["payload"], translate=False)

@@ -233,3 +233,19 @@ def test_cli_import_and_export_are_audited(db: Database, root: Path, monkeypatch
         details = [a.detail for a in s.query(StaffAudit).order_by(StaffAudit.id)]
     assert details == ["content export (exit 2)", "content import (exit 0)",
                        "content export (exit 0)", "content import (exit 1)"]
+
+
+def test_a_facts_review_by_day_is_kept_when_a_fact_has_one() -> None:
+    """Facts may carry a review-by day (issue 16 on main): stored, dumped and read back."""
+    from types import SimpleNamespace
+
+    from bot.i18n.exchange import entry_from_response
+
+    fact = SimpleNamespace(claim="€400 in 2027", source="https://x.nl", date="2027",
+                           review_by="2027-12-01")
+    response = SimpleNamespace(key="k", text="T", buttons=(), facts=(fact,), note="",
+                               choice_button=None)
+    entry = entry_from_response(response)  # type: ignore[arg-type]
+    assert entry.facts == [{"claim": "€400 in 2027", "source": "https://x.nl", "date": "2027",
+                            "review_by": "2027-12-01"}]
+    assert "review_by: '2027-12-01'" in write_source({}, {"k": entry})

@@ -212,3 +212,13 @@ async def test_the_editor_changes_a_figure_and_its_fact(people) -> None:  # type
     assert resp.status_code == 303
     page = (await rana.http.get(url)).text
     assert "live from 2026-12-31 23:00 UTC" in page and "€400 in 2027" in page
+
+
+def test_the_facts_box_reads_and_writes_a_review_by_day() -> None:
+    from bot.web.routes.content_workflow import facts_box, parse_facts
+
+    facts, bad = parse_facts("A | https://a.nl | 2027 | 2027-06-01\n\nB | https://b.nl | 2026\nC | x")
+    assert facts == [{"claim": "A", "source": "https://a.nl", "date": "2027", "review_by": "2027-06-01"},
+                     {"claim": "B", "source": "https://b.nl", "date": "2026"}]
+    assert bad == ["fact line 4: write claim | https source | date (| review-by day)"]
+    assert facts_box(facts) == "A | https://a.nl | 2027 | 2027-06-01\nB | https://b.nl | 2026"

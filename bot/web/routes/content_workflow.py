@@ -66,8 +66,7 @@ async def _history(request: Request, staff: Any, key: str, locale: str,
         request, "inbox/content_history.html", staff, status_code=status_code,
         key=key, locale=locale, entries=entries,
         current=live.text if live else "",
-        current_facts="\n".join(f"{f['claim']} | {f['source']} | {f['date']}"
-                                 for f in (live.facts or [])) if live else "",
+        current_facts=facts_box(live.facts or []) if live else "",
         may_edit=editing.may_edit(staff, locale),
         may_review=editing.may_review(staff), problems=problems or [], error=error,
     )
@@ -108,17 +107,28 @@ async def save_draft(request: Request) -> Response:
 
 
 def parse_facts(value: str) -> tuple[list[dict[str, str]], list[str]]:
-    """The facts box: one fact a line, ``claim | https source | date``."""
+    """The facts box: one fact a line, ``claim | https source | date`` and optionally
+    ``| review-by day``."""
     facts, bad = [], []
     for n, line in enumerate(value.splitlines(), start=1):
         if not line.strip():
             continue
         parts = [p.strip() for p in line.split("|")]
-        if len(parts) != 3 or not all(parts):
-            bad.append(f"fact line {n}: write claim | https source | date")
+        if len(parts) not in (3, 4) or not all(parts[:3]):
+            bad.append(f"fact line {n}: write claim | https source | date (| review-by day)")
             continue
-        facts.append({"claim": parts[0], "source": parts[1], "date": parts[2]})
+        fact = {"claim": parts[0], "source": parts[1], "date": parts[2]}
+        if len(parts) == 4 and parts[3]:
+            fact["review_by"] = parts[3]
+        facts.append(fact)
     return facts, bad
+
+
+def facts_box(facts: list[dict[str, str]]) -> str:
+    """The facts as the box shows them (the inverse of :func:`parse_facts`)."""
+    return "\n".join(" | ".join([f["claim"], f["source"], f["date"]]
+                                 + ([f["review_by"]] if f.get("review_by") else []))
+                      for f in facts)
 
 
 def _publish_at(value: str) -> datetime | None:
