@@ -10,7 +10,7 @@
     wegwijs staff roles NAME [editor] [translator:LOCALE …] [reviewer]   content roles
     wegwijs import schools FILE.csv     load the city's list of language schools
     wegwijs content status [--format json]   per locale: translated, missing, needs review
-    wegwijs content check               every rule the catalogs and answers must meet
+    wegwijs content check               every rule the catalogs and answers must meet (warns: facts due for review)
     wegwijs content update              carry English changes into every catalog
     wegwijs content new-topic benefits/NAME   scaffold an FAQ topic
     wegwijs content import              the files into the database's content store (after the check)
@@ -235,7 +235,12 @@ def cmd_content(args: argparse.Namespace) -> int:
         problems = repo.check()
         for problem in problems:
             print(problem)
+        due = repo.due_for_review()
+        for fact in due:
+            print(fact)
         print(f"{len(problems)} problem(s)" if problems else "content check passed")
+        if due:
+            print(f"{len(due)} fact(s) due for review (a warning: the check does not fail for these)")
         return 1 if problems else 0
     if args.action == "update":
         for locale, counts in repo.update().items():

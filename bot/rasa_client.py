@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from bot.metrics import Metrics
+
 logger = logging.getLogger(__name__)
 
 
@@ -28,6 +30,8 @@ class RasaClient:
     token: str
     timeout_s: float = 30.0
     _client: httpx.AsyncClient | None = None
+    # Time per message sent to Rasa (bot.metrics); the app passes its own.
+    metrics: Metrics = field(default_factory=Metrics)
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -47,15 +51,21 @@ class RasaClient:
         self, *, sender: str, text: str, metadata: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Send one user message through Rasa's REST channel; returns the bot messages."""
+        started = time.perf_counter()
+        outcome = "error"
         try:
             resp = await self.client.post(
                 f"{self.base_url}/webhooks/rest/webhook",
                 json={"sender": sender, "message": text, "metadata": metadata},
             )
+            outcome = "ok" if resp.status_code == 200 else "error"
         except httpx.ReadTimeout as exc:
+            outcome = "timeout"
             raise RasaTimeout(f"REST channel did not answer in {self.timeout_s:g}s") from exc
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"REST channel unreachable: {exc!r}") from exc
+        finally:
+            self.metrics.rasa_seconds.labels(outcome).observe(time.perf_counter() - started)
         if resp.status_code != 200:
             raise RasaUnavailable(f"REST channel answered {resp.status_code}")
         data = resp.json()

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     # A new Rasa session after this many turns of one conversation (0: never).
     rasa_session_turns: int = Field(10, env="WEGWIJS_RASA_SESSION_TURNS", ge=0)
     log_level: str = Field("INFO", env="WEGWIJS_LOG_LEVEL")
+    # Bearer token for GET /metrics (the app's and the action server's); not set: no
+    # /metrics at all (404), in every mode (docs/operations.md).
+    metrics_token: str = Field("", env="WEGWIJS_METRICS_TOKEN")
     # Retention (bot/db/retention.py; the app runs it daily, or `wegwijs retention run`):
     # transcripts (messages, Rasa's events, escalations), technical rows (Telegram update
     # ids, outbox, pending turns, link attempts, expired link codes), attachments' file ids.
@@ -196,6 +199,7 @@ class Settings(BaseSettings):
             ("WEGWIJS_SECRET_KEY", self.secret_key, DEV_SECRET_KEY),
             ("WEGWIJS_INTERNAL_TOKEN", self.internal_token, DEV_INTERNAL_TOKEN),
             ("TELEGRAM_WEBHOOK_SECRET", self.telegram_webhook_secret, None),
+            ("WEGWIJS_METRICS_TOKEN", self.metrics_token, None),
         ):
             if value == dev:
                 problems.append(f"{variable}: the development value is not allowed in production; "

@@ -361,9 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=MODEL)
     parser.add_argument("--set", dest="which", choices=tuple(SETS), default="heldout",
-                        help="heldout (reported) or dev (to tune on; tests/dev/)")
+                        help="heldout (reported) or a development set to tune on (tests/<set>/)")
     parser.add_argument("--out", type=Path, default=None,
-                        help="default results/eval.json (held-out) or results/eval-dev.json")
+                        help="default results/eval.json (held-out) or results/eval-<set>.json")
     parser.add_argument("--errors", type=int, default=6, help="errors to print per locale")
     args = parser.parse_args(argv)
     results = asyncio.run(evaluate(args.model, args.which))

@@ -24,6 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+# The bearer token of GET /metrics in every test stack.
+METRICS_TOKEN = "test-metrics-token"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -54,6 +58,7 @@ class Stack:
                 "WEGWIJS_ACTION_URL": f"http://127.0.0.1:{self.ports['actions']}/webhook",
                 "WEGWIJS_INTERNAL_TOKEN": "test-internal-token",
                 "WEGWIJS_SECRET_KEY": "test-secret-key",
+                "WEGWIJS_METRICS_TOKEN": METRICS_TOKEN,
                 "DATABASE_URL": self.database_url,
                 "WEGWIJS_LOG_LEVEL": "INFO",
                 "PYTHONUNBUFFERED": "1",
@@ -77,6 +82,13 @@ class Stack:
     @property
     def app_url(self) -> str:
         return f"http://127.0.0.1:{self.ports['app']}"
+
+    def metrics(self, part: str = "app") -> str:
+        """The exposition of ``GET /metrics`` of the app or the action server (``actions``)."""
+        resp = httpx.get(f"http://127.0.0.1:{self.ports[part]}/metrics", timeout=10,
+                         headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        resp.raise_for_status()
+        return resp.text
 
     def log(self, name: str) -> Path:
         return self.workdir / f"{name}.log"

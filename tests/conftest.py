@@ -29,6 +29,7 @@ def content_copy(tmp_path: Path) -> tuple[Path, Path]:
     """(responses.yml, locales dir) copied into a temporary directory."""
     content = tmp_path / "responses.yml"
     shutil.copy(ROOT / "content" / "responses.yml", content)
+    shutil.copy(ROOT / "content" / "terms.yml", content.parent / "terms.yml")  # the term base, beside it
     locales = tmp_path / "locales"
     shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
     return content, locales
@@ -144,6 +145,7 @@ def _supervised_stack(
     shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
     content = workdir / "responses.yml"
     shutil.copy(ROOT / "content" / "responses.yml", content)
+    shutil.copy(ROOT / "content" / "terms.yml", workdir / "terms.yml")  # the term base, beside it
     s = SupervisedStack(workdir, locales_dir=locales, content_path=content)
     s.extra_env = {
         "TELEGRAM_TOKEN": telegram_bot.token,

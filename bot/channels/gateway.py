@@ -39,6 +39,7 @@ from bot.i18n.render import Renderer
 from bot.limits import Limiter, Rules
 from bot.linkcodes import find_code, redact_codes
 from bot.lru import LruDict
+from bot.metrics import Metrics
 from bot.privacy import log_id
 from bot.rasa_client import MESSAGE_ID, RasaClient, RasaTimeout, RasaUnavailable, Readiness
 from nlu.crisis import CrisisMatcher
@@ -101,6 +102,8 @@ class Incoming:
     retried: bool = False
     # Set by the gateway: it went to a casemanager's inbox (a live handoff), not to Rasa.
     relayed: bool = False
+    # Set by the gateway: what the message ended as (bot.metrics.OUTCOMES).
+    outcome: str = ""
 
 
 class NotStored(Exception):
@@ -179,6 +182,8 @@ class Gateway:
     late_grace_s: float = 120.0
     # message id -> when Rasa's answer to it did not come in time (time.monotonic)
     _late: LruDict[int, float] = field(default_factory=lambda: LruDict(REMEMBERED))
+    # Operators' metrics (turns, errors, fallbacks, urgent turns); the app shares one.
+    metrics: Metrics = field(default_factory=Metrics)
 
     def is_crisis(self, text: str) -> bool:
         """``text`` holds a crisis phrase (for channels that must not make it wait)."""
@@ -229,12 +234,21 @@ class Gateway:
         return Reply(f"{label}:\n{row['text']}", [], locale, sender=sender)
 
     async def handle(self, msg: Incoming) -> list[Reply]:
-        # Limits first, before the lock and before anything is stored: a flood waits for
-        # nothing and costs no turn.
-        if not await self.within_limits(msg):
-            return await self._throttled(msg)
-        async with self.locks(msg.conversation_id):
-            return await self._handle(msg)
+        started = time.perf_counter()
+        try:
+            # Limits first, before the lock and before anything is stored: a flood waits
+            # for nothing and costs no turn.
+            if not await self.within_limits(msg):
+                msg.outcome = "throttled"
+                return await self._throttled(msg)
+            async with self.locks(msg.conversation_id):
+                return await self._handle(msg)
+        except NotStored:
+            msg.outcome = "not_stored"
+            self.metrics.error("message_not_stored")
+            raise
+        finally:
+            self.metrics.turn(msg.channel, msg.outcome or "failed", time.perf_counter() - started)
 
     async def within_limits(self, msg: Incoming) -> bool:
         """Takes a token for the conversation and for its network address (web chat)."""
@@ -266,6 +280,7 @@ class Gateway:
         replies = []
         if crisis is not None:
             logger.warning("crisis phrase (%s) in a message over the limits", crisis)
+            self.metrics.urgent_turn(locale)
             replies.append(self.render_app_message("utter_urgent_help", locale))
         if notice:
             replies.append(self.render_app_message("app_slow_down", locale))
@@ -291,6 +306,7 @@ class Gateway:
             raise NotStored(await self._not_stored_replies(msg, text)) from None
         locale, live, turn = stored.locale, stored.live, stored.turn
         msg.relayed = live
+        msg.outcome = "relayed" if live else ""
         locale = locale or to_locale(msg.locale_hint) or self.default_locale
 
         # Crisis phrases are looked up only where Rasa does not see the message (its own
@@ -304,6 +320,7 @@ class Gateway:
             crisis = self._crisis_in(text) if is_text else None
             if crisis is not None:
                 logger.warning("crisis phrase (%s) in a conversation a person has", crisis)
+                self.metrics.urgent_turn(locale)
                 await self.db.run(make_urgent, conversation_id=msg.conversation_id)
                 replies = [self.render_app_message("utter_urgent_help", locale)]
                 await self.store_replies(msg.conversation_id, replies, msg.channel)
@@ -312,6 +329,7 @@ class Gateway:
             return replies
 
         if msg.kind not in TEXT_KINDS or not text:
+            msg.outcome = "app_answer"
             key = APP_ANSWER_FOR_KIND.get(msg.kind, "app_unsupported_content")
             replies = [self.render_app_message(key, locale)]
             await self.store_replies(msg.conversation_id, replies, msg.channel)
@@ -328,15 +346,19 @@ class Gateway:
         if not earlier and not missing:
             before = [self.render_app_message("app_too_long", locale)] if truncated else []
             replies = await self.answer_turn(turn, locale, before=before)
+            msg.outcome = "answered"
         if replies is None:
+            msg.outcome = "pending"
             # A part is down, or an earlier message waits: answered when it is back.
             logger.warning(
                 "turn pending for %s (missing: %s)", log_id(msg.conversation_id),
                 ", ".join(missing) or ("an earlier turn" if earlier else "a part failed"),
             )
+            crisis_waits = is_text and self._crisis_in(text) is not None
+            if crisis_waits:
+                self.metrics.urgent_turn(locale)
             replies = self._waiting_replies(
-                locale, first=not earlier, crisis=is_text and self._crisis_in(text) is not None,
-                slow=self.was_late(turn.message_id),
+                locale, first=not earlier, crisis=crisis_waits, slow=self.was_late(turn.message_id),
             )
             try:
                 await self.store_replies(msg.conversation_id, replies, msg.channel)
@@ -378,6 +400,7 @@ class Gateway:
         replies = [self.render_app_message(key, locale)]
         if msg.kind == "text" and self._crisis_in(text) is not None:
             logger.warning("crisis phrase in a message that could not be stored")
+            self.metrics.urgent_turn(locale)
             replies.insert(0, self.render_app_message("utter_urgent_help", locale))
         return replies
 
@@ -427,10 +450,12 @@ class Gateway:
             # Rasa has the message and may still answer it: wait for its answer in the
             # tracker (PendingTurns) instead of sending it again.
             logger.error("Rasa slow for %s: %s", log_id(conv), exc)
+            self.metrics.error("rasa_timeout")
             self._late[turn.message_id] = time.monotonic()
             return None
         except RasaUnavailable as exc:
             logger.error("Rasa failed for %s: %s", log_id(conv), exc)
+            self.metrics.error("rasa_unavailable")
             if self.readiness is not None:
                 self.readiness.stale()
                 if (sent and turn.attempts + 1 >= MAX_SEND_ATTEMPTS
@@ -444,11 +469,14 @@ class Gateway:
             # action server is down, the turn waits for it; otherwise say so.
             if self.readiness is not None and "action_server" in await self.readiness.missing(fresh=True):
                 logger.error("action server down during a turn of %s", log_id(conv))
+                self.metrics.error("action_server_down")
                 return None
             logger.error("Rasa returned no reply for %s", log_id(conv))
+            self.metrics.error("rasa_no_reply")
             return await self._give_up(turn, locale)
         # The NLG endpoint stored the locale it rendered in; read it back.
         locale = await self.db.run(repo.conversation_locale, conversation_id=conv) or locale
+        self.metrics.rendered(keys, locale)
         replies = [
             Reply(m.get("text") or "", _buttons(m.get("buttons")), locale)
             for m in bot_messages
@@ -464,6 +492,7 @@ class Gateway:
                 # Rasa's answer is in its tracker: the turn stays pending and is answered
                 # from there once the database takes writes again (never asked twice).
                 logger.error("answer for %s not stored: the database is busy", log_id(conv))
+                self.metrics.error("answer_not_stored")
                 return None
         if self.on_message is not None:
             self.on_message(conv)
@@ -493,6 +522,7 @@ class Gateway:
 
     async def _give_up(self, turn: pending_repo.Turn, locale: str) -> list[Reply]:
         """The turn failed for good: the person is told, in their locale."""
+        self.metrics.error("turn_failed")
         replies = [self.render_app_message("app_error", locale)]
         await self.db.run(_finish_turn, turn=turn, replies=replies, keys=[], status="failed",
                           deliver=self.deliveries.get(turn.channel))

@@ -230,6 +230,21 @@ def set_note(*, session: Session, esc: Escalation, note: str) -> None:
     esc.updated_at = utcnow()
 
 
+def open_counts(*, session: Session) -> dict[str, int]:
+    """Escalations open or claimed, urgent ("true") or not ("false"), and how many of them
+    no casemanager has been notified of ("unnotified"): the operators' gauges."""
+    rows = session.execute(
+        select(Escalation.urgent, Escalation.notified_at.is_(None), func.count())
+        .where(Escalation.status.in_(OPEN_STATES))
+        .group_by(Escalation.urgent, Escalation.notified_at.is_(None))
+    ).all()
+    return {
+        "true": sum(n for urgent, _, n in rows if urgent),
+        "false": sum(n for urgent, _, n in rows if not urgent),
+        "unnotified": sum(n for _, unnotified, n in rows if unnotified),
+    }
+
+
 def unnotified(*, session: Session) -> list[Escalation]:
     return list(
         session.execute(

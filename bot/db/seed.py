@@ -60,7 +60,9 @@ CLIENTS = [
     ("Hiba", "Yousef", "ar", None, "Zuid", 1),
 ]
 
-STANDARD_BRING = "verblijfsvergunning (residence permit), paspoort of ID"
+# What to bring, in Dutch as the City's agenda writes it; the bot shows each item in the
+# person's language with the Dutch in brackets (content/terms.yml).
+STANDARD_BRING = "verblijfsvergunning, paspoort of ID"
 
 # (kind, days from today, hour, minutes, location, address, with whom or None = own cm, bring)
 APPOINTMENTS = [

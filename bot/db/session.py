@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, create_engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -88,6 +88,8 @@ class Database:
         self.retry_total_s = retry_total_s
         self.engine = make_engine(url, busy_timeout_s)
         self.sessionmaker = sessionmaker(bind=self.engine, future=True, expire_on_commit=False)
+        # Counts failed calls (bot.metrics: busy, gave_up, error); the app sets its own.
+        self.metrics: Any = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -104,8 +106,13 @@ class Database:
 
     def call(self, fn: Callable[..., T], /, **arguments: Any) -> T:
         """``fn(session=…, **arguments)`` in one transaction."""
-        with self.session() as session:
-            return fn(session=session, **arguments)
+        try:
+            with self.session() as session:
+                return fn(session=session, **arguments)
+        except SQLAlchemyError as exc:
+            if self.metrics is not None:
+                self.metrics.database_error("busy" if is_busy(exc) else "error")
+            raise
 
     async def run(self, fn: Callable[..., T], /, **arguments: Any) -> T:
         """:meth:`call` in a worker thread: the one way async code reaches the database."""
@@ -129,6 +136,8 @@ class Database:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     logger.error("database busy: gave up after %d attempts", attempt)
+                    if self.metrics is not None:
+                        self.metrics.database_error("gave_up")
                     raise DatabaseBusy(f"busy after {attempt} attempts") from exc
                 logger.warning("database busy (attempt %d); trying again in %.1fs", attempt, delay)
                 await asyncio.sleep(min(delay, left))

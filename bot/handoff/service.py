@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -30,7 +30,7 @@ from bot.db.session import Database
 from bot.db.staff import find_staff
 from bot.handoff.notify import Mailer, notification_text, recipients
 from bot.i18n.render import Renderer
-from bot.i18n.reply_templates import Choice, fill_template
+from bot.i18n.reply_templates import Choice, fill_both
 from bot.limits import Limiter, Rule
 from bot.privacy import log_id
 from bot.rasa_client import RasaClient
@@ -105,15 +105,18 @@ class Handoff:
             return
         await self._send(staff_id, escalation_id, lambda _locale: (text, None))
 
+    def today(self) -> date:
+        """Today in Amsterdam, by this service's clock: what reply templates count from."""
+        return self.clock().astimezone(AMSTERDAM).date()
+
     async def reply_template(self, *, staff_id: int, escalation_id: int, choice: Choice,
                              ui_locale: str) -> None:
         """A reply template, filled in the person's language (what they receive) and in the
         casemanager's (kept beside it in the transcript); sent like any other reply."""
-        today = self.clock().astimezone(AMSTERDAM).date()
+        today = self.today()
 
         def compose(locale: str) -> tuple[str, dict[str, str]]:
-            person = fill_template(self.renderer, choice, locale, today)
-            own = fill_template(self.renderer, choice, ui_locale, today)
+            person, own = fill_both(self.renderer, choice, locale, ui_locale, today)
             return person.text, {"key": choice.key, "locale": ui_locale, "text": own.text}
 
         await self._send(staff_id, escalation_id, compose)

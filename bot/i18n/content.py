@@ -27,6 +27,8 @@ class Fact:
     claim: str
     source: str
     date: str
+    # The day by which someone checks the fact again (YYYY-MM-DD); empty when not set.
+    review_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,8 @@ def load_responses(path: Path) -> dict[str, Response]:
                     f"{titles[b.id]!r} and {b.title!r}"
                 )
         facts = tuple(
-            Fact(claim=str(f["claim"]), source=str(f["source"]), date=str(f["date"]))
+            Fact(claim=str(f["claim"]), source=str(f["source"]), date=str(f["date"]),
+                 review_by=str(f.get("review_by") or ""))
             for f in spec.get("facts") or []
         )
         cb = spec.get("choice_button")

@@ -6,7 +6,14 @@ from typing import Any
 
 from nlu.text import LOCALES, RTL_LOCALES
 
-__all__ = ["LOCALES", "RTL_LOCALES", "NATIVE_NAMES", "FALLBACK_CHAIN", "to_locale", "direction"]
+__all__ = ["LOCALES", "RTL_LOCALES", "NATIVE_NAMES", "FALLBACK_CHAIN", "to_locale", "direction",
+           "RLM", "LRI", "PDI"]
+
+# Unicode direction controls for right-to-left text: a right-to-left mark, and the
+# left-to-right isolate that keeps a Latin run (a Dutch name, an address) whole.
+RLM = "\u200f"
+LRI = "\u2066"
+PDI = "\u2069"
 
 NATIVE_NAMES: dict[str, str] = {
     "ar": "العربية",

@@ -15,13 +15,11 @@ from typing import Any
 from bot.clock import AMSTERDAM, utcnow
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.content import ContentSource, Response, button_context
-from bot.i18n.locales import NATIVE_NAMES, RTL_LOCALES
+from bot.i18n.locales import LRI, NATIVE_NAMES, PDI, RLM, RTL_LOCALES
+from bot.i18n.terms import TermBase, term_base_for
 
 logger = logging.getLogger(__name__)
 
-RLM = "\u200f"
-LRI = "\u2066"
-PDI = "\u2069"
 # A run of Latin letters, digits, and what joins them in words, numbers, URLs and
 # phone numbers ("zorgtoeslag", "€385", "0800-0113", "https://www.113.nl", "14 020").
 _LTR_RUN = re.compile(
@@ -55,15 +53,26 @@ def isolate_ltr(text: str) -> str:
 
     Each such run is wrapped in a left-to-right isolate, and each line starts with a
     right-to-left mark so that apps that guess direction from the first letter agree.
+    Text already isolated as one unit (an address, a Dutch name: see ``TermBase``) is
+    left as it is.
     """
     lines = []
     for line in text.split("\n"):
         if not line.strip():
             lines.append(line)
             continue
-        line = _LTR_RUN.sub(lambda m: f"{LRI}{m.group(0)}{PDI}", line)
+        line = _ISOLATED_OR_LTR_RUN.sub(
+            lambda m: m.group(0) if m.group(0).startswith(LRI) else f"{LRI}{m.group(0)}{PDI}", line
+        )
         lines.append(RLM + line)
     return "\n".join(lines)
+
+
+_ISOLATED_OR_LTR_RUN = re.compile(f"{LRI}[^{PDI}]*{PDI}|" + _LTR_RUN.pattern)
+# Appointment items written by the City's systems in Dutch: rendered from the term base
+# in the person's language with the Dutch in brackets (bring, place, with whom); the
+# address as one left-to-right unit.
+APPOINTMENT_ITEMS = ("bring", "location", "with_whom", "address")
 
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -99,6 +108,12 @@ class Renderer:
     catalogs: Catalogs
     # What "today" is (tests inject a clock).
     clock: Callable[[], datetime] = utcnow
+    # The term base (content/terms.yml beside the content file when not given).
+    terms: TermBase | None = None
+
+    def __post_init__(self) -> None:
+        if self.terms is None:
+            self.terms = term_base_for(self.content)
 
     def resolve(self, key: str) -> Response | None:
         response = self.content.get(key)
@@ -110,12 +125,14 @@ class Renderer:
     def term(self, locale: str, context: str, source: str) -> str:
         return self.catalogs.translate(locale, context, source)[0]
 
-    def values(self, locale: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    def values(self, locale: str, arguments: dict[str, Any], rtl: bool = False) -> dict[str, Any]:
         """Placeholder values: the arguments, plus ``<name>_key`` arguments translated
-        (a term of the content file) and ``reason_keys`` as a list in the locale's way."""
+        (a term of the content file), ``reason_keys`` as a list in the locale's way, and
+        the Dutch appointment items in the locale (``APPOINTMENT_ITEMS``)."""
         from babel.lists import format_list
 
         values = placeholder_values(locale, arguments)
+        self.appointment_items(values, locale, rtl)
         for name, key in arguments.items():
             if name.endswith("_key") and isinstance(key, str):
                 r = self.content.get(key)
@@ -129,6 +146,22 @@ class Renderer:
             terms = [self.term(locale, k, r.text) for k in reason_keys if (r := self.content.get(k))]
             values["reasons"] = format_list(terms, locale=locale) if terms else ""
         return values
+
+    def appointment_items(self, values: dict[str, Any], locale: str, rtl: bool) -> None:
+        """What to bring, the place and with whom in ``locale``, the Dutch in brackets."""
+        terms = self.terms
+        for name in APPOINTMENT_ITEMS:
+            value = values.get(name)
+            if not isinstance(value, str) or not value.strip():
+                continue
+            if terms is None or name == "address":
+                values[name] = f"{LRI}{value}{PDI}" if rtl else value
+            elif name == "bring":
+                values[name] = terms.bring(value, locale, rtl)
+            elif name == "location":
+                values[name] = terms.place(value, locale, rtl)
+            else:
+                values[name] = terms.person(value, locale, rtl)
 
     def day_term(self, iso: Any) -> str | None:
         """``term_today`` or ``term_tomorrow`` for a timestamp on those days, else None."""
@@ -148,8 +181,10 @@ class Renderer:
             response = self.content.get("app_error")
             assert response is not None, "content/responses.yml must define app_error"
         arguments = arguments or {}
-        values = self.values(locale, arguments)
         text, used = self.catalogs.translate(locale, response.key, response.text)
+        # A fallback text is English or Dutch: it reads left to right.
+        rtl = used in RTL_LOCALES
+        values = self.values(locale, arguments, rtl)
         text = fill(text, values)
         buttons = []
         for b in response.buttons:
@@ -165,8 +200,6 @@ class Renderer:
                     buttons.append(
                         {"title": fill(title, cv), "payload": fill(response.choice_button.payload, cv)}
                     )
-        # A fallback text is English or Dutch: it reads left to right.
-        rtl = used in RTL_LOCALES
         if rtl:
             text = isolate_ltr(text)
         return Rendered(

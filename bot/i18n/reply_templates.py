@@ -176,6 +176,14 @@ def fill_template(renderer: Renderer, choice: Choice, locale: str, today: date) 
                   untranslated=tuple(untranslated))
 
 
+def fill_both(renderer: Renderer, choice: Choice, locale: str, ui_locale: str,
+              today: date) -> tuple[Filled, Filled]:
+    """The template as the person receives it (``locale``) and as the casemanager wrote it
+    (``ui_locale``): what is sent and previewed, and kept beside it in the transcript."""
+    return (fill_template(renderer, choice, locale, today),
+            fill_template(renderer, choice, ui_locale, today))
+
+
 def outline(renderer: Renderer, key: str, locale: str, names: Mapping[str, str] | None = None) -> str:
     """A template as the inbox lists it: its text in ``locale`` with each field by its
     name in brackets ("Ik bel u [dag] om [tijd].") or, without names, "…"."""

@@ -24,6 +24,7 @@ from bot.i18n.catalogs import DOMAIN
 from bot.i18n.content import Response, load_responses, source_messages
 from bot.i18n.locales import LOCALES
 from bot.i18n.reply_templates import FIELDS, PREFIX, unknown_fields
+from bot.i18n.terms import load_terms, spoken_dari_problems, term_problems
 
 OUTDATED = "outdated-since:"
 TELEGRAM_LIMIT = 4096
@@ -46,6 +47,22 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: [{self.locale}] {self.key}: {self.message}"
+
+
+@dataclass
+class DueFact:
+    """A fact whose review-by day has come: check its source again."""
+
+    file: str
+    line: int
+    key: str
+    claim: str
+    source: str
+    review_by: str
+
+    def __str__(self) -> str:
+        return (f"{self.file}:{self.line}: [en] {self.key}: warning: fact due for review since "
+                f"{self.review_by}: {self.claim[:60]!r} (source: {self.source})")
 
 
 @dataclass
@@ -192,7 +209,36 @@ class ContentRepo:
         problems += self._check_source(responses, content_file)
         problems += self._check_catalogs(responses)
         problems += self._check_topics(responses, content_file)
+        problems += self._check_terms()
         return problems
+
+    def _check_terms(self) -> list[Problem]:
+        """Each translation calls a term by the term base's one name (content/terms.yml),
+        and the Dari answers are in the written register."""
+        path = self.content_path.parent / "terms.yml"
+        if not path.exists():
+            return []
+        try:
+            terms = load_terms(path)
+        except (ValueError, yaml.YAMLError) as exc:
+            return [Problem(self.rel(path), 0, "en", "-", f"term base does not load: {exc}")]
+        out = []
+        for locale in LOCALES:
+            po = self.po_path(locale)
+            if not po.exists():
+                continue  # reported by _check_catalogs
+            try:
+                catalog = _read(po, locale)
+            except Exception:  # noqa: BLE001 - reported by _check_catalogs
+                continue
+            for m in catalog:
+                if not m.id or not isinstance(m.id, str) or not isinstance(m.string, str) or not m.string:
+                    continue
+                found = term_problems(terms, locale, m.id, m.string)
+                if locale == "fa_AF":
+                    found += spoken_dari_problems(m.string)
+                out += [Problem(self.rel(po), m.lineno or 0, locale, m.context or "-", f) for f in found]
+        return out
 
     def _check_source(self, responses: dict[str, Response], file: str) -> list[Problem]:
         return [Problem(file, r.line, "en", r.key, msg)
@@ -259,6 +305,30 @@ class ContentRepo:
             out.append(Problem(self.rel(path), 0, path.parent.name, intent, "training examples still TODO"))
         return out
 
+    # Facts due for review ----------------------------------------------------------
+
+    def due_for_review(self, today: date | None = None,
+                       responses: dict[str, Response] | None = None) -> list[DueFact]:
+        """Facts whose review-by day is today or has passed, the longest overdue first;
+        of ``responses`` when given (the content store's published answers), else the file's.
+
+        Not a problem that fails the check (the fact may still be right), but a warning:
+        someone must look at the source again and set a new review-by day.
+        """
+        today = today or date.today()
+        if responses is None:
+            try:
+                responses = load_responses(self.content_path)
+            except (ValueError, KeyError, yaml.YAMLError):
+                return []  # `check` reports a content file that does not load
+        due = [
+            DueFact(self.rel(self.content_path), r.line, r.key, f.claim, f.source, f.review_by)
+            for r in responses.values()
+            for f in r.facts
+            if _is_day(f.review_by) and date.fromisoformat(f.review_by) <= today
+        ]
+        return sorted(due, key=lambda d: (d.review_by, d.key))
+
     # Scaffold ------------------------------------------------------------------------
 
     def new_topic(self, topic: str) -> list[str]:
@@ -317,9 +387,21 @@ def source_problems(r: Response) -> list[str]:
             p(f"fact {f.claim[:40]!r} needs an https source")
         if not re.match(r"^\d{4}(-\d\d){0,2}$", f.date):
             p(f"fact {f.claim[:40]!r} needs a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        if f.review_by and not _is_day(f.review_by):
+            p(f"fact {f.claim[:40]!r}: review_by must be a day (YYYY-MM-DD), not {f.review_by!r}")
         if TODO in f.claim:
             p("a fact is still TODO")
     return out
+
+
+def _is_day(value: str) -> bool:
+    if not re.match(r"^\d{4}-\d\d-\d\d$", value or ""):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _read(path: Path, locale: str, strict: bool = False) -> Catalog:

@@ -43,6 +43,7 @@ from bot.housekeeping import Housekeeping
 from bot.i18n.render import Renderer
 from bot.i18n.workflow import ContentRepo
 from bot.limits import Rules, in_memory
+from bot.metrics import Metrics
 from bot.privacy import install_log_redaction
 from bot.rasa_client import RasaClient, Readiness
 from bot.settings import ROOT, Settings, settings_or_exit
@@ -50,6 +51,7 @@ from bot.web.origins import OriginCheck
 from bot.web.routes import content_workflow, inbox
 from bot.web.routes.content import content_page
 from bot.web.routes.health import healthz
+from bot.web.routes.metrics import metrics_page
 from bot.web.routes.nlg import nlg
 from bot.web.routes.telegram_webhook import telegram_webhook
 from bot.web.routes.webchat_page import webchat_page
@@ -70,6 +72,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     db = db or Database(settings.database_url, busy_timeout_s=settings.db_busy_timeout_s,
                         retry_total_s=settings.db_retry_total_s)
+    # Operators' metrics (GET /metrics, off without WEGWIJS_METRICS_TOKEN): one registry
+    # for this app, handed to every part that counts.
+    metrics = Metrics()
+    db.metrics = metrics
     # Answers from the database's content store (the files while it is empty).
     published = PublishedContent(db)
     catalogs = StoreCatalogs(settings.locales_dir, published=published)
@@ -80,6 +86,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         action_url=settings.action_url,
         token=settings.internal_token,
         timeout_s=settings.rasa_timeout_s,
+        metrics=metrics,
     )
     readiness = Readiness(rasa)
     # Abuse limits, in this process (one app process; a Redis store later, issue #20).
@@ -106,6 +113,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         readiness=readiness,
         limiter=limiter,
         rules=rules,
+        metrics=metrics,
     )
     staff_links = StaffTelegramLinks(db, settings, ui)
     telegram = (
@@ -165,6 +173,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             Route("/content", content_page),
             Route("/nlg", nlg, methods=["POST"]),
             Route("/healthz", healthz),
+            Route("/metrics", metrics_page),
             # Updates over HTTP only in webhook mode (polling fetches them itself).
             *([Route("/telegram/webhook", telegram_webhook, methods=["POST"])]
               if telegram is not None and settings.telegram_mode == "webhook" else []),
@@ -189,6 +198,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         gateway=gateway, handoff=handoff, staff_links=staff_links, ui=ui,
         templates=Jinja2Templates(directory=str(WEB_DIR / "templates")),
         content_repo=ContentRepo(ROOT, settings.content_path, settings.locales_dir),
-        telegram=telegram, limiter=limiter, rules=rules,
+        telegram=telegram, limiter=limiter, rules=rules, metrics=metrics,
     )
     return socketio.ASGIApp(sio, other_asgi_app=starlette_app, socketio_path="socket.io")

@@ -6,7 +6,7 @@ in-process test builds an app of its own with its own database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -21,6 +21,7 @@ from bot.i18n.catalogs import Catalogs
 from bot.i18n.render import Renderer
 from bot.i18n.workflow import ContentRepo
 from bot.limits import Limiter, Rules
+from bot.metrics import Metrics
 from bot.rasa_client import RasaClient
 from bot.settings import Settings
 from bot.web.ui import UiCatalog
@@ -47,6 +48,8 @@ class Services:
     # Abuse limits (logins; the gateway has the same limiter for messages).
     limiter: Limiter | None = None
     rules: Rules | None = None
+    # Operators' metrics (GET /metrics), shared by every part of the app.
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 def services(request: Request) -> Services:

@@ -1,16 +1,20 @@
 """The web chat page on a phone (390 × 844) in real Chromium, in every locale: texts,
 direction, touch targets, links, quick replies, the typing indicator, history after a
-reload, the linked state and signing out, a casemanager's reply written while away.
+reload, the linked state and signing out, a casemanager's reply written while away, a
+linked person's appointments in Arabic and Tigrinya (the Dutch words in brackets).
 
-Each locale leaves a screenshot in tests/artifacts/webchat-phone-<locale>.png."""
+Each locale leaves a screenshot in tests/artifacts/webchat-phone-<locale>.png; the
+appointments in tests/artifacts/webchat-phone-appointments-<locale>.png."""
 
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
 from bot.i18n.locales import HTML_LANG, LOCALES, NATIVE_NAMES
+from bot.i18n.terms import load_terms
 from bot.linkcodes import redact_codes
 from bot.web.routes.webchat_page import page_texts
 from harness.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path
@@ -155,7 +159,7 @@ async def test_the_page_on_a_phone(stack, renderer, phone, locale: str) -> None:
     assert box["y"] >= 0
     # The link is a link (https only), and ordinary words are never broken.
     link = page.locator(".msg.bot a").first
-    assert await link.get_attribute("href") == "https://www.belastingdienst.nl/zorgtoeslag"
+    assert await link.get_attribute("href") == "https://www.toeslagen.nl"
     assert await link.get_attribute("rel") == "noopener noreferrer"
     assert await page.evaluate(BROKEN_WORDS) == []
     # The answers in the locale and its direction; the time of each message in words.
@@ -364,3 +368,62 @@ async def test_a_message_the_busy_database_could_not_keep_goes_back_into_the_com
     await wait_for_turn(page)
     assert (await page.locator(".msg.bot .text").all_inner_texts())[-1] == expect(renderer, "utter_help", "en")
     assert await page.input_value("#input") == ""
+
+
+# Each short isolated Dutch name (up to 32 characters) of the bot's answers on one line.
+SPLIT_NAMES = """() => {
+  const split = [];
+  for (const el of document.querySelectorAll('.msg.bot .text')) {
+    for (const node of el.childNodes) {
+      if (node.nodeType !== Node.TEXT_NODE) continue;
+      const re = /\u2066([^\u2069]{1,32})\u2069/g; let m;
+      while ((m = re.exec(node.data))) {
+        const range = document.createRange();
+        range.setStart(node, m.index + 1); range.setEnd(node, m.index + 1 + m[1].length);
+        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (tops.size > 1) split.push(m[1]);
+      }
+    }
+  }
+  return split;
+}"""
+
+# Demo clients with the whole demo agenda (bot.db.seed): Amal (ar), Merhawi (ti).
+AGENDA_CLIENT = {"ar": 1, "ti": 10}
+
+
+@pytest.mark.parametrize("locale", ["ar", "ti"])
+async def test_appointments_on_a_phone_in_the_persons_language(stack, renderer, phone, locale: str) -> None:  # type: ignore[no-untyped-def]
+    terms = load_terms(Path(__file__).resolve().parents[2] / "content" / "terms.yml")
+    page = await phone(locale)
+    await page.goto(f"{stack.app_url}/?lang={locale}")
+    await wait_for_bot(page, 1)
+    await send(page, stack.cli("link-code", "--client", str(AGENDA_CLIENT[locale])).strip().splitlines()[-1])
+    await wait_for_turn(page)
+    await page.locator("#linked-as").wait_for(state="visible")
+    before = await page.locator(".msg.bot").count()
+    await send(page, SAY[locale]["ask_appointment"])
+    await wait_for_bot(page, before + 4)  # the intro and three appointments
+    await wait_for_turn(page)
+    items = page.locator(".msg.bot .text")
+    texts = await items.all_inner_texts()
+    shown = "\n".join(texts[-3:])
+    for term_id, dutch in (("verblijfsvergunning", "verblijfsvergunning"), ("paspoort", "paspoort"),
+                           ("stadsloket", "Stadsloket Nieuw-West")):
+        assert f"{terms[term_id].name(locale)} ({dutch})" in strip_marks(shown)
+    assert "residence permit" not in shown
+    # No word broken in the middle, and in Arabic no Dutch name split over two lines
+    # (right to left, "(Stadsloket Nieuw-West)" split reads "Stadsloket Nieuw-)" … "(West").
+    assert await page.evaluate(BROKEN_WORDS) == []
+    assert await page.evaluate(SPLIT_NAMES) == []
+    # The first appointment at the top of the screen, as a person scrolls to it.
+    await items.nth(len(texts) - 3).scroll_into_view_if_needed()
+    await page.evaluate("n => document.querySelectorAll('.msg.bot')[n].scrollIntoView()", len(texts) - 4)
+    await page.screenshot(path=str(ARTIFACTS / f"webchat-phone-appointments-{locale}.png"))
+    await page.screenshot(path=str(ARTIFACTS / f"webchat-phone-appointments-{locale}-full.png"), full_page=True)
+
+
+def strip_marks(text: str) -> str:
+    return "".join(ch for ch in text if ch not in "\u200f\u2066\u2069").replace("\u00a0", " ").replace("\u2060", "")
+
+

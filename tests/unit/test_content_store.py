@@ -27,6 +27,7 @@ from bot.db.models import ContentVersion, StaffAudit
 from bot.db.session import Database
 from bot.i18n.exchange import SOURCE, SourceEntry, Translation, read_source, write_source
 from bot.i18n.render import Renderer
+from bot.i18n.terms import load_terms
 from bot.i18n.workflow import ContentRepo
 from bot.settings import get_settings
 
@@ -36,9 +37,11 @@ NOW = datetime(2026, 11, 23, 20, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    """A checkout's content: copies of responses.yml and the catalogs, the real nlu/."""
+    """A checkout's content: copies of responses.yml, the term base and the catalogs, the
+    real nlu/ (the import runs the whole content check, the term base's rules included)."""
     (tmp_path / "content").mkdir()
     shutil.copy(ROOT / "content" / "responses.yml", tmp_path / "content" / "responses.yml")
+    shutil.copy(ROOT / "content" / "terms.yml", tmp_path / "content" / "terms.yml")
     shutil.copytree(ROOT / "locales", tmp_path / "locales", ignore=shutil.ignore_patterns("*.mo"))
     (tmp_path / "nlu").symlink_to(ROOT / "nlu")
     return tmp_path
@@ -82,6 +85,20 @@ def test_export_right_after_import_changes_no_byte(db: Database, root: Path) -> 
         path.write_bytes(b"")  # the export must write them from the store alone
     assert len(export_files(db, ContentRepo(root))) == len(before)
     assert files(root) == before
+
+
+def test_the_store_renders_appointment_items_with_the_term_base(db: Database, root: Path) -> None:
+    """The term base stays a file beside responses.yml (content/terms.yml, not in the store):
+    a renderer on the store finds it there and names what to bring in the person's language."""
+    import_files(db, ContentRepo(root), actor="cli:test", now=NOW)
+    r = renderer(db, root)
+    assert r.terms is not None and r.terms.path == root / "content" / "terms.yml"
+    term = load_terms(root / "content" / "terms.yml")["verblijfsvergunning"]
+    text = r.render("utter_appointment_item", "ti", {
+        "kind_key": "term_appointment_casemanager", "starts_at": "2026-11-25T09:00:00+00:00",
+        "duration": 60, "location": "Stadsloket Nieuw-West", "address": "Osdorpplein 1000",
+        "with_whom": "Leila Haddad", "bring": "verblijfsvergunning"}).text.replace("\u00a0", " ")
+    assert term.name("ti") in text and "(verblijfsvergunning)" in text
 
 
 def test_importing_twice_adds_no_version(db: Database, root: Path) -> None:

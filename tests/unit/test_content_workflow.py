@@ -77,10 +77,40 @@ def test_fact_without_source(repo: ContentRepo) -> None:
 
 def test_fact_with_http_source_or_no_date(repo: ContentRepo) -> None:
     edit_source(repo, 'source: "https://www.svb.nl/nl/kinderbijslag"', 'source: "http://www.svb.nl/nl/kinderbijslag"')
-    edit_source(repo, 'date: "2026"', 'date: "soon"')
+    edit_source(repo, 'date: "2026-11"', 'date: "soon"')
     found = messages(repo)
     assert any("needs an https source" in m for m in found)
     assert any("needs a date" in m for m in found)
+
+
+def test_fact_whose_review_by_day_passed_is_a_warning_not_a_failure(
+    repo: ContentRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit_source(repo, 'source: "https://www.svb.nl/nl/kinderbijslag", date: "2026-11"}',
+                'source: "https://www.svb.nl/nl/kinderbijslag", date: "2026-11", review_by: "2020-01-31"}')
+    assert messages(repo) == []  # not a problem: the fact may still be right
+    (due,) = repo.due_for_review(today=date(2026, 11, 23))
+    assert due.key == "utter_benefits/kinderbijslag" and due.review_by == "2020-01-31"
+    assert due.source == "https://www.svb.nl/nl/kinderbijslag" and due.line > 0
+    assert main(["content", "check", "--root", str(repo.root)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"content/responses.yml:\d+: \[en\] utter_benefits/kinderbijslag: warning: fact due for "
+                     r"review since 2020-01-31", out), out
+    assert "content check passed" in out and "1 fact(s) due for review" in out
+
+
+def test_fact_due_on_its_review_by_day_and_not_before(repo: ContentRepo) -> None:
+    edit_source(repo, 'source: "https://www.svb.nl/nl/kinderbijslag", date: "2026-11"}',
+                'source: "https://www.svb.nl/nl/kinderbijslag", date: "2026-11", review_by: "2027-03-01"}')
+    keys = lambda day: [d.key for d in repo.due_for_review(today=day)]  # noqa: E731
+    assert "utter_benefits/kinderbijslag" not in keys(date(2027, 2, 28))
+    assert "utter_benefits/kinderbijslag" in keys(date(2027, 3, 1))
+
+
+def test_review_by_that_is_not_a_day_is_a_problem(repo: ContentRepo) -> None:
+    edit_source(repo, 'source: "https://www.svb.nl/nl/kinderbijslag", date: "2026-11"}',
+                'source: "https://www.svb.nl/nl/kinderbijslag", date: "2026-11", review_by: "next year"}')
+    assert any("utter_benefits/kinderbijslag" in m and "review_by must be a day" in m for m in messages(repo))
 
 
 def test_catalog_that_does_not_compile(repo: ContentRepo) -> None:

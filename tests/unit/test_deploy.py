@@ -112,6 +112,12 @@ def test_systemd_analyze_verify_finds_no_error(tmp_path: Path) -> None:
     assert not problems, done.stdout + done.stderr
 
 
+def test_nginx_site_keeps_metrics_and_nlg_internal() -> None:
+    conf = (ROOT / "deploy" / "nginx" / "wegwijs.conf").read_text()
+    for path in ("/nlg", "/metrics"):
+        assert f"location = {path} {{\n        return 404;" in conf
+
+
 def test_nginx_site_passes_the_socketio_upgrade() -> None:
     site = (ROOT / "deploy" / "nginx" / "wegwijs.conf").read_text()
     socketio = site[site.index("location /socket.io/"):]

@@ -10,7 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FOUNDATION = ("bot.settings", "bot.clock", "bot.roles", "bot.lru", "bot.deeplinks",
-              "bot.linkcodes", "bot.privacy", "bot.limits", "nlu")
+              "bot.linkcodes", "bot.privacy", "bot.limits", "bot.metrics", "nlu")
 # package -> what of ours it may import (besides itself)
 ALLOWED = {
     "nlu": (),
@@ -27,7 +27,8 @@ ALLOWED = {
     "actions": (*FOUNDATION, "bot.db", "bot.i18n", "bot.handoff.rules", "bot.handoff.escalate"),
     # Rasa and the action server: the settings' checks and the log filter, nothing else.
     "bot.rasa_main": ("bot.privacy", "bot.linkcodes", "bot.settings", "nlu"),
-    "bot.actions_main": ("bot.privacy", "bot.linkcodes", "bot.settings", "nlu"),
+    # ... and the action server times its actions and serves them (bot.metrics).
+    "bot.actions_main": ("bot.privacy", "bot.linkcodes", "bot.settings", "bot.metrics", "nlu"),
 }
 for name in FOUNDATION[:-1]:
     ALLOWED[name] = ("bot.clock", "nlu")
@@ -35,6 +36,8 @@ for name in FOUNDATION[:-1]:
 ALLOWED["bot.privacy"] = ("bot.linkcodes", "bot.settings", "bot.clock", "nlu")
 # The buckets are kept in the bounded mapping; the rules are read from the settings.
 ALLOWED["bot.limits"] = ("bot.lru", "bot.settings")
+# The metric families and their bounded labels (the locales of nlu.text).
+ALLOWED["bot.metrics"] = ("nlu",)
 
 
 def imports_of(path: Path) -> set[str]:

@@ -190,7 +190,10 @@ async def test_the_editor_changes_a_figure_and_its_fact(people) -> None:  # type
     comms, rana = await login("comms"), await login("rana", "rana-demo-2026")
     url = "/content/history?key=utter_insurance%2Feigen_risico&locale=source"
     page = (await comms.http.get(url)).text
-    assert "Compulsory eigen risico is €385 in 2026 | https://www.rijksoverheid.nl" in page
+    # The facts box holds the answer's facts, one a line (claim | source | date | review-by).
+    assert ("Compulsory eigen risico is €385 in 2026 (18 and older); the amount is set per year"
+            " | https://www.zilverenkruis.nl/consumenten/zorgverzekering/veranderingen/prinsjesdag"
+            " | 2026-11-23 | 2026-12-15") in page
     text = svc.renderer.content.get("utter_insurance/eigen_risico").text.replace(
         "In 2026 it is €385", "In 2027 it is €400")
     form = {"csrf_token": comms.csrf, "key": "utter_insurance/eigen_risico", "locale": "source",
@@ -222,3 +225,27 @@ def test_the_facts_box_reads_and_writes_a_review_by_day() -> None:
                      {"claim": "B", "source": "https://b.nl", "date": "2026"}]
     assert bad == ["fact line 4: write claim | https source | date (| review-by day)"]
     assert facts_box(facts) == "A | https://a.nl | 2027 | 2027-06-01\nB | https://b.nl | 2026"
+
+
+async def test_the_content_page_lists_the_published_facts_due_for_review(people) -> None:  # type: ignore[no-untyped-def]
+    """Once the store is in use, the facts due for review are the published ones: a review-by
+    day approved in the browser counts at once (the file does not have it)."""
+    svc, login = people
+    comms, rana = await login("comms"), await login("rana", "rana-demo-2026")
+    key = "utter_benefits/kinderbijslag"
+    due_keys = lambda page: re.findall(r'<li data-key="([^"]+)"',  # noqa: E731
+                                       page[page.index('id="due-facts"'):].split("</ul>")[0])
+    assert key not in due_keys((await comms.http.get("/content")).text)
+    r = svc.renderer.content.get(key)
+    lines = [f"{f.claim} | {f.source} | {f.date}" + (" | 2020-01-31" if "svb.nl" in f.source else "")
+             for f in r.facts]
+    assert any(line.endswith("2020-01-31") for line in lines)
+    await comms.http.post("/content/drafts", data={
+        "csrf_token": comms.csrf, "key": key, "locale": "source", "text": r.text,
+        "facts": "\n".join(lines)})
+    url = f"/content/history?key={key.replace('/', '%2F')}&locale=source"
+    assert key not in due_keys((await comms.http.get("/content")).text)  # a draft is not live
+    draft = max(version_ids((await rana.http.get(url)).text, "draft"))
+    resp = await rana.http.post(f"/content/versions/{draft}/approve", data={"csrf_token": rana.csrf})
+    assert resp.status_code == 303
+    assert key in due_keys((await comms.http.get("/content")).text)

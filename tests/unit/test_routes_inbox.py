@@ -100,6 +100,20 @@ async def test_the_communications_team_has_the_content_page_not_the_inbox(staff)
     assert (await yonas.http.get("/content")).status_code == 403
 
 
+async def test_the_content_page_lists_the_facts_due_for_review(staff, content_copy) -> None:  # type: ignore[no-untyped-def]
+    content, _ = content_copy
+    text = content.read_text(encoding="utf-8")
+    old = 'source: "https://www.svb.nl/nl/kinderbijslag", date: "2026-11"}'
+    assert old in text
+    content.write_text(text.replace(old, old[:-1] + ', review_by: "2020-01-31"}'), encoding="utf-8")
+    comms = await staff("comms")
+    page = (await comms.http.get("/content")).text
+    due = page[page.index('id="due-facts"'):]
+    due = due[:due.index("</ul>")]
+    assert 'data-key="utter_benefits/kinderbijslag"' in due and "2020-01-31" in due
+    assert "https://www.svb.nl/nl/kinderbijslag" in due
+
+
 async def test_claim_and_note(staff, escalations, db) -> None:  # type: ignore[no-untyped-def]
     sanne = await staff("sanne")
     esc = escalations["sanne"]

@@ -59,7 +59,7 @@ class TelegramChannel:
         if settings.telegram_mode != "polling":
             builder = builder.updater(None)
         self.application: Application = builder.build()
-        self.outbox = Outbox(db, self.application.bot)
+        self.outbox = Outbox(db, self.application.bot, gateway.metrics)
         # The gateway queues every reply of a Telegram turn in the outbox as it stores it.
         gateway.deliveries[CHANNEL] = self.outbox.enqueue
         Handlers(gateway, db, self.outbox, self.application.bot, start_hook,

@@ -21,6 +21,7 @@ from bot.clock import as_utc, utcnow
 from bot.db import telegram as repo
 from bot.db.session import Database
 from bot.lru import LruDict
+from bot.metrics import Metrics
 from bot.privacy import log_id
 
 logger = logging.getLogger(__name__)
@@ -36,9 +37,10 @@ RETRY_LOOP_S = 5.0
 class Outbox:
     """The outbox of one bot (``bot_id`` is known once connected)."""
 
-    def __init__(self, db: Database, bot: Any) -> None:
+    def __init__(self, db: Database, bot: Any, metrics: Metrics | None = None) -> None:
         self.db = db
         self.bot = bot
+        self.metrics = metrics or Metrics()
         self.bot_id = 0
         # One lock per chat being sent to; idle ones are forgotten (bounded).
         self._send_locks: LruDict[int, asyncio.Lock] = LruDict(
@@ -89,6 +91,7 @@ class Outbox:
             except RetryAfter as exc:
                 wait = _seconds(exc.retry_after)
                 error = f"429 retry after {wait}s"
+                self.metrics.telegram_retry("rate_limited")
                 if wait > MAX_INLINE_WAIT_S:
                     await self._later(row.id, wait, error)
                     return False
@@ -105,16 +108,20 @@ class Outbox:
                     parse_mode, text = None, html.unescape(text)
                     continue
                 logger.error("telegram refused message %s: %s", row.id, exc)
+                self.metrics.error("telegram_refused")
                 await self._later(row.id, 300.0, f"400 {exc}")
                 return False
             except NetworkError as exc:  # 5xx, time-outs, connection errors
                 error = f"network: {exc}"
                 logger.warning("telegram send failed (attempt %d): %s", attempt + 1, exc)
+                self.metrics.telegram_retry("network")
+                self.metrics.error("telegram_send")
                 await asyncio.sleep(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
         await self._later(row.id, RETRY_LOOP_S, error)
         return False
 
     async def _later(self, outbox_id: int, seconds: float, error: str) -> None:
+        self.metrics.telegram_retry("deferred")
         await self.db.run(repo.retry_later, outbox_id=outbox_id,
                           delay=timedelta(seconds=seconds), error=error)
 

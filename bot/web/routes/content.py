@@ -1,5 +1,6 @@
 """The communications team's page (/content): every answer in the five locales as a person
-sees it, search, what is outdated or missing, and the questions the bot could not answer.
+sees it, search, what is outdated or missing, the facts due for review, and the questions
+the bot could not answer.
 
 Access: a staff login with a role that may use it (``bot.db.access``); see ``wegwijs staff``.
 """
@@ -11,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.clock import AMSTERDAM, utcnow
 from bot.content import editing
 from bot.db.access import may_use_content_page
 from bot.db.content import store_version
@@ -79,5 +81,10 @@ async def content_page(request: Request) -> Response:
             "rows": rows, "query": query, "statuses": [statuses[loc] for loc in LOCALES],
             "locales": [(loc, NATIVE_NAMES[loc], HTML_LANG[loc], direction(loc)) for loc in LOCALES],
             "unanswered": await unanswered_questions(svc.db),
+            # The published facts: the store's once it is in use (an approved new review-by
+            # day counts at once), the file's before that.
+            "due_facts": svc.content_repo.due_for_review(
+                utcnow().astimezone(AMSTERDAM).date(),
+                svc.renderer.content.responses() if in_store else None),
         },
     )

@@ -42,7 +42,7 @@ from bot.i18n.reply_templates import (
     choose,
     documents,
     fields_of,
-    fill_template,
+    fill_both,
     outline,
     templates,
 )
@@ -376,7 +376,7 @@ def _template_choices(request: Request, staff: Staff) -> dict[str, Any]:
         "documents": [{"key": d.key, "title": renderer.term(ui_locale, d.key, d.text)}
                       for d in documents(renderer.content)],
         "other_document": OTHER_DOCUMENT,
-        "today": utcnow().astimezone(AMSTERDAM).date().isoformat(),
+        "today": svc.handoff.today().isoformat(),
     }
 
 
@@ -407,9 +407,7 @@ def template_preview(request: Request, staff: Staff, esc: dict[str, Any], form: 
         return {"missing": str(invalid)}
     ui_locale = _ui_locale(request, staff)
     locale = esc["locale"] or svc.handoff.default_locale
-    today = utcnow().astimezone(AMSTERDAM).date()
-    person = fill_template(svc.renderer, choice, locale, today)
-    own = fill_template(svc.renderer, choice, ui_locale, today)
+    person, own = fill_both(svc.renderer, choice, locale, ui_locale, svc.handoff.today())
     label = svc.renderer.render("app_staff_label", locale, {"name": staff.display_name})
     return {"preview": {
         "person": person.text, "label": label.text, "dir": person.direction,

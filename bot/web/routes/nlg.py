@@ -5,6 +5,7 @@ goes to the :class:`~bot.channels.turns.TurnState` the gateway reads."""
 from __future__ import annotations
 
 import hmac
+import time
 from typing import Any
 
 from starlette.requests import Request
@@ -48,14 +49,24 @@ def answered_message(tracker: dict[str, Any]) -> int | None:
 
 async def nlg(request: Request) -> JSONResponse:
     svc = services(request)
+    started = time.perf_counter()
+    try:
+        return await _nlg(request, svc)
+    finally:
+        svc.metrics.nlg_seconds.observe(time.perf_counter() - started)
+
+
+async def _nlg(request: Request, svc: Any) -> JSONResponse:
     token = request.query_params.get("token", "")
     if not hmac.compare_digest(token, svc.settings.internal_token):
         return JSONResponse({"error": "forbidden"}, status_code=403)
     try:
         body = await request.json()
     except ValueError:
+        svc.metrics.error("nlg_bad_request")
         return JSONResponse({"error": "invalid JSON"}, status_code=400)
     if not isinstance(body, dict) or not isinstance(body.get("response"), str):
+        svc.metrics.error("nlg_bad_request")
         return JSONResponse({"error": "missing response"}, status_code=400)
     locale = nlg_locale(body, svc.settings.default_locale)
     arguments = _dict(body.get("arguments"))
