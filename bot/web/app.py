@@ -48,8 +48,7 @@ from bot.privacy import install_log_redaction
 from bot.rasa_client import RasaClient, Readiness
 from bot.settings import ROOT, Settings, settings_or_exit
 from bot.web.origins import OriginCheck
-from bot.web.routes import content_workflow, inbox
-from bot.web.routes.content import content_page
+from bot.web.routes import content, content_workflow, inbox
 from bot.web.routes.health import healthz
 from bot.web.routes.metrics import metrics_page
 from bot.web.routes.nlg import nlg
@@ -170,7 +169,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     starlette_app = Starlette(
         routes=[
             Route("/", webchat_page),
-            Route("/content", content_page),
+            *content.ROUTES,
             Route("/nlg", nlg, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/metrics", metrics_page),

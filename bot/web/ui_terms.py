@@ -62,3 +62,12 @@ CONTENT_REFUSALS = [
     N_("Only a reviewer may approve and publish."),
     N_("A change is approved by someone else than its author."),
 ]
+
+# The editor's areas (bot.content.topics.AREAS) and the languages by their name in the
+# staff language ("Arabic", "Arabisch"), not by code.
+EDITOR_TERMS = [
+    N_("area:money"), N_("area:insurance"), N_("area:appointments"), N_("area:school"),
+    N_("area:assistant"),
+    N_("language:nl"), N_("language:en"), N_("language:ar"), N_("language:ti"),
+    N_("language:fa_AF"),
+]

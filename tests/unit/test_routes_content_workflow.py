@@ -137,8 +137,12 @@ async def test_the_content_page_shows_the_store(people) -> None:  # type: ignore
         "text": "Hello! What can I do for you?"})
     draft = version_ids((await rana.http.get(HISTORY)).text, "draft")[0]
     await rana.http.post(f"/content/versions/{draft}/approve", data={"csrf_token": rana.csrf})
+    # The list finds the published text and flags the translations of the older English;
+    # the topic shows the published text in its bubble.
     page = (await comms.http.get("/content", params={"q": "What can I do for you"})).text
-    assert "Hello! What can I do for you?" in page and "na te kijken" in page
+    assert '<li data-key="utter_greet">' in page and "na te kijken" in page
+    page = (await comms.http.get("/content/topics/utter_greet")).text
+    assert 'dir="ltr">Hello! What can I do for you?</p>' in page
 
 
 async def test_rasa_gets_the_published_text_on_the_next_message(people, web, db) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -103,7 +103,14 @@ async def save_draft(request: Request) -> Response:
         return await _refused(request, staff, key, locale, 403, error=str(exc))
     except editing.Refused as exc:
         return await _refused(request, staff, key, locale, 409, problems=exc.problems)
+    if form.get("back") == "topic":  # saved in the editor: back to the topic, at the column
+        code = "en" if locale == SOURCE else locale
+        return RedirectResponse(f"{topic_url(key)}#col-{code}", status_code=303)
     return RedirectResponse(_history_url(key, locale), status_code=303)
+
+
+def topic_url(key: str) -> str:
+    return "/content/topics/" + quote(key, safe="/")
 
 
 def parse_facts(value: str) -> tuple[list[dict[str, str]], list[str]]:
