@@ -254,3 +254,25 @@ async def test_only_the_communications_team_opens_the_editor(people, web) -> Non
 def test_the_titles_file_loads_as_yaml() -> None:
     data = yaml.safe_load((ROOT / "content" / "topics.yml").read_text(encoding="utf-8"))
     assert isinstance(data, dict) and len(data) == len(load_titles(ROOT / "content" / "topics.yml"))
+
+
+async def test_new_english_leaves_the_translation_to_review_starting_from_the_old_one(people) -> None:  # type: ignore[no-untyped-def]
+    svc, login = people
+    comms, rana, tesfay = await login("comms"), await login("rana"), await login("tesfay")
+    english = svc.renderer.content.get("utter_greet").text
+    old_ti = svc.renderer.catalogs.lookup("ti", "utter_greet", english)
+    assert old_ti
+    await comms.http.post("/content/drafts", data={
+        "csrf_token": comms.csrf, "key": "utter_greet", "locale": "source",
+        "text": "Hello! What can I do for you?", "back": "topic"})
+    history = (await rana.http.get("/content/history?key=utter_greet&locale=source")).text
+    draft = max(int(v) for v in re.findall(r'data-version="(\d+)" data-state="draft"', history))
+    assert (await rana.http.post(f"/content/versions/{draft}/approve",
+                                 data={"csrf_token": rana.csrf})).status_code == 303
+    page = (await tesfay.http.get("/content/topics/utter_greet")).text
+    col = page[page.index('data-locale="ti" id="col-ti"') - 40:]
+    col = col[:col.index("</section>")]
+    assert "state-review" in col and "needs review" in col
+    assert f">{old_ti}</textarea>" in col  # the translator starts from the old translation
+    assert 'class="msg bot fallback" lang="en"' in col and "Hello! What can I do for you?" in col
+    assert "Not translated: the person gets the English" in col

@@ -161,7 +161,8 @@ async def topic_page(request: Request) -> Response:
         columns.append({
             "locale": loc, "code": loc, "native": NATIVE_NAMES[loc], "lang": HTML_LANG[loc],
             "dir": direction(loc), "state": state, "draft": (key, loc) in drafts,
-            "text": svc.renderer.catalogs.lookup(loc, key, response.text) or "",
+            "text": (svc.renderer.catalogs.lookup(loc, key, response.text)
+                     or (await _last_translation(request, key, loc) if state == "review" else "")),
             "may_edit": in_store and editing.may_edit(staff, loc),
             "bubble": bubble(svc.renderer, key, loc, now=now),
         })
@@ -171,6 +172,13 @@ async def topic_page(request: Request) -> Response:
         facts=list(response.facts), limit=TELEGRAM_LIMIT,
         history_url=lambda loc: "/content/history?" + _query(key, loc),
     )
+
+
+async def _last_translation(request: Request, key: str, locale: str) -> str:
+    """The translation of the older English (needs review; not served): the translator
+    starts from it rather than from an empty box."""
+    entries = await services(request).db.run(editing.history, key=key, locale=locale)
+    return next((e.text for e in entries if e.live), "")
 
 
 def _query(key: str, locale: str) -> str:
