@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.clock import AMSTERDAM
-from bot.i18n.content import Response
+from bot.i18n.content import Fact, Response
 from bot.i18n.exchange import SOURCE
 from bot.i18n.locales import FALLBACK_CHAIN, HTML_LANG
 from bot.i18n.render import Renderer
@@ -150,12 +150,17 @@ def bubble(renderer: Renderer, key: str, locale: str, *, text: str | None = None
     return Bubble(target, shown, buttons, direction, lang, fallback, telegram_length(shown))
 
 
-def draft_problems(renderer: Renderer, key: str, locale: str, text: str) -> list[str]:
+def draft_problems(renderer: Renderer, key: str, locale: str, text: str,
+                   facts: list[dict[str, str]] | None = None) -> list[str]:
     """What would block a draft of ``key`` in ``locale`` with ``text`` (the checks on save,
-    shown next to the field as the text is written)."""
+    shown next to the field as the text is written); for the English, ``facts`` are the
+    draft's facts (None: the live ones)."""
     live = renderer.content.get(key)
     if locale == SOURCE:
         response = replace(live, text=text) if live is not None else Response(key=key, text=text)
+        if facts is not None:
+            response = replace(response, facts=tuple(
+                Fact(f["claim"], f["source"], f["date"], f.get("review_by", "")) for f in facts))
         return source_problems(response) + text_problems(text, text)
     if live is None:
         return [f"there is no English answer {key!r} to translate"]

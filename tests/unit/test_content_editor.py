@@ -276,3 +276,37 @@ async def test_new_english_leaves_the_translation_to_review_starting_from_the_ol
     assert f">{old_ti}</textarea>" in col  # the translator starts from the old translation
     assert 'class="msg bot fallback" lang="en"' in col and "Hello! What can I do for you?" in col
     assert "Not translated: the person gets the English" in col
+
+
+async def test_the_editor_changes_the_english_and_its_facts_together(people) -> None:  # type: ignore[no-untyped-def]
+    """The English column holds the facts box: the preview checks the facts as they are
+    written (a malformed line, a source without https), and a draft saves them."""
+    svc, login = people
+    comms = await login("comms")
+    page = (await comms.http.get("/content/topics/utter_insurance/eigen_risico")).text
+    box = page[page.index('id="facts-en"'):]
+    box = box[box.index(">") + 1:box.index("</textarea>")]
+    assert box.splitlines()[0] == (
+        "Compulsory eigen risico is €385 in 2026 (18 and older); the amount is set per year"
+        " | https://www.zilverenkruis.nl/consumenten/zorgverzekering/veranderingen/prinsjesdag"
+        " | 2026-11-23 | 2026-12-15")
+    assert 'id="facts-ar"' not in page
+    text = svc.renderer.content.get("utter_insurance/eigen_risico").text.replace(
+        "In 2026 it is €385", "In 2027 it is €400")
+    form = {"csrf_token": comms.csrf, "key": "utter_insurance/eigen_risico", "locale": "source",
+            "text": text, "back": "topic"}
+    resp = await comms.http.post("/content/preview", data={**form, "facts": "€400 in 2027\nA | http://x.nl | 2027"})
+    assert "fact line 1: write claim | https source | date" in resp.text
+    assert "needs an https source" in resp.text and "In 2027 it is €400" in resp.text
+    resp = await comms.http.post("/content/preview", data={**form, "facts": ""})
+    assert "without a source: add `facts`" in resp.text
+    good = "Compulsory eigen risico is €400 in 2027 | https://www.rijksoverheid.nl/x | 2027 | 2027-06-01"
+    assert "<li>" not in (await comms.http.post("/content/preview", data={**form, "facts": good})).text
+    resp = await comms.http.post("/content/drafts", data={**form, "facts": good})
+    assert resp.status_code == 303 and resp.headers["location"].endswith("eigen_risico#col-en")
+    history = (await comms.http.get("/content/history?key=utter_insurance%2Feigen_risico&locale=source")).text
+    draft = history[history.index('data-state="draft"'):]
+    draft = draft[:draft.index("</li>\n\n")] if "</li>\n\n" in draft else draft
+    assert history.count('data-state="draft"') == 1
+    assert "Compulsory eigen risico is €400 in 2027" in draft and "https://www.rijksoverheid.nl/x" in draft
+    assert svc.renderer.content.get("utter_insurance/eigen_risico").text != text  # a draft: not live

@@ -29,7 +29,7 @@ from bot.i18n.exchange import SOURCE
 from bot.i18n.locales import HTML_LANG, LOCALES, NATIVE_NAMES, direction
 from bot.i18n.workflow import TELEGRAM_LIMIT
 from bot.privacy import redact
-from bot.web.routes.content_workflow import topic_url
+from bot.web.routes.content_workflow import facts_box, parse_facts, topic_url
 from bot.web.routes.inbox import render
 from bot.web.services import services
 from bot.web.staff_auth import csrf_ok, current_staff, to_login
@@ -154,6 +154,8 @@ async def topic_page(request: Request) -> Response:
         "text": response.text, "state": "ok", "draft": (key, SOURCE) in drafts,
         "may_edit": in_store and editing.may_edit(staff, SOURCE),
         "bubble": bubble(svc.renderer, key, SOURCE, now=now),
+        "facts_box": facts_box([{"claim": f.claim, "source": f.source, "date": f.date,
+                                 "review_by": f.review_by} for f in response.facts]),
     }]
     for loc in TRANSLATIONS:
         outdated = {o["key"] for o in statuses[loc].outdated}
@@ -200,10 +202,13 @@ async def preview(request: Request) -> Response:
     text = str(form.get("text", ""))[:TEXT_MAX].replace("\r\n", "\n").strip()
     if svc.renderer.content.get(key) is None or locale not in (SOURCE, *TRANSLATIONS):
         return Response("Unknown text.", status_code=404)
+    facts, bad = None, []
+    if locale == SOURCE and "facts" in form:
+        facts, bad = parse_facts(str(form.get("facts", ""))[:TEXT_MAX])
     return render(
         request, "inbox/_content_bubble.html", staff,
         b=bubble(svc.renderer, key, locale, text=text, now=utcnow()),
-        problems=draft_problems(svc.renderer, key, locale, text), limit=TELEGRAM_LIMIT,
+        problems=bad + draft_problems(svc.renderer, key, locale, text, facts), limit=TELEGRAM_LIMIT,
     )
 
 
