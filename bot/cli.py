@@ -7,11 +7,14 @@
     wegwijs link-code --client ID       a one-time code for a client (last line of output)
     wegwijs staff add NAME --role R     a login for the inbox or content page; staff list
     wegwijs staff disable|enable|passwd|remove NAME
+    wegwijs staff roles NAME [editor] [translator:LOCALE …] [reviewer]   content roles
     wegwijs import schools FILE.csv     load the city's list of language schools
     wegwijs content status [--format json]   per locale: translated, missing, needs review
     wegwijs content check               every rule the catalogs and answers must meet (warns: facts due for review)
     wegwijs content update              carry English changes into every catalog
     wegwijs content new-topic benefits/NAME   scaffold an FAQ topic
+    wegwijs content import              the files into the database's content store (after the check)
+    wegwijs content export              the store's live content back into the files (byte-stable)
     wegwijs serve app|rasa|actions      start one process with the settings' environment
     wegwijs env                         print the environment endpoints.yml needs
 
@@ -111,11 +114,26 @@ def cmd_staff(args: argparse.Namespace) -> int:
 
     if args.staff_command == "list":
         with database().session() as s:
-            print(f"{'id':>4}  {'username':16} {'role':12} {'casemanager':>11}  {'state':8}  name")
+            print(f"{'id':>4}  {'username':16} {'role':12} {'casemanager':>11}  {'state':8}  "
+                  "name; content roles")
             for st in list_staff(session=s):
                 state = "disabled" if st.disabled_at else "active"
+                roles = " ".join(st.content_roles or []) or "-"
                 print(f"{st.id:>4}  {st.username:16} {st.role:12} {st.casemanager_id or '-':>11}  "
-                      f"{state:8}  {st.display_name}")
+                      f"{state:8}  {st.display_name}; {roles}")
+        return 0
+    if args.staff_command == "roles":
+        from bot.content.editing import set_content_roles
+
+        try:
+            with database().session() as s:
+                staff = set_content_roles(session=s, username=args.username, roles=args.roles,
+                                          actor=_cli_actor())
+                print(f"staff account {staff.username}: content roles "
+                      f"{' '.join(staff.content_roles) or '(none)'}")
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
         return 0
     if args.staff_command in ("disable", "enable", "passwd", "remove"):
         try:
@@ -204,6 +222,8 @@ def cmd_content(args: argparse.Namespace) -> int:
     from bot.i18n.workflow import ContentRepo, status_json, status_table
 
     repo = ContentRepo(Path(args.root) if args.root else ROOT)
+    if args.action in ("import", "export"):
+        return _content_store(args, repo)
     if args.action == "status":
         statuses = repo.status()
         if args.format == "json":
@@ -237,6 +257,46 @@ def cmd_content(args: argparse.Namespace) -> int:
     print(f"Scaffolded {args.topic}. Still to do (the topic is live only when the check passes):")
     for item in todo:
         print(f"  - {item}")
+    return 0
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no user name in this environment
+        return f"cli:{os.getuid()}"
+
+
+def _content_store(args: argparse.Namespace, repo) -> int:  # type: ignore[no-untyped-def]
+    from bot.content.store import ImportRefused, export_files, import_files
+
+    try:
+        get_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    db = database()
+    if args.action == "export":
+        try:
+            changed = export_files(db, repo)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        for path in changed:
+            print(f"wrote {repo.rel(path)}")
+        print(f"{len(changed)} file(s) changed" if changed else "the files already say what the store says")
+        return 0
+    try:
+        report = import_files(db, repo, actor=_cli_actor())
+    except ImportRefused as exc:
+        print("nothing imported; the content check found:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    for locale, c in report.items():
+        print(f"{locale:7} added {c.added}, changed {c.changed}, removed {c.removed}, unchanged {c.unchanged}")
     return 0
 
 
@@ -349,6 +409,10 @@ def main(argv: list[str] | None = None) -> int:
     sp.add_argument("--locale", choices=["nl", "en"], default="nl", help="language of the inbox")
     sp.add_argument("--password-stdin", action="store_true")
     staff_sub.add_parser("list", help="list the accounts")
+    sp = staff_sub.add_parser("roles", help="what the account may do to the content: editor, "
+                              "translator:<locale>, reviewer (none: read only)")
+    sp.add_argument("username")
+    sp.add_argument("roles", nargs="*")
     for name, text in (("disable", "no login; open sessions end at once"),
                        ("enable", "allow logins again"),
                        ("passwd", "set a new password (asked, or --password-stdin)"),
@@ -365,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("content", help="the communications team's content workflow")
-    p.add_argument("action", choices=["status", "check", "update", "new-topic"])
+    p.add_argument("action", choices=["status", "check", "update", "new-topic", "import", "export"])
     p.add_argument("topic", nargs="?")
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--root", help="checkout to work on (default: this one)")
@@ -404,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
 
 # Commands that act on staff accounts or read or act on clients: each run is in the
 # staff audit log (bot/db/audit.py), as "cli:<os user>", with its exit status.
-AUDITED = ("staff", "link-code", "clients")
+AUDITED = ("staff", "link-code", "clients", "content")
 
 
 def _audit(args: argparse.Namespace, status: int) -> None:
@@ -415,6 +479,10 @@ def _audit(args: argparse.Namespace, status: int) -> None:
     words = [args.command]
     if args.command == "staff":
         words += [args.staff_command, getattr(args, "username", None) or ""]
+    if args.command == "content":
+        if args.action not in ("import", "export"):
+            return  # reading or changing files only: not an act on the store
+        words.append(args.action)
     try:
         user = getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name in this environment

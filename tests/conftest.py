@@ -30,6 +30,7 @@ def content_copy(tmp_path: Path) -> tuple[Path, Path]:
     content = tmp_path / "responses.yml"
     shutil.copy(ROOT / "content" / "responses.yml", content)
     shutil.copy(ROOT / "content" / "terms.yml", content.parent / "terms.yml")  # the term base, beside it
+    shutil.copy(ROOT / "content" / "topics.yml", content.parent / "topics.yml")  # the editor's titles
     locales = tmp_path / "locales"
     shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
     return content, locales
@@ -146,6 +147,7 @@ def _supervised_stack(
     content = workdir / "responses.yml"
     shutil.copy(ROOT / "content" / "responses.yml", content)
     shutil.copy(ROOT / "content" / "terms.yml", workdir / "terms.yml")  # the term base, beside it
+    shutil.copy(ROOT / "content" / "topics.yml", workdir / "topics.yml")  # the editor's titles
     s = SupervisedStack(workdir, locales_dir=locales, content_path=content)
     s.extra_env = {
         "TELEGRAM_TOKEN": telegram_bot.token,

@@ -23,6 +23,9 @@ from bot.db.models import Staff, StaffAudit
 ACTIONS = (
     "login", "login_failed", "login_refused", "logout", "open_conversation", "open_attachment",
     "reply", "claim", "close", "note", "link_code", "telegram_link", "cli",
+    # The content store: a draft saved, approved (published now or later), rejected, an
+    # earlier version brought back, an account's content roles changed.
+    "content_draft", "content_publish", "content_reject", "content_rollback", "content_roles",
 )
 PAGE_SIZE = 100
 

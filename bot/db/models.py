@@ -288,6 +288,9 @@ class Staff(Base):
     # Set by ``wegwijs staff disable``: no login, and open sessions end at once.
     disabled_at = Column(DateTime(timezone=True))
     created_at = Column(DateTime(timezone=True), default=utcnow)
+    # What the account may do to the content (bot.roles.ContentRole): "editor",
+    # "translator:<locale>", "reviewer"; none for an account that only reads it.
+    content_roles = Column(JSON)
 
 
 class StaffAudit(Base):
@@ -315,6 +318,62 @@ class StaffAudit(Base):
     # What else identifies the act: a CLI command and the account it concerned.
     detail = Column(String(200))
     address_hash = Column(String(16))
+
+
+# Content (answers and their translations) ------------------------------------------
+
+
+class ContentVersion(Base):
+    """One version of one text: the English source of an answer (``locale`` "en": text,
+    buttons, facts, note) or one translation of a catalog entry (``key`` is the gettext
+    context: the answer's key, ``button:<id>`` or ``<key>:choice``; ``source`` the English
+    it translates). Every change is a new row; rows are never edited except their state.
+
+    ``state``: ``draft`` (not live), ``published`` (live from ``publish_at``: now or a
+    later time), ``rejected``. The live version of a (key, locale) is its newest published
+    row whose ``publish_at`` has passed. ``raw``: the entry as it was written in the
+    imported file, so that an export of what was not changed gives the same bytes.
+    """
+
+    __tablename__ = "content_versions"
+    __table_args__ = (
+        Index("ix_content_versions_key_locale", "key", "locale", "id"),
+        Index("ix_content_versions_state", "state", "publish_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    key = Column(String(200), nullable=False)
+    locale = Column(String(10), nullable=False)
+    number = Column(Integer, nullable=False)  # 1, 2, … per (key, locale)
+    text = Column(Text, nullable=False, default="")
+    source = Column(Text)  # translations: the English text translated
+    buttons = Column(JSON)  # English: [{id, title, payload, translate}]
+    facts = Column(JSON)  # English: [{claim, source, date}]
+    note = Column(Text)
+    choice_button = Column(JSON)  # English: {title, payload}
+    needs_review = Column(Integer, default=0)  # translations: marked fuzzy
+    comments = Column(JSON)  # translations: {"user": [...], "previous": "old English"}
+    raw = Column(Text)
+    state = Column(String(20), nullable=False, default="draft")
+    author = Column(String(120))  # a staff username, or "cli:<os user>" for an import
+    author_id = Column(Integer)
+    created_at = Column(DateTime(timezone=True), default=utcnow, nullable=False)
+    reviewer = Column(String(120))
+    reviewer_id = Column(Integer)
+    reviewed_at = Column(DateTime(timezone=True))
+    publish_at = Column(DateTime(timezone=True))
+
+
+class ContentState(Base):
+    """Named values of the content store: ``version`` (raised by every publication, so
+    each app process knows when its cache is stale) and the layout of the exchange files
+    (``layout:responses``, ``layout:po:<locale>``) that an export writes back."""
+
+    __tablename__ = "content_state"
+
+    name = Column(String(100), primary_key=True)
+    number = Column(Integer, nullable=False, default=0)
+    data = Column(JSON)
 
 
 # Telegram ---------------------------------------------------------------------------

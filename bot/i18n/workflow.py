@@ -241,34 +241,8 @@ class ContentRepo:
         return out
 
     def _check_source(self, responses: dict[str, Response], file: str) -> list[Problem]:
-        out = []
-        for r in responses.values():
-            def p(msg: str, r: Response = r) -> None:
-                out.append(Problem(file, r.line, "en", r.key, msg))
-
-            if not r.text.strip() or TODO in r.text:
-                p("the English answer is not written yet (empty or TODO)")
-            for b in r.buttons:
-                if not b.title.strip():
-                    p(f"button {b.id!r} has no title")
-                if not b.payload.strip():
-                    p(f"button {b.id!r} has no payload")
-            if r.key.startswith(PREFIX) and unknown_fields(r.text):
-                allowed = ", ".join("{" + f + "}" for f in FIELDS)
-                unknown = ", ".join("{" + f + "}" for f in unknown_fields(r.text))
-                p(f"a reply template can only use {allowed}; not {unknown}")
-            if _FACT.search(r.text) and not r.facts:
-                p("states an amount, year or phone number without a source: add `facts`")
-            for f in r.facts:
-                if not f.source.startswith("https://") or TODO in f.source:
-                    p(f"fact {f.claim[:40]!r} needs an https source")
-                if not re.match(r"^\d{4}(-\d\d){0,2}$", f.date):
-                    p(f"fact {f.claim[:40]!r} needs a date (YYYY, YYYY-MM or YYYY-MM-DD)")
-                if f.review_by and not _is_day(f.review_by):
-                    p(f"fact {f.claim[:40]!r}: review_by must be a day (YYYY-MM-DD), not {f.review_by!r}")
-                if TODO in f.claim:
-                    p("a fact is still TODO")
-        return out
+        return [Problem(file, r.line, "en", r.key, msg)
+                for r in responses.values() for msg in source_problems(r)]
 
     def _check_catalogs(self, responses: dict[str, Response]) -> list[Problem]:
         out = []
@@ -298,7 +272,7 @@ class ContentRepo:
                                        "not in the English source any more: run `make i18n-update`"))
                 if not text:
                     continue
-                out += [Problem(file, line, locale, m.context or "-", msg) for msg in _text_problems(m.id, text)]
+                out += [Problem(file, line, locale, m.context or "-", msg) for msg in text_problems(m.id, text)]
         return out
 
     def _check_topics(self, responses: dict[str, Response], file: str) -> list[Problem]:
@@ -333,17 +307,20 @@ class ContentRepo:
 
     # Facts due for review ----------------------------------------------------------
 
-    def due_for_review(self, today: date | None = None) -> list[DueFact]:
-        """Facts whose review-by day is today or has passed, the longest overdue first.
+    def due_for_review(self, today: date | None = None,
+                       responses: dict[str, Response] | None = None) -> list[DueFact]:
+        """Facts whose review-by day is today or has passed, the longest overdue first;
+        of ``responses`` when given (the content store's published answers), else the file's.
 
         Not a problem that fails the check (the fact may still be right), but a warning:
         someone must look at the source again and set a new review-by day.
         """
         today = today or date.today()
-        try:
-            responses = load_responses(self.content_path)
-        except (ValueError, KeyError, yaml.YAMLError):
-            return []  # `check` reports a content file that does not load
+        if responses is None:
+            try:
+                responses = load_responses(self.content_path)
+            except (ValueError, KeyError, yaml.YAMLError):
+                return []  # `check` reports a content file that does not load
         due = [
             DueFact(self.rel(self.content_path), r.line, r.key, f.claim, f.source, f.review_by)
             for r in responses.values()
@@ -387,6 +364,36 @@ class ContentRepo:
         return todo
 
 
+def source_problems(r: Response) -> list[str]:
+    """What is wrong with one English answer (empty: nothing): the rules of the check and
+    of the content store's publication."""
+    out: list[str] = []
+    p = out.append
+    if not r.text.strip() or TODO in r.text:
+        p("the English answer is not written yet (empty or TODO)")
+    for b in r.buttons:
+        if not b.title.strip():
+            p(f"button {b.id!r} has no title")
+        if not b.payload.strip():
+            p(f"button {b.id!r} has no payload")
+    if r.key.startswith(PREFIX) and unknown_fields(r.text):
+        allowed = ", ".join("{" + f + "}" for f in FIELDS)
+        unknown = ", ".join("{" + f + "}" for f in unknown_fields(r.text))
+        p(f"a reply template can only use {allowed}; not {unknown}")
+    if _FACT.search(r.text) and not r.facts:
+        p("states an amount, year or phone number without a source: add `facts`")
+    for f in r.facts:
+        if not f.source.startswith("https://") or TODO in f.source:
+            p(f"fact {f.claim[:40]!r} needs an https source")
+        if not re.match(r"^\d{4}(-\d\d){0,2}$", f.date):
+            p(f"fact {f.claim[:40]!r} needs a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+        if f.review_by and not _is_day(f.review_by):
+            p(f"fact {f.claim[:40]!r}: review_by must be a day (YYYY-MM-DD), not {f.review_by!r}")
+        if TODO in f.claim:
+            p("a fact is still TODO")
+    return out
+
+
 def _is_day(value: str) -> bool:
     if not re.match(r"^\d{4}-\d\d-\d\d$", value or ""):
         return False
@@ -410,9 +417,14 @@ def _unquote(s: str) -> str:
 
 def _previous_ids(path: Path) -> dict[str, str]:
     """``#| msgid`` of each fuzzy entry, by context (Babel writes them but does not read them)."""
+    return previous_ids_of(path.read_text(encoding="utf-8"))
+
+
+def previous_ids_of(text: str) -> dict[str, str]:
+    """``#| msgid`` of each fuzzy entry of a catalog's text, by context."""
     out: dict[str, str] = {}
     pending: list[str] | None = None
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         if line.startswith("#| msgid "):
             pending = [_unquote(line[len("#| msgid "):])]
         elif line.startswith('#| "') and pending is not None:
@@ -425,7 +437,7 @@ def _previous_ids(path: Path) -> dict[str, str]:
     return out
 
 
-def _text_problems(source: str, text: str) -> list[str]:
+def text_problems(source: str, text: str) -> list[str]:
     problems = []
     src, dst = set(_PLACEHOLDER.findall(source)), set(_PLACEHOLDER.findall(text))
     if src != dst:

@@ -32,6 +32,7 @@ from bot.channels.webchat import (
     make_pending_pusher,
     make_seen_pusher,
 )
+from bot.content.store import PublishedContent, StoreCatalogs, StoreContentSource
 from bot.db import retention
 from bot.db.retention import Periods
 from bot.db.session import Database
@@ -39,8 +40,6 @@ from bot.handoff.notify import Mailer
 from bot.handoff.service import Handoff
 from bot.handoff.staff_telegram import StaffTelegramLinks
 from bot.housekeeping import Housekeeping
-from bot.i18n.catalogs import Catalogs
-from bot.i18n.content import ContentSource
 from bot.i18n.render import Renderer
 from bot.i18n.workflow import ContentRepo
 from bot.limits import Rules, in_memory
@@ -49,8 +48,7 @@ from bot.privacy import install_log_redaction
 from bot.rasa_client import RasaClient, Readiness
 from bot.settings import ROOT, Settings, settings_or_exit
 from bot.web.origins import OriginCheck
-from bot.web.routes import inbox
-from bot.web.routes.content import content_page
+from bot.web.routes import content, content_workflow, inbox
 from bot.web.routes.health import healthz
 from bot.web.routes.metrics import metrics_page
 from bot.web.routes.nlg import nlg
@@ -77,8 +75,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # for this app, handed to every part that counts.
     metrics = Metrics()
     db.metrics = metrics
-    catalogs = Catalogs(settings.locales_dir)
-    renderer = Renderer(ContentSource(settings.content_path), catalogs)
+    # Answers from the database's content store (the files while it is empty).
+    published = PublishedContent(db)
+    catalogs = StoreCatalogs(settings.locales_dir, published=published)
+    renderer = Renderer(StoreContentSource(settings.content_path, published=published), catalogs)
     ui = UiCatalog.load(settings.locales_dir)
     rasa = RasaClient(
         base_url=settings.rasa_url,
@@ -169,7 +169,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     starlette_app = Starlette(
         routes=[
             Route("/", webchat_page),
-            Route("/content", content_page),
+            *content.ROUTES,
             Route("/nlg", nlg, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/metrics", metrics_page),
@@ -177,6 +177,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             *([Route("/telegram/webhook", telegram_webhook, methods=["POST"])]
               if telegram is not None and settings.telegram_mode == "webhook" else []),
             *inbox.ROUTES,
+            *content_workflow.ROUTES,
             Mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static"),
         ],
         lifespan=lifespan,

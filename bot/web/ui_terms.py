@@ -55,3 +55,19 @@ TERMS = [
     N_("Linked: new requests in your inbox will be announced here."),
     N_("This code is not valid (any more). Make a new one in the inbox."),
 ]
+
+# The content workflow's refusals (bot.content.editing.NotAllowed), shown on the history page.
+CONTENT_REFUSALS = [
+    N_("You may not change this text."),
+    N_("Only a reviewer may approve and publish."),
+    N_("A change is approved by someone else than its author."),
+]
+
+# The editor's areas (bot.content.topics.AREAS) and the languages by their name in the
+# staff language ("Arabic", "Arabisch"), not by code.
+EDITOR_TERMS = [
+    N_("area:money"), N_("area:insurance"), N_("area:appointments"), N_("area:school"),
+    N_("area:assistant"),
+    N_("language:nl"), N_("language:en"), N_("language:ar"), N_("language:ti"),
+    N_("language:fa_AF"),
+]

@@ -1,5 +1,6 @@
-"""The content page in a real browser: every answer in five locales, search, what the
-bot could not answer (personal data redacted), and no entry without the comms login."""
+"""The content page in a real browser on the running stack: topics by area, a topic in five
+locales, search, what the bot could not answer (personal data redacted), and no entry
+without the comms login. The editor itself: tests/e2e/test_content_editor.py."""
 
 from __future__ import annotations
 
@@ -27,14 +28,17 @@ async def test_answers_side_by_side_search_and_unanswered(stack, chat, browser_c
     page = await browser_context()
     await log_in(page, stack.app_url, "comms", "comms-demo-2026")
     assert page.url.endswith("/content")
-    row = page.locator('tr[data-key="utter_benefits/zorgtoeslag"]')
-    assert await row.locator('td[data-locale="ar"]').get_attribute("dir") == "rtl"
-    assert await row.locator('td[data-locale="fa_AF"]').get_attribute("dir") == "rtl"
-    assert await row.locator('td[data-locale="ti"]').get_attribute("lang") == "ti"
-    assert "zorgtoeslag" in await row.locator('td[data-locale="ti"]').inner_text()
-    help_row = page.locator('tr[data-key="utter_help"]')
-    assert await help_row.locator('td[data-locale="nl"] .chip').count() == 5
+    # Topics by title, grouped by area; a topic shows every locale as its chat bubble.
+    assert "Zorgtoeslag" in await page.locator("#area-money").inner_text()
+    await page.goto(f"{stack.app_url}/content/topics/utter_benefits/zorgtoeslag")
+    assert await page.locator("#col-ar .msg").get_attribute("dir") == "rtl"
+    assert await page.locator("#col-fa_AF .msg").get_attribute("dir") == "rtl"
+    assert await page.locator("#col-ti .msg").get_attribute("lang") == "ti"
+    assert "zorgtoeslag" in await page.locator("#col-ti .msg").inner_text()
+    await page.goto(f"{stack.app_url}/content/topics/utter_help")
+    assert await page.locator("#col-nl .chip").count() == 5
 
+    await page.goto(f"{stack.app_url}/content")
     unanswered = await page.locator("#unanswered-nl").inner_text()
     assert "[BSN] qwx zzv plop" in unanswered and "123456782" not in unanswered
     await page.screenshot(path=str(ARTIFACTS / "content-page.png"), full_page=False)
@@ -42,5 +46,5 @@ async def test_answers_side_by_side_search_and_unanswered(stack, chat, browser_c
     await page.fill('input[name="q"]', "eigen risico")
     async with page.expect_navigation():
         await page.keyboard.press("Enter")
-    keys = await page.locator("#answers tbody tr").evaluate_all("rows => rows.map(r => r.dataset.key)")
+    keys = await page.locator(".topics li").evaluate_all("rows => rows.map(r => r.dataset.key)")
     assert "utter_insurance/eigen_risico" in keys and "utter_greet" not in keys

@@ -17,9 +17,10 @@ ALLOWED = {
     "bot.i18n": FOUNDATION,
     "bot.db": FOUNDATION,
     "bot.rasa_client": FOUNDATION,
+    "bot.content": (*FOUNDATION, "bot.db", "bot.i18n"),
     "bot.channels": (*FOUNDATION, "bot.db", "bot.i18n", "bot.rasa_client"),
     "bot.handoff": (*FOUNDATION, "bot.db", "bot.i18n", "bot.rasa_client", "bot.channels"),
-    "bot.web": (*FOUNDATION, "bot.db", "bot.i18n", "bot.rasa_client", "bot.channels",
+    "bot.web": (*FOUNDATION, "bot.db", "bot.i18n", "bot.content", "bot.rasa_client", "bot.channels",
                 "bot.handoff", "bot.privacy", "bot.housekeeping"),
     # Erasure requests left over and retention: the database, under the conversation locks.
     "bot.housekeeping": (*FOUNDATION, "bot.db", "bot.channels.turns"),

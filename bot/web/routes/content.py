@@ -1,37 +1,45 @@
-"""The communications team's page (/content): every answer in the five locales as a person
-sees it, search, what is outdated or missing, the facts due for review, and the questions
-the bot could not answer.
+"""The communications team's editor (/content, issue 15 point 1): every text by a human
+title in Dutch and English, grouped by area, with search; per topic the English source and
+every locale side by side, each with a live preview as the chat bubble a person would see;
+the facts; the facts due for review; the questions the bot could not answer (redacted).
 
-Access: a staff login with a role that may use it (``bot.db.access``); see ``wegwijs staff``.
+Saving, reviewing and publishing go through the workflow's handlers
+(``bot.web.routes.content_workflow``); this module only shows and previews. Access: a staff
+login with a role that may use it (``bot.db.access``); see ``wegwijs staff``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from bot.clock import AMSTERDAM, utcnow
+from bot.content import editing
+from bot.content.preview import bubble, draft_problems
+from bot.content.topics import AREAS, TopicTitles
 from bot.db.access import may_use_content_page
+from bot.db.content import store_version
 from bot.db.conversations import answered_with_any
 from bot.db.session import Database
+from bot.i18n.exchange import SOURCE
 from bot.i18n.locales import HTML_LANG, LOCALES, NATIVE_NAMES, direction
+from bot.i18n.workflow import TELEGRAM_LIMIT
 from bot.privacy import redact
+from bot.web.routes.content_workflow import facts_box, parse_facts, topic_url
+from bot.web.routes.inbox import render
 from bot.web.services import services
-from bot.web.staff_auth import current_staff, to_login
+from bot.web.staff_auth import csrf_ok, current_staff, to_login
 
 UNANSWERED_KEYS = {"utter_ask_rephrase", "utter_out_of_scope", "utter_offer_casemanager",
                    "utter_benefits/unknown", "utter_insurance/unknown"}
-# What the page fills placeholders with, so an answer looks as a person would see it.
-EXAMPLE_ARGUMENTS: dict[str, Any] = {
-    "previous": "nl", "first_name": "Amal", "count": 3, "kind_key": "term_appointment_casemanager",
-    "starts_at": "2026-11-24T09:00:00+00:00", "until_at": "2026-11-24T16:00:00+00:00",
-    "next_at": "2026-11-25T07:30:00+00:00", "duration": 60, "location": "Stadsloket Nieuw-West",
-    "address": "Osdorpplein 1000", "with_whom": "Leila Haddad", "bring": "verblijfsvergunning",
-    "name": "Taalschool De Brug", "minutes": 10, "waiting_weeks": 3,
-    "reason_keys": ["term_school_reason_evening", "term_school_reason_childcare"], "choices": [],
-}
+# The translations beside the English source, in the order the editor shows them (English
+# is the source itself, not a translation).
+TRANSLATIONS: tuple[str, ...] = tuple(loc for loc in ("nl", "ar", "ti", "fa_AF") if loc in LOCALES)
+TEXT_MAX = 20_000  # a preview request's text: far above Telegram's limit, bounded
 
 
 async def unanswered_questions(db: Database, limit: int = 100) -> dict[str, list[dict[str, Any]]]:
@@ -45,37 +53,167 @@ async def unanswered_questions(db: Database, limit: int = 100) -> dict[str, list
     return out
 
 
-async def content_page(request: Request) -> Response:
-    svc = services(request)
+async def _staff(request: Request) -> Any:
     staff = await current_staff(request)
     if staff is None:
         return to_login(request)
     if not may_use_content_page(staff):
-        return Response("This page is for the communications team.", status_code=403)
+        return render(request, "inbox/no_access.html", staff, status_code=403)
+    return staff
+
+
+_TITLES: dict[Path, TopicTitles] = {}
+
+
+def _titles(request: Request) -> TopicTitles:
+    """The titles beside the app's content file (content/topics.yml), one reader per file."""
+    path = Path(services(request).renderer.content.path)
+    if path not in _TITLES:
+        _TITLES[path] = TopicTitles.beside(path)
+    return _TITLES[path]
+
+
+async def _states(request: Request) -> tuple[bool, dict[str, Any], set[tuple[str, str]]]:
+    """(store in use, status per locale, the (key, locale) with a draft waiting)."""
+    svc = services(request)
+    in_store = await svc.db.run(store_version) > 0
+    statuses = {s.locale: s for s in (await svc.db.run(editing.status) if in_store
+                                      else svc.content_repo.status())}
+    drafts = {(d.key, d.locale) for d in await svc.db.run(editing.drafts)} if in_store else set()
+    return in_store, statuses, drafts
+
+
+def _cell_state(svc: Any, key: str, english: str, locale: str, outdated: set[str]) -> str:
+    """"ok", "missing" or "review" (a translation of older English)."""
+    if key in outdated:
+        return "review"
+    return "ok" if svc.renderer.catalogs.lookup(locale, key, english) else "missing"
+
+
+async def content_page(request: Request) -> Response:
+    staff = await _staff(request)
+    if isinstance(staff, Response):
+        return staff
+    svc = services(request)
     query = (request.query_params.get("q") or "").strip()
-    statuses = {s.locale: s for s in svc.content_repo.status()}
+    in_store, statuses, drafts = await _states(request)
     outdated = {loc: {o["key"] for o in s.outdated} for loc, s in statuses.items()}
-    rows = []
-    for key in svc.renderer.content.responses():
-        cells = []
-        for locale in LOCALES:
-            r = svc.renderer.render(key, locale, EXAMPLE_ARGUMENTS)
-            cells.append({
-                "locale": locale, "lang": HTML_LANG[locale], "dir": r.direction,
-                "text": r.text, "buttons": [b["title"] for b in r.buttons],
-                "missing": r.fallback, "outdated": key in outdated.get(locale, set()),
-            })
-        haystack = " ".join([key] + [c["text"] for c in cells]).casefold()
-        if query and query.casefold() not in haystack:
-            continue
-        rows.append({"key": key, "cells": cells})
-    return svc.templates.TemplateResponse(
-        request,
-        "content.html",
-        {
-            "rows": rows, "query": query, "statuses": [statuses[loc] for loc in LOCALES],
-            "locales": [(loc, NATIVE_NAMES[loc], HTML_LANG[loc], direction(loc)) for loc in LOCALES],
-            "unanswered": await unanswered_questions(svc.db),
-            "due_facts": svc.content_repo.due_for_review(utcnow().astimezone(AMSTERDAM).date()),
-        },
+    responses = svc.renderer.content.responses()
+    titles = _titles(request)
+    grouped = titles.grouped(list(responses))
+    areas = []
+    shown = 0
+    for area in AREAS:
+        topics = []
+        for t in grouped[area]:
+            english = responses[t.key].text
+            cells = [{"locale": loc, "state": _cell_state(svc, t.key, english, loc, outdated.get(loc, set())),
+                      "draft": (t.key, loc) in drafts} for loc in TRANSLATIONS]
+            if query:
+                texts = [svc.renderer.catalogs.lookup(loc, t.key, english) or "" for loc in TRANSLATIONS]
+                haystack = " ".join([t.key, t.nl, t.en, english, *texts]).casefold()
+                if query.casefold() not in haystack:
+                    continue
+            topics.append({"topic": t, "url": topic_url(t.key), "cells": cells,
+                           "source_draft": (t.key, SOURCE) in drafts})
+        shown += len(topics)
+        areas.append({"area": area, "topics": topics})
+    return render(
+        request, "inbox/content_list.html", staff,
+        areas=areas, query=query, shown=shown, total=len(responses),
+        statuses=[statuses[loc] for loc in LOCALES if loc != "en"],
+        languages=_languages(), in_store=in_store, waiting=len(drafts),
+        unanswered=await unanswered_questions(svc.db),
+        # The published facts: the store's once it is in use (an approved new review-by
+        # day counts at once), the file's before that.
+        due_facts=svc.content_repo.due_for_review(utcnow().astimezone(AMSTERDAM).date(),
+                                                  responses if in_store else None),
+        topic_url=topic_url,
     )
+
+
+def _languages() -> list[dict[str, str]]:
+    return [{"code": loc, "native": NATIVE_NAMES[loc], "lang": HTML_LANG[loc], "dir": direction(loc)}
+            for loc in LOCALES]
+
+
+async def topic_page(request: Request) -> Response:
+    staff = await _staff(request)
+    if isinstance(staff, Response):
+        return staff
+    svc = services(request)
+    key = request.path_params["key"]
+    response = svc.renderer.content.get(key)
+    if response is None:
+        return render(request, "inbox/not_found.html", staff, status_code=404)
+    in_store, statuses, drafts = await _states(request)
+    now = utcnow()
+    topic = _titles(request).topic(key)
+    columns = [{
+        "locale": SOURCE, "code": "en", "native": NATIVE_NAMES["en"], "lang": "en", "dir": "ltr",
+        "text": response.text, "state": "ok", "draft": (key, SOURCE) in drafts,
+        "may_edit": in_store and editing.may_edit(staff, SOURCE),
+        "bubble": bubble(svc.renderer, key, SOURCE, now=now),
+        "facts_box": facts_box([{"claim": f.claim, "source": f.source, "date": f.date,
+                                 "review_by": f.review_by} for f in response.facts]),
+    }]
+    for loc in TRANSLATIONS:
+        outdated = {o["key"] for o in statuses[loc].outdated}
+        state = _cell_state(svc, key, response.text, loc, outdated)
+        columns.append({
+            "locale": loc, "code": loc, "native": NATIVE_NAMES[loc], "lang": HTML_LANG[loc],
+            "dir": direction(loc), "state": state, "draft": (key, loc) in drafts,
+            "text": (svc.renderer.catalogs.lookup(loc, key, response.text)
+                     or (await _last_translation(request, key, loc) if state == "review" else "")),
+            "may_edit": in_store and editing.may_edit(staff, loc),
+            "bubble": bubble(svc.renderer, key, loc, now=now),
+        })
+    return render(
+        request, "inbox/content_topic.html", staff,
+        topic=topic, key=key, response=response, columns=columns, in_store=in_store,
+        facts=list(response.facts), limit=TELEGRAM_LIMIT,
+        history_url=lambda loc: "/content/history?" + _query(key, loc),
+    )
+
+
+async def _last_translation(request: Request, key: str, locale: str) -> str:
+    """The translation of the older English (needs review; not served): the translator
+    starts from it rather than from an empty box."""
+    entries = await services(request).db.run(editing.history, key=key, locale=locale)
+    return next((e.text for e in entries if e.live), "")
+
+
+def _query(key: str, locale: str) -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({"key": key, "locale": locale})
+
+
+async def preview(request: Request) -> Response:
+    """The bubble and the problems of a text being written (htmx, as the editor types)."""
+    staff = await _staff(request)
+    if isinstance(staff, Response):
+        return staff
+    form = await request.form()
+    if not await csrf_ok(request, form):
+        return Response("CSRF check failed.", status_code=403)
+    svc = services(request)
+    key, locale = str(form.get("key", "")), str(form.get("locale", ""))
+    text = str(form.get("text", ""))[:TEXT_MAX].replace("\r\n", "\n").strip()
+    if svc.renderer.content.get(key) is None or locale not in (SOURCE, *TRANSLATIONS):
+        return Response("Unknown text.", status_code=404)
+    facts, bad = None, []
+    if locale == SOURCE and "facts" in form:
+        facts, bad = parse_facts(str(form.get("facts", ""))[:TEXT_MAX])
+    return render(
+        request, "inbox/_content_bubble.html", staff,
+        b=bubble(svc.renderer, key, locale, text=text, now=utcnow()),
+        problems=bad + draft_problems(svc.renderer, key, locale, text, facts), limit=TELEGRAM_LIMIT,
+    )
+
+
+ROUTES = [
+    Route("/content", content_page),
+    Route("/content/topics/{key:path}", topic_page),
+    Route("/content/preview", preview, methods=["POST"]),
+]

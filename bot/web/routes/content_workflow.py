@@ -1,0 +1,201 @@
+"""The content workflow over HTTP (issue 15, point 2): one text's history with its drafts,
+saving a draft, and a reviewer's approve (now or at a time), reject and rollback.
+
+Access: a login that may use the content page; what it may do is its content roles
+(``bot.content.editing``). Forms carry the CSRF token; every change is in the audit log.
+The browser editor (topics, previews side by side) builds on these handlers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from bot.clock import AMSTERDAM
+from bot.content import editing
+from bot.db.access import may_use_content_page
+from bot.i18n.exchange import SOURCE
+from bot.i18n.locales import LOCALES
+from bot.web.routes.inbox import render
+from bot.web.services import services
+from bot.web.staff_auth import client_address, csrf_ok, current_staff, to_login
+
+WRITABLE = (SOURCE, *LOCALES)
+
+
+async def _staff(request: Request) -> Any:
+    staff = await current_staff(request)
+    if staff is None:
+        return to_login(request)
+    if not may_use_content_page(staff):
+        return render(request, "inbox/no_access.html", staff, status_code=403)
+    return staff
+
+
+def _where(request: Request) -> dict[str, str]:
+    """The request's address for the audit log (kept as a keyed hash)."""
+    return {"address": client_address(request), "secret": services(request).settings.secret_key}
+
+
+def _history_url(key: str, locale: str) -> str:
+    return "/content/history?" + urlencode({"key": key, "locale": locale})
+
+
+async def history_page(request: Request) -> Response:
+    staff = await _staff(request)
+    if isinstance(staff, Response):
+        return staff
+    key = request.query_params.get("key", "")
+    locale = request.query_params.get("locale", SOURCE)
+    if locale not in WRITABLE or not key:
+        return render(request, "inbox/not_found.html", staff, status_code=404)
+    return await _history(request, staff, key, locale)
+
+
+async def _history(request: Request, staff: Any, key: str, locale: str,
+                   status_code: int = 200, problems: list[str] | None = None,
+                   error: str | None = None) -> Response:
+    entries = await services(request).db.run(editing.history, key=key, locale=locale)
+    live = next((e for e in entries if e.live), None)
+    return render(
+        request, "inbox/content_history.html", staff, status_code=status_code,
+        key=key, locale=locale, entries=entries,
+        current=live.text if live else "",
+        current_facts=facts_box(live.facts or []) if live else "",
+        may_edit=editing.may_edit(staff, locale),
+        may_review=editing.may_review(staff), problems=problems or [], error=error,
+    )
+
+
+async def _form(request: Request) -> tuple[Any, Any] | Response:
+    staff = await _staff(request)
+    if isinstance(staff, Response):
+        return staff
+    form = await request.form()
+    if not await csrf_ok(request, form):
+        return Response("CSRF check failed.", status_code=403)
+    return staff, form
+
+
+async def save_draft(request: Request) -> Response:
+    got = await _form(request)
+    if isinstance(got, Response):
+        return got
+    staff, form = got
+    key, locale = str(form.get("key", "")), str(form.get("locale", ""))
+    if locale not in WRITABLE or not key:
+        return render(request, "inbox/not_found.html", staff, status_code=404)
+    facts = None
+    if locale == SOURCE and "facts" in form:
+        facts, bad = parse_facts(str(form.get("facts", "")))
+        if bad:
+            return await _refused(request, staff, key, locale, 409, problems=bad)
+    try:
+        await services(request).db.run(editing.save_draft, staff=staff, key=key, locale=locale,
+                                       text=str(form.get("text", "")), facts=facts,
+                                       **_where(request))
+    except editing.NotAllowed as exc:
+        return await _refused(request, staff, key, locale, 403, error=str(exc))
+    except editing.Refused as exc:
+        return await _refused(request, staff, key, locale, 409, problems=exc.problems)
+    if form.get("back") == "topic":  # saved in the editor: back to the topic, at the column
+        code = "en" if locale == SOURCE else locale
+        return RedirectResponse(f"{topic_url(key)}#col-{code}", status_code=303)
+    return RedirectResponse(_history_url(key, locale), status_code=303)
+
+
+def topic_url(key: str) -> str:
+    return "/content/topics/" + quote(key, safe="/")
+
+
+def parse_facts(value: str) -> tuple[list[dict[str, str]], list[str]]:
+    """The facts box: one fact a line, ``claim | https source | date`` and optionally
+    ``| review-by day``."""
+    facts, bad = [], []
+    for n, line in enumerate(value.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) not in (3, 4) or not all(parts[:3]):
+            bad.append(f"fact line {n}: write claim | https source | date (| review-by day)")
+            continue
+        fact = {"claim": parts[0], "source": parts[1], "date": parts[2]}
+        if len(parts) == 4 and parts[3]:
+            fact["review_by"] = parts[3]
+        facts.append(fact)
+    return facts, bad
+
+
+def facts_box(facts: list[dict[str, str]]) -> str:
+    """The facts as the box shows them (the inverse of :func:`parse_facts`)."""
+    return "\n".join(" | ".join([f["claim"], f["source"], f["date"]]
+                                 + ([f["review_by"]] if f.get("review_by") else []))
+                      for f in facts)
+
+
+def _publish_at(value: str) -> datetime | None:
+    """A ``datetime-local`` field, Amsterdam time (empty: now)."""
+    if not value.strip():
+        return None
+    return datetime.fromisoformat(value.strip()).replace(tzinfo=AMSTERDAM)
+
+
+async def act(request: Request) -> Response:
+    got = await _form(request)
+    if isinstance(got, Response):
+        return got
+    staff, form = got
+    action = request.url.path.rsplit("/", 1)[1]
+    try:
+        version_id = int(request.path_params["id"])
+        publish_at = _publish_at(str(form.get("publish_at", "")))
+    except ValueError:
+        return Response("Bad request.", status_code=400)
+    db = services(request).db
+    where = _where(request)
+
+    def run(*, session):  # type: ignore[no-untyped-def]
+        target = editing.target_of(session=session, version_id=version_id)
+        if target is None:
+            return None
+        key, locale = target
+        try:
+            if action == "approve":
+                editing.approve(session=session, staff=staff, version_id=version_id,
+                                publish_at=publish_at, **where)
+            elif action == "reject":
+                editing.reject(session=session, staff=staff, version_id=version_id, **where)
+            else:
+                editing.rollback(session=session, staff=staff, version_id=version_id, **where)
+        except (editing.NotAllowed, editing.Refused) as exc:
+            return key, locale, exc
+        return key, locale, None
+
+    done = await db.run(run)
+    if done is None:
+        return render(request, "inbox/not_found.html", staff, status_code=404)
+    key, locale, exc = done
+    if isinstance(exc, editing.NotAllowed):
+        return await _refused(request, staff, key, locale, 403, error=str(exc))
+    if isinstance(exc, editing.Refused):
+        return await _refused(request, staff, key, locale, 409, problems=exc.problems)
+    return RedirectResponse(_history_url(key, locale), status_code=303)
+
+
+async def _refused(request: Request, staff: Any, key: str, locale: str, status: int,
+                   problems: list[str] | None = None, error: str | None = None) -> Response:
+    return await _history(request, staff, key, locale, status_code=status, problems=problems,
+                          error=error)
+
+
+ROUTES = [
+    Route("/content/history", history_page),
+    Route("/content/drafts", save_draft, methods=["POST"]),
+    *[Route(f"/content/versions/{{id}}/{name}", act, methods=["POST"], name=f"content_{name}")
+      for name in ("approve", "reject", "rollback")],
+]
