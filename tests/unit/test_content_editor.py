@@ -310,3 +310,18 @@ async def test_the_editor_changes_the_english_and_its_facts_together(people) -> 
     assert history.count('data-state="draft"') == 1
     assert "Compulsory eigen risico is €400 in 2027" in draft and "https://www.rijksoverheid.nl/x" in draft
     assert svc.renderer.content.get("utter_insurance/eigen_risico").text != text  # a draft: not live
+
+
+async def test_the_live_preview_is_refused_to_the_signed_out_and_to_casemanagers(people) -> None:  # type: ignore[no-untyped-def]
+    _, login = people
+    tesfay = await login("tesfay")
+    form = {"key": "utter_greet", "locale": "ti", "text": "ሰላም!"}
+    anonymous = InboxUser("http://testserver", transport=tesfay.http._transport)
+    resp = await anonymous.http.post("/content/preview", data=form)
+    assert resp.status_code == 401 and "ሰላም" not in resp.text
+    await anonymous.close()
+    sanne = InboxUser("http://testserver", transport=tesfay.http._transport)
+    assert (await sanne.login("sanne", "sanne-demo-2026")).status_code == 303
+    resp = await sanne.http.post("/content/preview", data=form)
+    assert resp.status_code == 403 and "CSRF check failed" not in resp.text and "ሰላም" not in resp.text
+    await sanne.close()
