@@ -21,7 +21,6 @@ from bot.clock import AMSTERDAM, utcnow
 from bot.content import editing
 from bot.content.preview import bubble, draft_problems
 from bot.content.topics import AREAS, TopicTitles
-from bot.db.access import may_use_content_page
 from bot.db.content import store_version
 from bot.db.conversations import answered_with_any
 from bot.db.session import Database
@@ -29,10 +28,15 @@ from bot.i18n.exchange import SOURCE
 from bot.i18n.locales import HTML_LANG, LOCALES, NATIVE_NAMES, direction
 from bot.i18n.workflow import TELEGRAM_LIMIT
 from bot.privacy import redact
-from bot.web.routes.content_workflow import facts_box, parse_facts, topic_url
+from bot.web.routes.content_workflow import (
+    content_staff,
+    facts_box,
+    parse_facts,
+    staff_and_form,
+    topic_url,
+)
 from bot.web.routes.inbox import render
 from bot.web.services import services
-from bot.web.staff_auth import csrf_ok, current_staff, to_login
 
 UNANSWERED_KEYS = {"utter_ask_rephrase", "utter_out_of_scope", "utter_offer_casemanager",
                    "utter_benefits/unknown", "utter_insurance/unknown"}
@@ -51,15 +55,6 @@ async def unanswered_questions(db: Database, limit: int = 100) -> dict[str, list
         if len(bucket) < limit:
             bucket.append({"text": redact(msg.text or ""), "at": msg.created_at})
     return out
-
-
-async def _staff(request: Request) -> Any:
-    staff = await current_staff(request)
-    if staff is None:
-        return to_login(request)
-    if not may_use_content_page(staff):
-        return render(request, "inbox/no_access.html", staff, status_code=403)
-    return staff
 
 
 _TITLES: dict[Path, TopicTitles] = {}
@@ -91,7 +86,7 @@ def _cell_state(svc: Any, key: str, english: str, locale: str, outdated: set[str
 
 
 async def content_page(request: Request) -> Response:
-    staff = await _staff(request)
+    staff = await content_staff(request)
     if isinstance(staff, Response):
         return staff
     svc = services(request)
@@ -138,7 +133,7 @@ def _languages() -> list[dict[str, str]]:
 
 
 async def topic_page(request: Request) -> Response:
-    staff = await _staff(request)
+    staff = await content_staff(request)
     if isinstance(staff, Response):
         return staff
     svc = services(request)
@@ -191,12 +186,10 @@ def _query(key: str, locale: str) -> str:
 
 async def preview(request: Request) -> Response:
     """The bubble and the problems of a text being written (htmx, as the editor types)."""
-    staff = await _staff(request)
-    if isinstance(staff, Response):
-        return staff
-    form = await request.form()
-    if not await csrf_ok(request, form):
-        return Response("CSRF check failed.", status_code=403)
+    got = await staff_and_form(request)
+    if isinstance(got, Response):
+        return got
+    staff, form = got
     svc = services(request)
     key, locale = str(form.get("key", "")), str(form.get("locale", ""))
     text = str(form.get("text", ""))[:TEXT_MAX].replace("\r\n", "\n").strip()

@@ -28,7 +28,8 @@ from bot.web.staff_auth import client_address, csrf_ok, current_staff, to_login
 WRITABLE = (SOURCE, *LOCALES)
 
 
-async def _staff(request: Request) -> Any:
+async def content_staff(request: Request) -> Any:
+    """The signed-in staff member who may use the content pages, or the response refusing them."""
     staff = await current_staff(request)
     if staff is None:
         return to_login(request)
@@ -47,7 +48,7 @@ def _history_url(key: str, locale: str) -> str:
 
 
 async def history_page(request: Request) -> Response:
-    staff = await _staff(request)
+    staff = await content_staff(request)
     if isinstance(staff, Response):
         return staff
     key = request.query_params.get("key", "")
@@ -72,8 +73,9 @@ async def _history(request: Request, staff: Any, key: str, locale: str,
     )
 
 
-async def _form(request: Request) -> tuple[Any, Any] | Response:
-    staff = await _staff(request)
+async def staff_and_form(request: Request) -> tuple[Any, Any] | Response:
+    """``content_staff`` and the posted form after its CSRF check, or the refusal."""
+    staff = await content_staff(request)
     if isinstance(staff, Response):
         return staff
     form = await request.form()
@@ -83,7 +85,7 @@ async def _form(request: Request) -> tuple[Any, Any] | Response:
 
 
 async def save_draft(request: Request) -> Response:
-    got = await _form(request)
+    got = await staff_and_form(request)
     if isinstance(got, Response):
         return got
     staff, form = got
@@ -146,7 +148,7 @@ def _publish_at(value: str) -> datetime | None:
 
 
 async def act(request: Request) -> Response:
-    got = await _form(request)
+    got = await staff_and_form(request)
     if isinstance(got, Response):
         return got
     staff, form = got
