@@ -20,7 +20,7 @@ from bot.clock import AMSTERDAM
 from bot.content import editing
 from bot.db.access import may_use_content_page
 from bot.i18n.exchange import SOURCE
-from bot.i18n.locales import LOCALES
+from bot.i18n.locales import HTML_LANG, LOCALES, direction
 from bot.web.routes.inbox import render
 from bot.web.services import services
 from bot.web.staff_auth import client_address, csrf_ok, current_staff, to_login
@@ -70,6 +70,7 @@ async def _history(request: Request, staff: Any, key: str, locale: str,
         current_facts=facts_box(live.facts or []) if live else "",
         may_edit=editing.may_edit(staff, locale),
         may_review=editing.may_review(staff), problems=problems or [], error=error,
+        lang="en" if locale == SOURCE else HTML_LANG[locale], dir=direction(locale),
     )
 
 
