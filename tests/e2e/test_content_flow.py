@@ -81,7 +81,7 @@ def flow_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack
 
 
 async def _ask(browser, stack: Stack, locale: str, size: tuple[int, int],  # type: ignore[no-untyped-def]
-               shot: str | None = None) -> str:
+               shot: str | None = None, check=None) -> str:
     """A new web chat in ``locale`` asks the question; returns the bot's answer texts."""
     context = await browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = await context.new_page()
@@ -98,6 +98,8 @@ async def _ask(browser, stack: Stack, locale: str, size: tuple[int, int],  # typ
         texts = await page.locator(".msg.bot .text").all_inner_texts()
         if shot:
             await page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
+        if check:
+            await check(page.locator(".msg.bot").last)
         return "\n".join(texts[before:])
     finally:
         await context.close()
@@ -122,6 +124,25 @@ async def _save_ti(page, stack: Stack, text: str) -> None:  # type: ignore[no-un
     async with page.expect_navigation():
         await page.click("#col-ti form.edit button[type=submit]")
     assert await page.locator("#col-ti .state.draft").count() == 1
+
+
+# Each left-to-right run in right-to-left text: drawn left to right, and the URL and the
+# Dutch term in brackets each in one piece (one box, one line) so no line break reorders
+# them — before, "https://www." ended one line and "(Mijn toeslagen) toeslagen.nl" began
+# the next.
+LTR_RUNS = """el => [...el.querySelectorAll('bdi')].map(b => ({
+  text: b.textContent, dir: getComputedStyle(b).direction,
+  url: b.textContent.startsWith('https://'),
+  pieces: new Set([...(b.querySelector('a') || b).getClientRects()].map(r => Math.round(r.top))).size,
+}))"""
+
+
+async def _whole_ltr_runs(bubble) -> None:  # type: ignore[no-untyped-def]
+    runs = {r["text"]: r for r in await bubble.evaluate(LTR_RUNS)}
+    assert await bubble.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    for text in ("https://www.toeslagen.nl", "Mijn toeslagen", "Belastingdienst"):
+        assert runs[text]["dir"] == "ltr", runs[text]
+        assert runs[text]["pieces"] == 1, runs[text]
 
 
 async def _history(page, stack: Stack) -> None:  # type: ignore[no-untyped-def]
@@ -195,6 +216,8 @@ async def test_edit_review_publish_schedule_and_roll_back(flow_stack, width: str
             await reviewer.goto(f"{stack.app_url}{TOPIC}")
             await reviewer.locator("#col-ar").scroll_into_view_if_needed()
             await reviewer.screenshot(path=str(ARTIFACTS / f"content-flow-ar-column-{width}.png"))
-            await _ask(browser, stack, "ar", size, shot=f"content-flow-webchat-ar-{width}.png")
+            await _whole_ltr_runs(reviewer.locator("#col-ar .msg"))
+            await _ask(browser, stack, "ar", size, shot=f"content-flow-webchat-ar-{width}.png",
+                       check=_whole_ltr_runs)
         finally:
             await browser.close()
