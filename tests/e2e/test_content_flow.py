@@ -124,6 +124,9 @@ async def _save_ti(page, stack: Stack, text: str) -> None:  # type: ignore[no-un
     async with page.expect_navigation():
         await page.click("#col-ti form.edit button[type=submit]")
     assert await page.locator("#col-ti .state.draft").count() == 1
+    # Opened again, the waiting draft is in the box with its checks beside it (none here).
+    assert (await page.input_value("#text-ti")).strip() == text.strip()
+    assert await page.locator("#waiting-ti .ready").count() == 1
 
 
 # Each left-to-right run in right-to-left text: drawn left to right, and the URL and the

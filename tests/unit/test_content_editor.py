@@ -325,3 +325,78 @@ async def test_the_live_preview_is_refused_to_the_signed_out_and_to_casemanagers
     resp = await sanne.http.post("/content/preview", data=form)
     assert resp.status_code == 403 and "CSRF check failed" not in resp.text and "ሰላም" not in resp.text
     await sanne.close()
+
+
+def _column(page: str, code: str) -> str:
+    col = page[page.index(f'id="col-{code}"'):]
+    return col[:col.index("</section>")]
+
+
+async def test_a_waiting_draft_opens_with_what_blocks_its_publication(people) -> None:  # type: ignore[no-untyped-def]
+    """Point 5: the checks are shown beside the field whenever a waiting draft is opened
+    (not only right after saving), and block its publication until a fixed draft follows."""
+    svc, login = people
+    tesfay, rana = await login("tesfay"), await login("rana")
+    live = svc.renderer.render("utter_benefits/zorgtoeslag", "ti").text
+    form = {"csrf_token": tesfay.csrf, "key": "utter_benefits/zorgtoeslag", "locale": "ti",
+            "back": "topic"}
+    await tesfay.http.post("/content/drafts", data={**form, "text": "ሓድሽ http://www.toeslagen.nl {name}"})
+    for user in (tesfay, rana):  # the translator who wrote it and the reviewer, opened later
+        col = _column((await user.http.get(ZORG)).text, "ti")
+        assert "is waiting for review" in col and "This cannot be published yet:" in col
+        assert "URL is not https: http://www.toeslagen.nl" in col and "placeholders differ" in col
+        assert "The draft in the chat:" in col
+    assert ">ሓድሽ http://www.toeslagen.nl {name}</textarea>" in _column((await tesfay.http.get(ZORG)).text, "ti")
+    first = int(re.search(r'id="waiting-ti" data-version="(\d+)"', (await rana.http.get(ZORG)).text).group(1))
+    resp = await rana.http.post(f"/content/versions/{first}/approve", data={"csrf_token": rana.csrf})
+    assert resp.status_code == 409 and "URL is not https" in resp.text
+    assert svc.renderer.render("utter_benefits/zorgtoeslag", "ti").text == live
+
+    await tesfay.http.post("/content/drafts", data={**form, "text": "ሓድሽ https://www.toeslagen.nl"})
+    page = (await rana.http.get(ZORG)).text
+    col = _column(page, "ti")
+    assert "No problems found: a reviewer can publish it." in col and "URL is not https" not in col
+    second = int(re.search(r'id="waiting-ti" data-version="(\d+)"', page).group(1))
+    assert second > first
+    resp = await rana.http.post(f"/content/versions/{second}/approve", data={"csrf_token": rana.csrf})
+    assert resp.status_code == 303
+    assert "ሓድሽ" in svc.renderer.render("utter_benefits/zorgtoeslag", "ti").text
+
+
+async def test_the_english_buttons_titles_are_edited_with_the_text(people) -> None:  # type: ignore[no-untyped-def]
+    svc, login = people
+    comms, rana = await login("comms"), await login("rana")
+    page = (await comms.http.get("/content/topics/utter_help")).text
+    box = page[page.index('id="buttons-en"'):]
+    box = box[box.index(">") + 1:box.index("</textarea>")]
+    assert box.splitlines()[0] == "benefits | Money and allowances" and len(box.splitlines()) == 5
+    assert 'id="buttons-en"' not in (await comms.http.get(ZORG)).text  # no buttons there
+    form = {"csrf_token": comms.csrf, "key": "utter_help", "locale": "source", "back": "topic",
+            "text": svc.renderer.content.get("utter_help").text}
+    resp = await comms.http.post("/content/drafts", data={**form, "buttons": box.replace(
+        "benefits | Money and allowances", "money | Money")})
+    assert resp.status_code == 409 and "there is no button &#39;money&#39;" in resp.text
+    resp = await comms.http.post("/content/drafts", data={**form, "buttons": box.replace(
+        "Money and allowances", "Money and benefits")})
+    assert resp.status_code == 303
+    assert "benefits | Money and benefits" in (await comms.http.get("/content/topics/utter_help")).text
+    page = (await rana.http.get("/content/topics/utter_help")).text  # the waiting draft's buttons in the box
+    draft = int(re.search(r'id="waiting-en" data-version="(\d+)"', page).group(1))
+    assert (await rana.http.post(f"/content/versions/{draft}/approve",
+                                 data={"csrf_token": rana.csrf})).status_code == 303
+    buttons = svc.renderer.content.get("utter_help").buttons
+    assert [b.title for b in buttons][:2] == ["Money and benefits", "Insurance"]
+    assert buttons[0].payload == "/benefits_overview"
+
+
+def test_the_buttons_box_changes_titles_only() -> None:
+    from bot.web.routes.content_workflow import buttons_box, parse_buttons
+
+    current = [{"id": "ar", "title": "العربية", "payload": "/a", "translate": False},
+               {"id": "en", "title": "English", "payload": "/e"}]
+    assert parse_buttons(buttons_box(current), current) == (current, [])
+    got, bad = parse_buttons("en | Engels\nar | عربي", current)
+    assert not bad and got == [{**current[0], "title": "عربي"}, {**current[1], "title": "Engels"}]
+    for value, problem in (("ar | x", "en is missing"), ("ar\nen | E", "write id | title"),
+                           ("ar | a\nar | b\nen | E", "twice"), ("xx | a", "no button 'xx'")):
+        assert any(problem in p for p in parse_buttons(value, current)[1]), value

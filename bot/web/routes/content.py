@@ -29,6 +29,8 @@ from bot.i18n.locales import HTML_LANG, LOCALES, NATIVE_NAMES, direction
 from bot.i18n.workflow import TELEGRAM_LIMIT
 from bot.privacy import redact
 from bot.web.routes.content_workflow import (
+    button_dicts,
+    buttons_box,
     content_staff,
     facts_box,
     parse_facts,
@@ -144,24 +146,36 @@ async def topic_page(request: Request) -> Response:
     in_store, statuses, drafts = await _states(request)
     now = utcnow()
     topic = _titles(request).topic(key)
+    # A draft waiting for review opens in the box, with what blocks its publication
+    # beside it and its bubble (point 5: the checks, not only right after saving).
+    waiting = await svc.db.run(editing.waiting_drafts, key=key) if in_store else {}
+    source = waiting.get(SOURCE)
+    facts = source.facts if source is not None else [
+        {"claim": f.claim, "source": f.source, "date": f.date, "review_by": f.review_by}
+        for f in response.facts]
+    buttons = source.buttons if source is not None else button_dicts(response.buttons)
     columns = [{
         "locale": SOURCE, "code": "en", "native": NATIVE_NAMES["en"], "lang": "en", "dir": "ltr",
-        "text": response.text, "state": "ok", "draft": (key, SOURCE) in drafts,
+        "text": source.text if source is not None else response.text, "state": "ok",
+        "draft": (key, SOURCE) in drafts, "waiting": source,
         "may_edit": in_store and editing.may_edit(staff, SOURCE),
-        "bubble": bubble(svc.renderer, key, SOURCE, now=now),
-        "facts_box": facts_box([{"claim": f.claim, "source": f.source, "date": f.date,
-                                 "review_by": f.review_by} for f in response.facts]),
+        "bubble": bubble(svc.renderer, key, SOURCE, now=now,
+                         text=source.text if source is not None else None),
+        "facts_box": facts_box(facts), "buttons_box": buttons_box(buttons) if buttons else "",
     }]
     for loc in TRANSLATIONS:
         outdated = {o["key"] for o in statuses[loc].outdated}
         state = _cell_state(svc, key, response.text, loc, outdated)
+        draft = waiting.get(loc)
         columns.append({
             "locale": loc, "code": loc, "native": NATIVE_NAMES[loc], "lang": HTML_LANG[loc],
-            "dir": direction(loc), "state": state, "draft": (key, loc) in drafts,
-            "text": (svc.renderer.catalogs.lookup(loc, key, response.text)
-                     or (await _last_translation(request, key, loc) if state == "review" else "")),
+            "dir": direction(loc), "state": state, "draft": (key, loc) in drafts, "waiting": draft,
+            "text": draft.text if draft is not None else (
+                svc.renderer.catalogs.lookup(loc, key, response.text)
+                or (await _last_translation(request, key, loc) if state == "review" else "")),
             "may_edit": in_store and editing.may_edit(staff, loc),
-            "bubble": bubble(svc.renderer, key, loc, now=now),
+            "bubble": bubble(svc.renderer, key, loc, now=now,
+                             text=draft.text if draft is not None else None),
         })
     return render(
         request, "inbox/content_topic.html", staff,

@@ -93,15 +93,21 @@ async def save_draft(request: Request) -> Response:
     key, locale = str(form.get("key", "")), str(form.get("locale", ""))
     if locale not in WRITABLE or not key:
         return render(request, "inbox/not_found.html", staff, status_code=404)
-    facts = None
+    facts = buttons = None
     if locale == SOURCE and "facts" in form:
         facts, bad = parse_facts(str(form.get("facts", "")))
+        if bad:
+            return await _refused(request, staff, key, locale, 409, problems=bad)
+    if locale == SOURCE and "buttons" in form:
+        live = services(request).renderer.content.get(key)
+        buttons, bad = parse_buttons(str(form.get("buttons", "")),
+                                     button_dicts(live.buttons) if live is not None else [])
         if bad:
             return await _refused(request, staff, key, locale, 409, problems=bad)
     try:
         await services(request).db.run(editing.save_draft, staff=staff, key=key, locale=locale,
                                        text=str(form.get("text", "")), facts=facts,
-                                       **_where(request))
+                                       buttons=buttons, **_where(request))
     except editing.NotAllowed as exc:
         return await _refused(request, staff, key, locale, 403, error=str(exc))
     except editing.Refused as exc:
@@ -139,6 +145,42 @@ def facts_box(facts: list[dict[str, str]]) -> str:
     return "\n".join(" | ".join([f["claim"], f["source"], f["date"]]
                                  + ([f["review_by"]] if f.get("review_by") else []))
                       for f in facts)
+
+
+def button_dicts(buttons: Any) -> list[dict[str, Any]]:
+    """Buttons (``bot.i18n.content.Button``) as the store keeps them."""
+    return [{"id": b.id, "title": b.title, "payload": b.payload,
+             **({} if b.translate else {"translate": False})} for b in buttons]
+
+
+def buttons_box(buttons: list[dict[str, Any]]) -> str:
+    """The buttons box: one a line, ``id | title`` (the inverse of :func:`parse_buttons`)."""
+    return "\n".join(f"{b['id']} | {b['title']}" for b in buttons)
+
+
+def parse_buttons(value: str, current: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The buttons box against the text's buttons: each line ``id | new title``. The
+    titles change; which buttons there are and what they do (the payload, an intent of
+    the bot) do not, so every id must be there once and no other."""
+    by_id = {b["id"]: b for b in current}
+    titles: dict[str, str] = {}
+    bad = []
+    for n, line in enumerate(value.splitlines(), start=1):
+        if not line.strip():
+            continue
+        ident, sep, title = (p.strip() for p in line.partition("|"))
+        if not sep or not title:
+            bad.append(f"button line {n}: write id | title")
+        elif ident not in by_id:
+            bad.append(f"button line {n}: there is no button {ident!r} (the buttons are {', '.join(by_id)})")
+        elif ident in titles:
+            bad.append(f"button line {n}: button {ident!r} twice")
+        else:
+            titles[ident] = title
+    missing = [i for i in by_id if i not in titles]
+    if missing and not bad:
+        bad.append(f"every button needs a title: {', '.join(missing)} is missing")
+    return [{**b, "title": titles.get(b["id"], b["title"])} for b in current], bad
 
 
 def _publish_at(value: str) -> datetime | None:
