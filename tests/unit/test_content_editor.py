@@ -400,3 +400,19 @@ def test_the_buttons_box_changes_titles_only() -> None:
     for value, problem in (("ar | x", "en is missing"), ("ar\nen | E", "write id | title"),
                            ("ar | a\nar | b\nen | E", "twice"), ("xx | a", "no button 'xx'")):
         assert any(problem in p for p in parse_buttons(value, current)[1]), value
+
+
+async def test_the_header_names_the_content_editor_and_the_language_switch_stays_on_the_page(people) -> None:  # type: ignore[no-untyped-def]
+    _, login = people
+    comms = await login("comms")  # reads Dutch
+    history = "/content/history?key=utter_benefits%2Fzorgtoeslag&locale=ti"
+    for url in ("/content", ZORG, history):
+        page = (await comms.http.get(url)).text
+        assert '<a class="brand" href="/content">✕✕✕ Wegwijs · Contenteditor</a>' in page, url
+        assert "· Inbox" not in page
+    page = (await comms.http.get(history)).text
+    assert f'name="next" value="{history.replace("&", "&amp;")}"' in page  # the query kept
+    resp = await comms.http.post("/inbox/language", data={"csrf_token": comms.csrf, "ui": "en",
+                                                          "next": history})
+    assert resp.status_code == 303 and resp.headers["location"] == history
+    assert "✕✕✕ Wegwijs · Content editor</a>" in (await comms.http.get(history)).text
