@@ -416,3 +416,79 @@ async def test_the_header_names_the_content_editor_and_the_language_switch_stays
                                                           "next": history})
     assert resp.status_code == 303 and resp.headers["location"] == history
     assert "✕✕✕ Wegwijs · Content editor</a>" in (await comms.http.get(history)).text
+
+
+# Unanswered questions -> candidate training examples (point 6) -------------------------
+
+def _unanswered(db: Database, text: str, locale: str = "ti") -> int:
+    from bot.db.models import Conversation, Message
+
+    with db.session() as s:
+        s.add(Conversation(id=f"webchat:{locale}-asker", channel="webchat", locale=locale))
+        msg = Message(conversation_id=f"webchat:{locale}-asker", direction="in", text=text,
+                      locale=locale, answered_with=["utter_ask_rephrase"])
+        s.add(msg)
+        s.flush()
+        return int(msg.id)
+
+
+async def test_an_unanswered_question_becomes_a_reviewed_training_example(people, db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from bot.content.candidates import export
+    from bot.db.models import StaffAudit
+
+    svc, login = people
+    tesfay, rana = await login("tesfay"), await login("rana")
+    question = "ናይ ጥዕና ገንዘብ ክረክብ ይኽእል ዶ? ቁጽረይ 0612345678"
+    message_id = _unanswered(db, question)
+    page = (await tesfay.http.get("/content")).text
+    item = page[page.index(f'data-message="{message_id}"'):]
+    assert "0612345678" not in page and "ናይ ጥዕና ገንዘብ" in item[:item.index("</li>")]
+    assert '<option value="utter_benefits/zorgtoeslag">' in page
+
+    form = {"csrf_token": tesfay.csrf, "message_id": str(message_id)}
+    assert (await tesfay.http.post("/content/candidates", data={**form, "key": "utter_nothing"})).status_code == 409
+    resp = await tesfay.http.post("/content/candidates", data={**form, "key": "utter_benefits/zorgtoeslag"})
+    assert resp.status_code == 303 and resp.headers["location"] == "/content#candidates"
+    page = (await rana.http.get("/content")).text
+    listed = page[page.index('id="candidates"'):]
+    candidate = int(re.search(r'data-candidate="(\d+)" data-state="proposed"', listed).group(1))
+    assert "benefits/zorgtoeslag" in listed and "0612345678" not in listed
+    # Only a reviewer accepts; the translator who proposed it cannot.
+    url = f"/content/candidates/{candidate}/accept"
+    assert (await tesfay.http.post(url, data={"csrf_token": tesfay.csrf})).status_code == 403
+    with db.session() as s:
+        assert not export(session=s, root=tmp_path)  # nothing reviewed yet
+    assert (await rana.http.post(url, data={"csrf_token": rana.csrf})).status_code == 303
+    assert (await rana.http.post(url, data={"csrf_token": rana.csrf})).status_code == 409  # once
+
+    with db.session() as s:
+        written = export(session=s, root=tmp_path)
+        details = [a.detail for a in s.query(StaffAudit).filter(StaffAudit.action.like("nlu_candidate%"))]
+    assert written == [tmp_path / "nlu" / "ti" / "candidates.yml"]
+    data = yaml.safe_load(written[0].read_text(encoding="utf-8"))
+    assert data["version"] == "3.1"
+    [entry] = data["nlu"]
+    assert entry["intent"] == "benefits/zorgtoeslag" and entry["examples"].startswith("- ናይ ጥዕና ገንዘብ")
+    assert "0612345678" not in entry["examples"]  # stored redacted
+    assert all("ናይ" not in d for d in details) and len(details) == 2  # no question in the audit log
+
+
+def test_the_command_lists_and_exports_reviewed_candidates(db: Database, tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import argparse
+
+    from bot import cli
+    from bot.db.models import NluCandidate
+
+    with db.session() as s:
+        s.add_all([NluCandidate(locale="ar", text="سؤال عن zorgtoeslag", intent="benefits/zorgtoeslag", state="reviewed"),
+                   NluCandidate(locale="ar", text="سؤال عن zorgtoeslag", intent="benefits/zorgtoeslag", state="reviewed"),
+                   NluCandidate(locale="nl", text="iets anders", intent="greet", state="proposed"),
+                   NluCandidate(locale="nl", text="niet dit", intent="greet", state="rejected")])
+    monkeypatch.setattr(cli, "database", lambda: db)
+    assert cli.cmd_nlu(argparse.Namespace(export=False, root=str(tmp_path))) == 0
+    out = capsys.readouterr().out
+    assert "4 candidate(s), 2 reviewed" in out and "proposed" in out and not (tmp_path / "nlu").exists()
+    assert cli.cmd_nlu(argparse.Namespace(export=True, root=str(tmp_path))) == 0
+    assert sorted(p.name for p in (tmp_path / "nlu").iterdir()) == ["ar"]  # reviewed only
+    data = yaml.safe_load((tmp_path / "nlu" / "ar" / "candidates.yml").read_text(encoding="utf-8"))
+    assert data["nlu"] == [{"intent": "benefits/zorgtoeslag", "examples": "- سؤال عن zorgtoeslag\n"}]

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.clock import AMSTERDAM, utcnow
+from bot.content import candidates as nlu_candidates
 from bot.content import editing
 from bot.content.preview import bubble, draft_problems
 from bot.content.topics import AREAS, TopicTitles
@@ -28,6 +29,7 @@ from bot.i18n.exchange import SOURCE
 from bot.i18n.locales import HTML_LANG, LOCALES, NATIVE_NAMES, direction
 from bot.i18n.workflow import TELEGRAM_LIMIT
 from bot.privacy import redact
+from bot.settings import ROOT
 from bot.web.routes.content_workflow import (
     button_dicts,
     buttons_box,
@@ -36,6 +38,7 @@ from bot.web.routes.content_workflow import (
     parse_facts,
     staff_and_form,
     topic_url,
+    where,
 )
 from bot.web.routes.inbox import render
 from bot.web.services import services
@@ -55,7 +58,7 @@ async def unanswered_questions(db: Database, limit: int = 100) -> dict[str, list
         locale = msg.locale or conv_locale or "en"
         bucket = out.setdefault(locale, [])
         if len(bucket) < limit:
-            bucket.append({"text": redact(msg.text or ""), "at": msg.created_at})
+            bucket.append({"id": msg.id, "text": redact(msg.text or ""), "at": msg.created_at})
     return out
 
 
@@ -126,7 +129,61 @@ async def content_page(request: Request) -> Response:
         due_facts=svc.content_repo.due_for_review(utcnow().astimezone(AMSTERDAM).date(),
                                                   responses if in_store else None),
         topic_url=topic_url,
+        topics=[(t.key, t.title(staff.locale or "nl")) for a in AREAS for t in grouped[a]],
+        candidates=await svc.db.run(candidate_rows), may_review=editing.may_review(staff),
     )
+
+
+def candidate_rows(*, session: Any) -> list[dict[str, Any]]:
+    """The candidates waiting for review and the 20 reviewed last, for the list."""
+    rows = nlu_candidates.candidates(session=session)
+    waiting = [r for r in rows if r.state == "proposed"]
+    done = [r for r in rows if r.state != "proposed"][-20:]
+    return [{"id": r.id, "locale": r.locale, "text": r.text, "intent": r.intent, "state": r.state,
+             "author": r.author, "lang": HTML_LANG.get(r.locale, r.locale), "dir": direction(r.locale)}
+            for r in waiting + list(reversed(done))]
+
+
+_INTENTS: dict[Path, set[str]] = {}
+
+
+async def propose_candidate(request: Request) -> Response:
+    """"This is topic X": the question as a candidate training example."""
+    got = await staff_and_form(request)
+    if isinstance(got, Response):
+        return got
+    staff, form = got
+    if ROOT not in _INTENTS:
+        _INTENTS[ROOT] = nlu_candidates.known_intents(ROOT)
+    try:
+        message_id = int(str(form.get("message_id", "")))
+    except ValueError:
+        return Response("Bad request.", status_code=400)
+    key = str(form.get("key", "")).strip()
+    try:
+        await services(request).db.run(nlu_candidates.propose, staff=staff, message_id=message_id,
+                                       key=key, intents=_INTENTS[ROOT], **where(request))
+    except editing.NotAllowed:
+        return render(request, "inbox/no_access.html", staff, status_code=403)
+    except editing.Refused as exc:
+        return Response("; ".join(exc.problems), status_code=409)
+    return RedirectResponse("/content#candidates", status_code=303)
+
+
+async def review_candidate(request: Request) -> Response:
+    got = await staff_and_form(request)
+    if isinstance(got, Response):
+        return got
+    staff, _form = got
+    try:
+        await services(request).db.run(
+            nlu_candidates.review, staff=staff, candidate_id=int(request.path_params["id"]),
+            accept=request.url.path.endswith("/accept"), **where(request))
+    except editing.NotAllowed:
+        return render(request, "inbox/no_access.html", staff, status_code=403)
+    except editing.Refused as exc:
+        return Response("; ".join(exc.problems), status_code=409)
+    return RedirectResponse("/content#candidates", status_code=303)
 
 
 def _languages() -> list[dict[str, str]]:
@@ -223,4 +280,7 @@ ROUTES = [
     Route("/content", content_page),
     Route("/content/topics/{key:path}", topic_page),
     Route("/content/preview", preview, methods=["POST"]),
+    Route("/content/candidates", propose_candidate, methods=["POST"]),
+    Route("/content/candidates/{id:int}/accept", review_candidate, methods=["POST"]),
+    Route("/content/candidates/{id:int}/reject", review_candidate, methods=["POST"]),
 ]

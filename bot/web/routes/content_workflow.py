@@ -38,7 +38,7 @@ async def content_staff(request: Request) -> Any:
     return staff
 
 
-def _where(request: Request) -> dict[str, str]:
+def where(request: Request) -> dict[str, str]:
     """The request's address for the audit log (kept as a keyed hash)."""
     return {"address": client_address(request), "secret": services(request).settings.secret_key}
 
@@ -107,7 +107,7 @@ async def save_draft(request: Request) -> Response:
     try:
         await services(request).db.run(editing.save_draft, staff=staff, key=key, locale=locale,
                                        text=str(form.get("text", "")), facts=facts,
-                                       buttons=buttons, **_where(request))
+                                       buttons=buttons, **where(request))
     except editing.NotAllowed as exc:
         return await _refused(request, staff, key, locale, 403, error=str(exc))
     except editing.Refused as exc:
@@ -202,7 +202,7 @@ async def act(request: Request) -> Response:
     except ValueError:
         return Response("Bad request.", status_code=400)
     db = services(request).db
-    where = _where(request)
+    place = where(request)
 
     def run(*, session):  # type: ignore[no-untyped-def]
         target = editing.target_of(session=session, version_id=version_id)
@@ -212,11 +212,11 @@ async def act(request: Request) -> Response:
         try:
             if action == "approve":
                 editing.approve(session=session, staff=staff, version_id=version_id,
-                                publish_at=publish_at, **where)
+                                publish_at=publish_at, **place)
             elif action == "reject":
-                editing.reject(session=session, staff=staff, version_id=version_id, **where)
+                editing.reject(session=session, staff=staff, version_id=version_id, **place)
             else:
-                editing.rollback(session=session, staff=staff, version_id=version_id, **where)
+                editing.rollback(session=session, staff=staff, version_id=version_id, **place)
         except (editing.NotAllowed, editing.Refused) as exc:
             return key, locale, exc
         return key, locale, None
