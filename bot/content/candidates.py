@@ -56,6 +56,26 @@ def propose(*, session: Session, staff: Any, message_id: int, key: str, intents:
     intent = intent_of(key)
     if intent not in intents:
         raise Refused([f"{key!r} is not a topic the assistant is trained on"])
+    text, locale = _question(session, message_id)
+    candidate = NluCandidate(locale=locale, text=text, intent=intent, message_id=message_id,
+                             state="proposed", author=getattr(staff, "username", None), created_at=now)
+    session.add(candidate)
+    session.flush()
+    audit.record(session=session, action="nlu_candidate", staff=staff, now=now, **where,
+                 detail=f"c{candidate.id} {locale} {intent}")
+    return candidate
+
+
+def slug(title: str) -> str:
+    """A key part from a title: ``Parking permit`` -> ``parking_permit`` (ASCII only)."""
+    import unicodedata
+
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_title.lower()).strip("_")[:60]
+
+
+def _question(session: Session, message_id: int) -> tuple[str, str]:
+    """(the question redacted, its locale) of an incoming message."""
     row = session.execute(select(Message, Conversation.locale)
                           .join(Conversation, Conversation.id == Message.conversation_id)
                           .where(Message.id == message_id, Message.direction == "in")).first()
@@ -66,13 +86,28 @@ def propose(*, session: Session, staff: Any, message_id: int, key: str, intents:
     locale = message.locale or conv_locale or "en"
     if not text or locale not in LOCALES:
         raise Refused(["that question cannot be used"])
-    candidate = NluCandidate(locale=locale, text=text, intent=intent, message_id=message_id,
-                             state="proposed", author=getattr(staff, "username", None), created_at=now)
-    session.add(candidate)
-    session.flush()
-    audit.record(session=session, action="nlu_candidate", staff=staff, now=now, **where,
-                 detail=f"c{candidate.id} {locale} {intent}")
-    return candidate
+    return text, locale
+
+
+def start_topic(*, session: Session, staff: Any, message_id: int, title: str,
+                existing: set[str], now: datetime | None = None, **where: str) -> str:
+    """"New topic": a draft English answer under a new key (``utter_new/<title>``), empty
+    (so it cannot be published until it is written), its note naming the question that
+    asked for it. Returns the key. Training the assistant to recognise the topic stays a
+    developer's step (``wegwijs content new-topic``)."""
+    from bot.content.editing import save_draft
+
+    part = slug(title)
+    if not part:
+        raise Refused(["give the new topic a title in English (letters or digits)"])
+    key = f"utter_new/{part}"
+    if key in existing:
+        raise Refused([f"there is already a topic {key!r}"])
+    question, locale = _question(session, message_id)
+    save_draft(session=session, staff=staff, key=key, locale="source", text="", buttons=[],
+               facts=[], note=f"New topic '{title.strip()}', asked in {locale}: {question}",
+               now=now, **where)
+    return key
 
 
 def review(*, session: Session, staff: Any, candidate_id: int, accept: bool,

@@ -492,3 +492,32 @@ def test_the_command_lists_and_exports_reviewed_candidates(db: Database, tmp_pat
     assert sorted(p.name for p in (tmp_path / "nlu").iterdir()) == ["ar"]  # reviewed only
     data = yaml.safe_load((tmp_path / "nlu" / "ar" / "candidates.yml").read_text(encoding="utf-8"))
     assert data["nlu"] == [{"intent": "benefits/zorgtoeslag", "examples": "- سؤال عن zorgtoeslag\n"}]
+
+
+async def test_a_new_topic_starts_as_an_empty_english_draft_from_the_question(people, db: Database) -> None:  # type: ignore[no-untyped-def]
+    from bot.content.candidates import slug
+
+    svc, login = people
+    comms, tesfay, rana = await login("comms"), await login("tesfay"), await login("rana")
+    message_id = _unanswered(db, "ፍቓድ ምኽያድ መኪና ከመይ ይረክብ? info@example.org")
+    assert 'action="/content/new-topic"' in (await comms.http.get("/content")).text
+    assert 'action="/content/new-topic"' not in (await tesfay.http.get("/content")).text  # English: editors
+    form = {"csrf_token": comms.csrf, "message_id": str(message_id)}
+    resp = await comms.http.post("/content/new-topic", data={**form, "title": "Parking permit"})
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/content/history?key=utter_new%2Fparking_permit&locale=source"
+    page = (await rana.http.get(resp.headers["location"])).text
+    assert 'data-state="draft"' in page and "the English answer is not written yet" in page
+    draft = int(re.search(r'data-version="(\d+)" data-state="draft"', page).group(1))
+    assert (await rana.http.post(f"/content/versions/{draft}/approve",
+                                 data={"csrf_token": rana.csrf})).status_code == 409  # empty: blocked
+    with db.session() as s:
+        from bot.db.models import ContentVersion
+
+        row = s.query(ContentVersion).filter_by(key="utter_new/parking_permit").one()
+        assert "ፍቓድ ምኽያድ መኪና" in row.note and "info@example.org" not in row.note
+    assert svc.renderer.content.get("utter_new/parking_permit") is None  # not live
+    tesfay_form = {"csrf_token": tesfay.csrf, "message_id": str(message_id), "title": "Other"}
+    assert (await tesfay.http.post("/content/new-topic", data=tesfay_form)).status_code == 403
+    assert (await comms.http.post("/content/new-topic", data={**form, "title": "ፍቓድ"})).status_code == 409
+    assert slug("Parkeervergunning — ‘Amsterdam’!") == "parkeervergunning_amsterdam"

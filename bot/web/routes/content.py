@@ -131,6 +131,7 @@ async def content_page(request: Request) -> Response:
         topic_url=topic_url,
         topics=[(t.key, t.title(staff.locale or "nl")) for a in AREAS for t in grouped[a]],
         candidates=await svc.db.run(candidate_rows), may_review=editing.may_review(staff),
+        may_write_english=in_store and editing.may_edit(staff, SOURCE),
     )
 
 
@@ -168,6 +169,28 @@ async def propose_candidate(request: Request) -> Response:
     except editing.Refused as exc:
         return Response("; ".join(exc.problems), status_code=409)
     return RedirectResponse("/content#candidates", status_code=303)
+
+
+async def new_topic(request: Request) -> Response:
+    """"New topic": a draft English answer under a new key, opened on its history page."""
+    got = await staff_and_form(request)
+    if isinstance(got, Response):
+        return got
+    staff, form = got
+    try:
+        message_id = int(str(form.get("message_id", "")))
+    except ValueError:
+        return Response("Bad request.", status_code=400)
+    svc = services(request)
+    try:
+        key = await svc.db.run(nlu_candidates.start_topic, staff=staff, message_id=message_id,
+                               title=str(form.get("title", ""))[:200],
+                               existing=set(svc.renderer.content.responses()), **where(request))
+    except editing.NotAllowed:
+        return render(request, "inbox/no_access.html", staff, status_code=403)
+    except editing.Refused as exc:
+        return Response("; ".join(exc.problems), status_code=409)
+    return RedirectResponse("/content/history?" + _query(key, SOURCE), status_code=303)
 
 
 async def review_candidate(request: Request) -> Response:
@@ -281,6 +304,7 @@ ROUTES = [
     Route("/content/topics/{key:path}", topic_page),
     Route("/content/preview", preview, methods=["POST"]),
     Route("/content/candidates", propose_candidate, methods=["POST"]),
+    Route("/content/new-topic", new_topic, methods=["POST"]),
     Route("/content/candidates/{id:int}/accept", review_candidate, methods=["POST"]),
     Route("/content/candidates/{id:int}/reject", review_candidate, methods=["POST"]),
 ]
