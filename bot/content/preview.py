@@ -139,13 +139,14 @@ def bubble_html(text: str) -> Markup:
     """The bubble's text as HTML, as the web chat draws it (bot/web/static/webchat.js):
     each left-to-right isolate of right-to-left text (a URL, a Dutch term) a
     ``<bdi dir="ltr">``, a URL one box, a short run kept on one line, so a line break
-    never reorders them. Everything else escaped; Telegram gets the plain text."""
+    never reorders them (the isolate's marks stay inside, so the text is as sent).
+    Everything else escaped; Telegram gets the plain text."""
     out, last = [], 0
     for m in _ISOLATE.finditer(text):
         out.append(escape(text[last:m.start()]))
         inner = m.group(1)
         kind = "url" if _URL.search(inner) else ("ltr-run" if len(inner) <= SHORT_RUN else "ltr")
-        out.append(Markup('<bdi dir="ltr" class="{}">{}</bdi>').format(kind, inner))
+        out.append(Markup('<bdi dir="ltr" class="{}">{}</bdi>').format(kind, m.group(0)))
         last = m.end()
     out.append(escape(text[last:]))
     return Markup("").join(out)

@@ -134,8 +134,7 @@ async def _save_ti(page, stack: Stack, text: str) -> None:  # type: ignore[no-un
 # them — before, "https://www." ended one line and "(Mijn toeslagen) toeslagen.nl" began
 # the next.
 LTR_RUNS = """el => [...el.querySelectorAll('bdi')].map(b => ({
-  text: b.textContent, dir: getComputedStyle(b).direction,
-  url: b.textContent.startsWith('https://'),
+  text: b.textContent.replace(/[\u2066\u2069]/g, ''), dir: getComputedStyle(b).direction,
   pieces: new Set([...(b.querySelector('a') || b).getClientRects()].map(r => Math.round(r.top))).size,
 }))"""
 

@@ -11,11 +11,11 @@ def test_isolates_become_bdi_and_everything_else_is_escaped() -> None:
     text = (f"{RLM}قدّم الطلب: {LRI}https://www.toeslagen.nl{PDI} ({LRI}Mijn toeslagen{PDI}) "
             f"<b>&</b> {LRI}{'a' * 40}{PDI}")
     html = str(bubble_html(text))
-    assert '<bdi dir="ltr" class="url">https://www.toeslagen.nl</bdi>' in html
-    assert '(<bdi dir="ltr" class="ltr-run">Mijn toeslagen</bdi>)' in html
-    assert f'<bdi dir="ltr" class="ltr">{"a" * 40}</bdi>' in html  # long: may wrap
+    assert f'<bdi dir="ltr" class="url">{LRI}https://www.toeslagen.nl{PDI}</bdi>' in html
+    assert f'(<bdi dir="ltr" class="ltr-run">{LRI}Mijn toeslagen{PDI}</bdi>)' in html
+    assert f'<bdi dir="ltr" class="ltr">{LRI}{"a" * 40}{PDI}</bdi>' in html  # long: may wrap
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in html and "<b>" not in html
-    assert LRI not in html and PDI not in html
+    assert html.count(LRI) == html.count("<bdi") == 3  # every isolate inside its <bdi>
 
 
 def test_an_isolate_cannot_inject_markup() -> None:

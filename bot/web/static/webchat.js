@@ -101,7 +101,10 @@
       const run = document.createElement("bdi");
       run.dir = "ltr";
       if (!/https?:\/\//i.test(inner) && inner.length <= SHORT_RUN) run.className = "ltr-run";
+      // The isolate's own marks stay inside it: the text reads (and copies) as sent.
+      run.appendChild(document.createTextNode("\u2066"));
       appendLinked(run, inner);
+      run.appendChild(document.createTextNode("\u2069"));
       parent.appendChild(run);
       last = offset + match.length;
       return match;
