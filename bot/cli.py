@@ -12,6 +12,7 @@
     wegwijs content status [--format json]   per locale: translated, missing, needs review
     wegwijs content check               every rule the catalogs and answers must meet (warns: facts due for review)
     wegwijs content update              carry English changes into every catalog
+    wegwijs nlu candidates [--export]   examples from unanswered questions (reviewed -> nlu/<locale>/candidates.yml)
     wegwijs content new-topic benefits/NAME   scaffold an FAQ topic
     wegwijs content import              the files into the database's content store (after the check)
     wegwijs content export              the store's live content back into the files (byte-stable)
@@ -213,6 +214,24 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"no such file: {args.file}", file=sys.stderr)
         return 1
     print(f"{n} schools imported")
+    return 0
+
+
+def cmd_nlu(args: argparse.Namespace) -> int:
+    """``wegwijs nlu candidates``: the candidate training examples from unanswered
+    questions (id, state, locale, intent, the redacted question); ``--export`` writes the
+    reviewed ones into ``nlu/<locale>/candidates.yml``."""
+    from bot.content.candidates import candidates, export
+
+    with database().session() as s:
+        rows = candidates(session=s)
+        for r in rows:
+            print(f"{r.id:>5}  {r.state:9} {r.locale:6} {r.intent:32} {r.text}")
+        reviewed = sum(r.state == "reviewed" for r in rows)
+        print(f"{len(rows)} candidate(s), {reviewed} reviewed")
+        if args.export:
+            for path in export(session=s, root=Path(args.root) if args.root else ROOT):
+                print(f"wrote {path}")
     return 0
 
 
@@ -434,6 +453,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--root", help="checkout to work on (default: this one)")
     p.set_defaults(func=cmd_content)
+
+    p = sub.add_parser("nlu", help="training data from the content editor")
+    p.add_argument("action", choices=["candidates"])
+    p.add_argument("--export", action="store_true",
+                   help="write the reviewed candidates into nlu/<locale>/candidates.yml")
+    p.add_argument("--root", help="checkout to write into (default: this one)")
+    p.set_defaults(func=cmd_nlu)
 
     p = sub.add_parser("retention", help="delete what is older than the retention periods")
     p.add_argument("action", choices=["run"])

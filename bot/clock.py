@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 # Office hours, appointment times and every time shown to a person or a casemanager.
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
+# Tests only (production refuses it, bot.settings): a file with seconds added to the clock,
+# read on every call, so a browser test moves a running app past a scheduled publication.
+OFFSET_FILE = os.environ.get("WEGWIJS_CLOCK_OFFSET_FILE", "")
+
+
+def offset_s(path: str) -> float:
+    """The seconds in ``path`` (0 when it is missing, empty or not a number)."""
+    try:
+        return float(Path(path).read_text(encoding="utf-8").strip() or 0)
+    except (OSError, ValueError):
+        return 0.0
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    now = datetime.now(timezone.utc)
+    return now + timedelta(seconds=offset_s(OFFSET_FILE)) if OFFSET_FILE else now
 
 
 def as_utc(dt: datetime | None) -> datetime | None:

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     database_url: str = Field(f"sqlite:///{ROOT / 'var' / 'wegwijs.db'}", env="DATABASE_URL")
     content_path: Path = Field(ROOT / "content" / "responses.yml", env="WEGWIJS_CONTENT_PATH")
     locales_dir: Path = Field(ROOT / "locales", env="WEGWIJS_LOCALES_DIR")
+    # Tests only (refused in production; read by bot.clock): a file holding seconds added
+    # to this process's clock, so a browser test sees a scheduled change go live without
+    # waiting for it. Missing or empty: the real clock.
+    clock_offset_file: str = Field("", env="WEGWIJS_CLOCK_OFFSET_FILE")
     default_locale: str = Field("en", env="WEGWIJS_DEFAULT_LOCALE")
     max_message_chars: int = Field(2000, env="WEGWIJS_MAX_MESSAGE_CHARS", gt=0)
     rasa_timeout_s: float = Field(30.0, env="WEGWIJS_RASA_TIMEOUT", gt=0)
@@ -219,6 +223,8 @@ class Settings(BaseSettings):
         if plain:
             problems.append("WEGWIJS_ALLOWED_ORIGINS: production allows https:// origins only "
                             f"(not {', '.join(plain)})")
+        if self.clock_offset_file:
+            problems.append("WEGWIJS_CLOCK_OFFSET_FILE: a test's clock; not allowed in production")
         if not self.secure_cookies:
             problems.append("WEGWIJS_SECURE_COOKIES: must be 1 in production, so the staff "
                             "session cookie is Secure (sent over HTTPS only)")

@@ -254,6 +254,38 @@ def history(*, session: Session, key: str, locale: str,
     return list(reversed(out))
 
 
+@dataclass
+class WaitingDraft:
+    """The newest draft of one text waiting for review, as the editor opens it."""
+
+    id: int
+    number: int
+    author: str | None
+    created_at: datetime
+    text: str
+    facts: list[dict[str, str]] | None
+    buttons: list[dict[str, Any]] | None
+    problems: list[str]  # what blocks its publication, shown next to the field
+
+
+def waiting_drafts(*, session: Session, key: str,
+                   now: datetime | None = None) -> dict[str, WaitingDraft]:
+    """Per locale (``source`` for the English), the newest draft of ``key`` waiting for
+    review, with what blocks its publication (checked again now: the English it
+    translates may have changed since it was saved)."""
+    now = now or utcnow()
+    rows = session.execute(select(ContentVersion).where(
+        ContentVersion.key == key, ContentVersion.state == "draft").order_by(ContentVersion.id)).scalars()
+    out: dict[str, WaitingDraft] = {}
+    for row in rows:  # the newest wins
+        source = row.locale == SOURCE
+        out[row.locale] = WaitingDraft(
+            row.id, row.number, row.author, as_utc(row.created_at) or now, row.text,
+            list(row.facts or []) if source else None, list(row.buttons or []) if source else None,
+            problems_of(session=session, row=row, now=now))
+    return out
+
+
 def target_of(*, session: Session, version_id: int) -> tuple[str, str] | None:
     """(key, locale) of a version, or None."""
     row = session.get(ContentVersion, version_id)

@@ -9,14 +9,17 @@ get): :class:`DraftCatalogs` looks texts up without the live catalogs' counting.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from bot.clock import AMSTERDAM
 from bot.i18n.content import Fact, Response
 from bot.i18n.exchange import SOURCE
-from bot.i18n.locales import FALLBACK_CHAIN, HTML_LANG
+from bot.i18n.locales import FALLBACK_CHAIN, HTML_LANG, LRI, PDI
 from bot.i18n.render import Renderer
 from bot.i18n.reply_templates import PREFIX, Choice, fields_of, fill_template
 from bot.i18n.workflow import TELEGRAM_LIMIT, source_problems, text_problems
@@ -122,6 +125,32 @@ class Bubble:
     def too_long(self) -> bool:
         return self.length > TELEGRAM_LIMIT
 
+    @property
+    def html(self) -> Markup:
+        return bubble_html(self.text)
+
+
+_ISOLATE = re.compile(f"{LRI}([^{PDI}]*){PDI}")
+_URL = re.compile(r"https?://")
+SHORT_RUN = 32  # a left-to-right run up to this long stays on one line (the web chat's too)
+
+
+def bubble_html(text: str) -> Markup:
+    """The bubble's text as HTML, as the web chat draws it (bot/web/static/webchat.js):
+    each left-to-right isolate of right-to-left text (a URL, a Dutch term) a
+    ``<bdi dir="ltr">``, a URL one box, a short run kept on one line, so a line break
+    never reorders them (the isolate's marks stay inside, so the text is as sent).
+    Everything else escaped; Telegram gets the plain text."""
+    out, last = [], 0
+    for m in _ISOLATE.finditer(text):
+        out.append(escape(text[last:m.start()]))
+        inner = m.group(1)
+        kind = "url" if _URL.search(inner) else ("ltr-run" if len(inner) <= SHORT_RUN else "ltr")
+        out.append(Markup('<bdi dir="ltr" class="{}">{}</bdi>').format(kind, m.group(0)))
+        last = m.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
 
 def bubble(renderer: Renderer, key: str, locale: str, *, text: str | None = None,
            now: datetime) -> Bubble:
@@ -169,5 +198,5 @@ def draft_problems(renderer: Renderer, key: str, locale: str, text: str,
     return text_problems(live.text, text)
 
 
-__all__ = ["Bubble", "DraftCatalogs", "DraftContent", "bubble", "draft_problems",
+__all__ = ["Bubble", "DraftCatalogs", "DraftContent", "bubble", "bubble_html", "draft_problems",
            "reply_choice", "sample_arguments", "telegram_length"]

@@ -26,6 +26,8 @@ ACTIONS = (
     # The content store: a draft saved, approved (published now or later), rejected, an
     # earlier version brought back, an account's content roles changed.
     "content_draft", "content_publish", "content_reject", "content_rollback", "content_roles",
+    # An unanswered question saved as a candidate training example, and its review.
+    "nlu_candidate", "nlu_candidate_review",
 )
 PAGE_SIZE = 100
 

@@ -465,3 +465,25 @@ class MessageCount(Base):
     direction = Column(String(3), nullable=False)
     kind = Column(String(20), nullable=False)
     count = Column(Integer, nullable=False, default=0)
+
+
+class NluCandidate(Base):
+    """A question the assistant could not answer that the communications team says is a
+    topic (``intent``, from the answer's key): a candidate training example for its
+    locale. ``text`` is redacted (``bot.privacy.redact``) when it is stored; a reviewer
+    accepts (``reviewed``) or rejects it; ``wegwijs nlu candidates --export`` writes the
+    reviewed ones into ``nlu/<locale>/candidates.yml`` for the next training."""
+
+    __tablename__ = "nlu_candidates"
+    __table_args__ = (Index("ix_nlu_candidates_state", "state", "locale"),)
+
+    id = Column(Integer, primary_key=True)
+    locale = Column(String(10), nullable=False)
+    text = Column(Text, nullable=False)
+    intent = Column(String(200), nullable=False)
+    message_id = Column(Integer)  # the message it came from (no foreign key: retention)
+    state = Column(String(20), nullable=False, default="proposed")  # proposed, reviewed, rejected
+    author = Column(String(80))
+    created_at = Column(DateTime(timezone=True), default=utcnow)
+    reviewer = Column(String(80))
+    reviewed_at = Column(DateTime(timezone=True))

@@ -22,8 +22,13 @@ logger = logging.getLogger(__name__)
 
 # A run of Latin letters, digits, and what joins them in words, numbers, URLs and
 # phone numbers ("zorgtoeslag", "€385", "0800-0113", "https://www.113.nl", "14 020").
+# A URL is a run of its own, never joined to the words before it ("DigiD: https://…" is
+# two), and sentence punctuation after a run (". , : ;") stays outside it, in the
+# right-to-left sentence, as does a closing bracket.
+_URL = r"https?://[A-Za-z0-9/:.\-_%&=?#@+~]*[A-Za-z0-9/\-_%&=#@+~]"
+_WORD = r"[A-Za-z0-9€](?:[A-Za-z0-9€/:.\-_%&=?#@+]*[A-Za-z0-9€/%#\-_=+])?"
 _LTR_RUN = re.compile(
-    r"[A-Za-z0-9€][A-Za-z0-9€/:.\-_%&=?#@+]*(?:[ \-][A-Za-z0-9€][A-Za-z0-9€/:.\-_%&=?#@+]*)*"
+    f"{_URL}|(?!https?://){_WORD}(?:[ \\-](?!https?://){_WORD})*"
 )
 
 

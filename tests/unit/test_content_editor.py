@@ -325,3 +325,199 @@ async def test_the_live_preview_is_refused_to_the_signed_out_and_to_casemanagers
     resp = await sanne.http.post("/content/preview", data=form)
     assert resp.status_code == 403 and "CSRF check failed" not in resp.text and "ሰላም" not in resp.text
     await sanne.close()
+
+
+def _column(page: str, code: str) -> str:
+    col = page[page.index(f'id="col-{code}"'):]
+    return col[:col.index("</section>")]
+
+
+async def test_a_waiting_draft_opens_with_what_blocks_its_publication(people) -> None:  # type: ignore[no-untyped-def]
+    """Point 5: the checks are shown beside the field whenever a waiting draft is opened
+    (not only right after saving), and block its publication until a fixed draft follows."""
+    svc, login = people
+    tesfay, rana = await login("tesfay"), await login("rana")
+    live = svc.renderer.render("utter_benefits/zorgtoeslag", "ti").text
+    form = {"csrf_token": tesfay.csrf, "key": "utter_benefits/zorgtoeslag", "locale": "ti",
+            "back": "topic"}
+    await tesfay.http.post("/content/drafts", data={**form, "text": "ሓድሽ http://www.toeslagen.nl {name}"})
+    for user in (tesfay, rana):  # the translator who wrote it and the reviewer, opened later
+        col = _column((await user.http.get(ZORG)).text, "ti")
+        assert "is waiting for review" in col and "This cannot be published yet:" in col
+        assert "URL is not https: http://www.toeslagen.nl" in col and "placeholders differ" in col
+        assert "The draft in the chat:" in col
+    assert ">ሓድሽ http://www.toeslagen.nl {name}</textarea>" in _column((await tesfay.http.get(ZORG)).text, "ti")
+    first = int(re.search(r'id="waiting-ti" data-version="(\d+)"', (await rana.http.get(ZORG)).text).group(1))
+    resp = await rana.http.post(f"/content/versions/{first}/approve", data={"csrf_token": rana.csrf})
+    assert resp.status_code == 409 and "URL is not https" in resp.text
+    assert svc.renderer.render("utter_benefits/zorgtoeslag", "ti").text == live
+
+    await tesfay.http.post("/content/drafts", data={**form, "text": "ሓድሽ https://www.toeslagen.nl"})
+    page = (await rana.http.get(ZORG)).text
+    col = _column(page, "ti")
+    assert "No problems found: a reviewer can publish it." in col and "URL is not https" not in col
+    second = int(re.search(r'id="waiting-ti" data-version="(\d+)"', page).group(1))
+    assert second > first
+    resp = await rana.http.post(f"/content/versions/{second}/approve", data={"csrf_token": rana.csrf})
+    assert resp.status_code == 303
+    assert "ሓድሽ" in svc.renderer.render("utter_benefits/zorgtoeslag", "ti").text
+
+
+async def test_the_english_buttons_titles_are_edited_with_the_text(people) -> None:  # type: ignore[no-untyped-def]
+    svc, login = people
+    comms, rana = await login("comms"), await login("rana")
+    page = (await comms.http.get("/content/topics/utter_help")).text
+    box = page[page.index('id="buttons-en"'):]
+    box = box[box.index(">") + 1:box.index("</textarea>")]
+    assert box.splitlines()[0] == "benefits | Money and allowances" and len(box.splitlines()) == 5
+    assert 'id="buttons-en"' not in (await comms.http.get(ZORG)).text  # no buttons there
+    form = {"csrf_token": comms.csrf, "key": "utter_help", "locale": "source", "back": "topic",
+            "text": svc.renderer.content.get("utter_help").text}
+    resp = await comms.http.post("/content/drafts", data={**form, "buttons": box.replace(
+        "benefits | Money and allowances", "money | Money")})
+    assert resp.status_code == 409 and "there is no button &#39;money&#39;" in resp.text
+    resp = await comms.http.post("/content/drafts", data={**form, "buttons": box.replace(
+        "Money and allowances", "Money and benefits")})
+    assert resp.status_code == 303
+    assert "benefits | Money and benefits" in (await comms.http.get("/content/topics/utter_help")).text
+    page = (await rana.http.get("/content/topics/utter_help")).text  # the waiting draft's buttons in the box
+    draft = int(re.search(r'id="waiting-en" data-version="(\d+)"', page).group(1))
+    assert (await rana.http.post(f"/content/versions/{draft}/approve",
+                                 data={"csrf_token": rana.csrf})).status_code == 303
+    buttons = svc.renderer.content.get("utter_help").buttons
+    assert [b.title for b in buttons][:2] == ["Money and benefits", "Insurance"]
+    assert buttons[0].payload == "/benefits_overview"
+
+
+def test_the_buttons_box_changes_titles_only() -> None:
+    from bot.web.routes.content_workflow import buttons_box, parse_buttons
+
+    current = [{"id": "ar", "title": "العربية", "payload": "/a", "translate": False},
+               {"id": "en", "title": "English", "payload": "/e"}]
+    assert parse_buttons(buttons_box(current), current) == (current, [])
+    got, bad = parse_buttons("en | Engels\nar | عربي", current)
+    assert not bad and got == [{**current[0], "title": "عربي"}, {**current[1], "title": "Engels"}]
+    for value, problem in (("ar | x", "en is missing"), ("ar\nen | E", "write id | title"),
+                           ("ar | a\nar | b\nen | E", "twice"), ("xx | a", "no button 'xx'")):
+        assert any(problem in p for p in parse_buttons(value, current)[1]), value
+
+
+async def test_the_header_names_the_content_editor_and_the_language_switch_stays_on_the_page(people) -> None:  # type: ignore[no-untyped-def]
+    _, login = people
+    comms = await login("comms")  # reads Dutch
+    history = "/content/history?key=utter_benefits%2Fzorgtoeslag&locale=ti"
+    for url in ("/content", ZORG, history):
+        page = (await comms.http.get(url)).text
+        assert '<a class="brand" href="/content">✕✕✕ Wegwijs · Contenteditor</a>' in page, url
+        assert "· Inbox" not in page
+    page = (await comms.http.get(history)).text
+    assert f'name="next" value="{history.replace("&", "&amp;")}"' in page  # the query kept
+    resp = await comms.http.post("/inbox/language", data={"csrf_token": comms.csrf, "ui": "en",
+                                                          "next": history})
+    assert resp.status_code == 303 and resp.headers["location"] == history
+    assert "✕✕✕ Wegwijs · Content editor</a>" in (await comms.http.get(history)).text
+
+
+# Unanswered questions -> candidate training examples (point 6) -------------------------
+
+def _unanswered(db: Database, text: str, locale: str = "ti") -> int:
+    from bot.db.models import Conversation, Message
+
+    with db.session() as s:
+        s.add(Conversation(id=f"webchat:{locale}-asker", channel="webchat", locale=locale))
+        msg = Message(conversation_id=f"webchat:{locale}-asker", direction="in", text=text,
+                      locale=locale, answered_with=["utter_ask_rephrase"])
+        s.add(msg)
+        s.flush()
+        return int(msg.id)
+
+
+async def test_an_unanswered_question_becomes_a_reviewed_training_example(people, db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from bot.content.candidates import export
+    from bot.db.models import StaffAudit
+
+    svc, login = people
+    tesfay, rana = await login("tesfay"), await login("rana")
+    question = "ናይ ጥዕና ገንዘብ ክረክብ ይኽእል ዶ? ቁጽረይ 0612345678"
+    message_id = _unanswered(db, question)
+    page = (await tesfay.http.get("/content")).text
+    item = page[page.index(f'data-message="{message_id}"'):]
+    assert "0612345678" not in page and "ናይ ጥዕና ገንዘብ" in item[:item.index("</li>")]
+    assert '<option value="utter_benefits/zorgtoeslag">' in page
+
+    form = {"csrf_token": tesfay.csrf, "message_id": str(message_id)}
+    assert (await tesfay.http.post("/content/candidates", data={**form, "key": "utter_nothing"})).status_code == 409
+    resp = await tesfay.http.post("/content/candidates", data={**form, "key": "utter_benefits/zorgtoeslag"})
+    assert resp.status_code == 303 and resp.headers["location"] == "/content#candidates"
+    page = (await rana.http.get("/content")).text
+    listed = page[page.index('id="candidates"'):]
+    candidate = int(re.search(r'data-candidate="(\d+)" data-state="proposed"', listed).group(1))
+    assert "benefits/zorgtoeslag" in listed and "0612345678" not in listed
+    # Only a reviewer accepts; the translator who proposed it cannot.
+    url = f"/content/candidates/{candidate}/accept"
+    assert (await tesfay.http.post(url, data={"csrf_token": tesfay.csrf})).status_code == 403
+    with db.session() as s:
+        assert not export(session=s, root=tmp_path)  # nothing reviewed yet
+    assert (await rana.http.post(url, data={"csrf_token": rana.csrf})).status_code == 303
+    assert (await rana.http.post(url, data={"csrf_token": rana.csrf})).status_code == 409  # once
+
+    with db.session() as s:
+        written = export(session=s, root=tmp_path)
+        details = [a.detail for a in s.query(StaffAudit).filter(StaffAudit.action.like("nlu_candidate%"))]
+    assert written == [tmp_path / "nlu" / "ti" / "candidates.yml"]
+    data = yaml.safe_load(written[0].read_text(encoding="utf-8"))
+    assert data["version"] == "3.1"
+    [entry] = data["nlu"]
+    assert entry["intent"] == "benefits/zorgtoeslag" and entry["examples"].startswith("- ናይ ጥዕና ገንዘብ")
+    assert "0612345678" not in entry["examples"]  # stored redacted
+    assert all("ናይ" not in d for d in details) and len(details) == 2  # no question in the audit log
+
+
+def test_the_command_lists_and_exports_reviewed_candidates(db: Database, tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import argparse
+
+    from bot import cli
+    from bot.db.models import NluCandidate
+
+    with db.session() as s:
+        s.add_all([NluCandidate(locale="ar", text="سؤال عن zorgtoeslag", intent="benefits/zorgtoeslag", state="reviewed"),
+                   NluCandidate(locale="ar", text="سؤال عن zorgtoeslag", intent="benefits/zorgtoeslag", state="reviewed"),
+                   NluCandidate(locale="nl", text="iets anders", intent="greet", state="proposed"),
+                   NluCandidate(locale="nl", text="niet dit", intent="greet", state="rejected")])
+    monkeypatch.setattr(cli, "database", lambda: db)
+    assert cli.cmd_nlu(argparse.Namespace(export=False, root=str(tmp_path))) == 0
+    out = capsys.readouterr().out
+    assert "4 candidate(s), 2 reviewed" in out and "proposed" in out and not (tmp_path / "nlu").exists()
+    assert cli.cmd_nlu(argparse.Namespace(export=True, root=str(tmp_path))) == 0
+    assert sorted(p.name for p in (tmp_path / "nlu").iterdir()) == ["ar"]  # reviewed only
+    data = yaml.safe_load((tmp_path / "nlu" / "ar" / "candidates.yml").read_text(encoding="utf-8"))
+    assert data["nlu"] == [{"intent": "benefits/zorgtoeslag", "examples": "- سؤال عن zorgtoeslag\n"}]
+
+
+async def test_a_new_topic_starts_as_an_empty_english_draft_from_the_question(people, db: Database) -> None:  # type: ignore[no-untyped-def]
+    from bot.content.candidates import slug
+
+    svc, login = people
+    comms, tesfay, rana = await login("comms"), await login("tesfay"), await login("rana")
+    message_id = _unanswered(db, "ፍቓድ ምኽያድ መኪና ከመይ ይረክብ? info@example.org")
+    assert 'action="/content/new-topic"' in (await comms.http.get("/content")).text
+    assert 'action="/content/new-topic"' not in (await tesfay.http.get("/content")).text  # English: editors
+    form = {"csrf_token": comms.csrf, "message_id": str(message_id)}
+    resp = await comms.http.post("/content/new-topic", data={**form, "title": "Parking permit"})
+    assert resp.status_code == 303
+    assert resp.headers["location"] == "/content/history?key=utter_new%2Fparking_permit&locale=source"
+    page = (await rana.http.get(resp.headers["location"])).text
+    assert 'data-state="draft"' in page and "the English answer is not written yet" in page
+    draft = int(re.search(r'data-version="(\d+)" data-state="draft"', page).group(1))
+    assert (await rana.http.post(f"/content/versions/{draft}/approve",
+                                 data={"csrf_token": rana.csrf})).status_code == 409  # empty: blocked
+    with db.session() as s:
+        from bot.db.models import ContentVersion
+
+        row = s.query(ContentVersion).filter_by(key="utter_new/parking_permit").one()
+        assert "ፍቓድ ምኽያድ መኪና" in row.note and "info@example.org" not in row.note
+    assert svc.renderer.content.get("utter_new/parking_permit") is None  # not live
+    tesfay_form = {"csrf_token": tesfay.csrf, "message_id": str(message_id), "title": "Other"}
+    assert (await tesfay.http.post("/content/new-topic", data=tesfay_form)).status_code == 403
+    assert (await comms.http.post("/content/new-topic", data={**form, "title": "ፍቓድ"})).status_code == 409
+    assert slug("Parkeervergunning — ‘Amsterdam’!") == "parkeervergunning_amsterdam"

@@ -265,3 +265,26 @@ def test_the_sign_out_question_offers_no_in_every_locale(renderer: Renderer) -> 
     texts = {locale: renderer.render("webchat_sign_out_no", locale).text for locale in LOCALES}
     assert texts["en"] == "No"
     assert "False" not in texts.values()
+
+
+def test_a_url_is_its_own_isolate_and_punctuation_stays_outside() -> None:
+    text = isolate_ltr("باستخدام DigiD: https://www.toeslagen.nl (Mijn toeslagen). مسؤول")
+    assert f"{LRI}DigiD{PDI}: {LRI}https://www.toeslagen.nl{PDI} ({LRI}Mijn toeslagen{PDI})." in text
+    assert isolate_ltr("اتصل https://www.113.nl.").endswith(f"{LRI}https://www.113.nl{PDI}.")
+    assert f"{LRI}14 020{PDI}, {LRI}€385{PDI}" in isolate_ltr("اتصل 14 020, €385")
+
+
+@pytest.mark.parametrize("locale", ["ar", "fa_AF"])
+def test_the_allowance_url_and_the_dutch_term_are_isolated_apart(renderer: Renderer, locale: str) -> None:
+    text = renderer.render("utter_benefits/zorgtoeslag", locale).text
+    assert f"{LRI}https://www.toeslagen.nl{PDI} ({LRI}Mijn toeslagen{PDI})" in text
+
+
+def test_telegram_gets_the_isolated_text_as_plain_text(renderer: Renderer) -> None:
+    from bot.channels.gateway import Reply
+    from bot.channels.telegram.compose import compose
+
+    text = renderer.render("utter_benefits/zorgtoeslag", "ar").text
+    sent = compose([Reply(text)])[0].text
+    assert "<" not in sent and "bdi" not in sent  # no markup: Telegram's HTML is escaped text
+    assert f"{LRI}https://www.toeslagen.nl{PDI} ({LRI}Mijn toeslagen{PDI})" in sent

@@ -105,6 +105,7 @@ def test_production_with_its_settings_starts(monkeypatch: pytest.MonkeyPatch) ->
     ("WEGWIJS_PUBLIC_URL", "http://wegwijs.example.amsterdam", "https://"),
     ("WEGWIJS_SECURE_COOKIES", "0", "Secure"),
     ("WEGWIJS_SECURE_COOKIES", "", "Secure"),
+    ("WEGWIJS_CLOCK_OFFSET_FILE", "/tmp/clock", "not allowed in production"),
 ])
 def test_production_refuses_what_is_unsafe(monkeypatch: pytest.MonkeyPatch, variable: str, value: str, why: str) -> None:
     with pytest.raises(SettingsError) as err:

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.clock import AMSTERDAM, utcnow
+from bot.content import candidates as nlu_candidates
 from bot.content import editing
 from bot.content.preview import bubble, draft_problems
 from bot.content.topics import AREAS, TopicTitles
@@ -28,12 +29,16 @@ from bot.i18n.exchange import SOURCE
 from bot.i18n.locales import HTML_LANG, LOCALES, NATIVE_NAMES, direction
 from bot.i18n.workflow import TELEGRAM_LIMIT
 from bot.privacy import redact
+from bot.settings import ROOT
 from bot.web.routes.content_workflow import (
+    button_dicts,
+    buttons_box,
     content_staff,
     facts_box,
     parse_facts,
     staff_and_form,
     topic_url,
+    where,
 )
 from bot.web.routes.inbox import render
 from bot.web.services import services
@@ -53,7 +58,7 @@ async def unanswered_questions(db: Database, limit: int = 100) -> dict[str, list
         locale = msg.locale or conv_locale or "en"
         bucket = out.setdefault(locale, [])
         if len(bucket) < limit:
-            bucket.append({"text": redact(msg.text or ""), "at": msg.created_at})
+            bucket.append({"id": msg.id, "text": redact(msg.text or ""), "at": msg.created_at})
     return out
 
 
@@ -124,7 +129,84 @@ async def content_page(request: Request) -> Response:
         due_facts=svc.content_repo.due_for_review(utcnow().astimezone(AMSTERDAM).date(),
                                                   responses if in_store else None),
         topic_url=topic_url,
+        topics=[(t.key, t.title(staff.locale or "nl")) for a in AREAS for t in grouped[a]],
+        candidates=await svc.db.run(candidate_rows), may_review=editing.may_review(staff),
+        may_write_english=in_store and editing.may_edit(staff, SOURCE),
     )
+
+
+def candidate_rows(*, session: Any) -> list[dict[str, Any]]:
+    """The candidates waiting for review and the 20 reviewed last, for the list."""
+    rows = nlu_candidates.candidates(session=session)
+    waiting = [r for r in rows if r.state == "proposed"]
+    done = [r for r in rows if r.state != "proposed"][-20:]
+    return [{"id": r.id, "locale": r.locale, "text": r.text, "intent": r.intent, "state": r.state,
+             "author": r.author, "lang": HTML_LANG.get(r.locale, r.locale), "dir": direction(r.locale)}
+            for r in waiting + list(reversed(done))]
+
+
+_INTENTS: dict[Path, set[str]] = {}
+
+
+async def propose_candidate(request: Request) -> Response:
+    """"This is topic X": the question as a candidate training example."""
+    got = await staff_and_form(request)
+    if isinstance(got, Response):
+        return got
+    staff, form = got
+    if ROOT not in _INTENTS:
+        _INTENTS[ROOT] = nlu_candidates.known_intents(ROOT)
+    try:
+        message_id = int(str(form.get("message_id", "")))
+    except ValueError:
+        return Response("Bad request.", status_code=400)
+    key = str(form.get("key", "")).strip()
+    try:
+        await services(request).db.run(nlu_candidates.propose, staff=staff, message_id=message_id,
+                                       key=key, intents=_INTENTS[ROOT], **where(request))
+    except editing.NotAllowed:
+        return render(request, "inbox/no_access.html", staff, status_code=403)
+    except editing.Refused as exc:
+        return Response("; ".join(exc.problems), status_code=409)
+    return RedirectResponse("/content#candidates", status_code=303)
+
+
+async def new_topic(request: Request) -> Response:
+    """"New topic": a draft English answer under a new key, opened on its history page."""
+    got = await staff_and_form(request)
+    if isinstance(got, Response):
+        return got
+    staff, form = got
+    try:
+        message_id = int(str(form.get("message_id", "")))
+    except ValueError:
+        return Response("Bad request.", status_code=400)
+    svc = services(request)
+    try:
+        key = await svc.db.run(nlu_candidates.start_topic, staff=staff, message_id=message_id,
+                               title=str(form.get("title", ""))[:200],
+                               existing=set(svc.renderer.content.responses()), **where(request))
+    except editing.NotAllowed:
+        return render(request, "inbox/no_access.html", staff, status_code=403)
+    except editing.Refused as exc:
+        return Response("; ".join(exc.problems), status_code=409)
+    return RedirectResponse("/content/history?" + _query(key, SOURCE), status_code=303)
+
+
+async def review_candidate(request: Request) -> Response:
+    got = await staff_and_form(request)
+    if isinstance(got, Response):
+        return got
+    staff, _form = got
+    try:
+        await services(request).db.run(
+            nlu_candidates.review, staff=staff, candidate_id=int(request.path_params["id"]),
+            accept=request.url.path.endswith("/accept"), **where(request))
+    except editing.NotAllowed:
+        return render(request, "inbox/no_access.html", staff, status_code=403)
+    except editing.Refused as exc:
+        return Response("; ".join(exc.problems), status_code=409)
+    return RedirectResponse("/content#candidates", status_code=303)
 
 
 def _languages() -> list[dict[str, str]]:
@@ -144,24 +226,36 @@ async def topic_page(request: Request) -> Response:
     in_store, statuses, drafts = await _states(request)
     now = utcnow()
     topic = _titles(request).topic(key)
+    # A draft waiting for review opens in the box, with what blocks its publication
+    # beside it and its bubble (point 5: the checks, not only right after saving).
+    waiting = await svc.db.run(editing.waiting_drafts, key=key) if in_store else {}
+    source = waiting.get(SOURCE)
+    facts = source.facts if source is not None else [
+        {"claim": f.claim, "source": f.source, "date": f.date, "review_by": f.review_by}
+        for f in response.facts]
+    buttons = source.buttons if source is not None else button_dicts(response.buttons)
     columns = [{
         "locale": SOURCE, "code": "en", "native": NATIVE_NAMES["en"], "lang": "en", "dir": "ltr",
-        "text": response.text, "state": "ok", "draft": (key, SOURCE) in drafts,
+        "text": source.text if source is not None else response.text, "state": "ok",
+        "draft": (key, SOURCE) in drafts, "waiting": source,
         "may_edit": in_store and editing.may_edit(staff, SOURCE),
-        "bubble": bubble(svc.renderer, key, SOURCE, now=now),
-        "facts_box": facts_box([{"claim": f.claim, "source": f.source, "date": f.date,
-                                 "review_by": f.review_by} for f in response.facts]),
+        "bubble": bubble(svc.renderer, key, SOURCE, now=now,
+                         text=source.text if source is not None else None),
+        "facts_box": facts_box(facts), "buttons_box": buttons_box(buttons) if buttons else "",
     }]
     for loc in TRANSLATIONS:
         outdated = {o["key"] for o in statuses[loc].outdated}
         state = _cell_state(svc, key, response.text, loc, outdated)
+        draft = waiting.get(loc)
         columns.append({
             "locale": loc, "code": loc, "native": NATIVE_NAMES[loc], "lang": HTML_LANG[loc],
-            "dir": direction(loc), "state": state, "draft": (key, loc) in drafts,
-            "text": (svc.renderer.catalogs.lookup(loc, key, response.text)
-                     or (await _last_translation(request, key, loc) if state == "review" else "")),
+            "dir": direction(loc), "state": state, "draft": (key, loc) in drafts, "waiting": draft,
+            "text": draft.text if draft is not None else (
+                svc.renderer.catalogs.lookup(loc, key, response.text)
+                or (await _last_translation(request, key, loc) if state == "review" else "")),
             "may_edit": in_store and editing.may_edit(staff, loc),
-            "bubble": bubble(svc.renderer, key, loc, now=now),
+            "bubble": bubble(svc.renderer, key, loc, now=now,
+                             text=draft.text if draft is not None else None),
         })
     return render(
         request, "inbox/content_topic.html", staff,
@@ -209,4 +303,8 @@ ROUTES = [
     Route("/content", content_page),
     Route("/content/topics/{key:path}", topic_page),
     Route("/content/preview", preview, methods=["POST"]),
+    Route("/content/candidates", propose_candidate, methods=["POST"]),
+    Route("/content/new-topic", new_topic, methods=["POST"]),
+    Route("/content/candidates/{id:int}/accept", review_candidate, methods=["POST"]),
+    Route("/content/candidates/{id:int}/reject", review_candidate, methods=["POST"]),
 ]

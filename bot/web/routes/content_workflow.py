@@ -20,7 +20,7 @@ from bot.clock import AMSTERDAM
 from bot.content import editing
 from bot.db.access import may_use_content_page
 from bot.i18n.exchange import SOURCE
-from bot.i18n.locales import LOCALES
+from bot.i18n.locales import HTML_LANG, LOCALES, direction
 from bot.web.routes.inbox import render
 from bot.web.services import services
 from bot.web.staff_auth import client_address, csrf_ok, current_staff, to_login
@@ -38,7 +38,7 @@ async def content_staff(request: Request) -> Any:
     return staff
 
 
-def _where(request: Request) -> dict[str, str]:
+def where(request: Request) -> dict[str, str]:
     """The request's address for the audit log (kept as a keyed hash)."""
     return {"address": client_address(request), "secret": services(request).settings.secret_key}
 
@@ -70,6 +70,7 @@ async def _history(request: Request, staff: Any, key: str, locale: str,
         current_facts=facts_box(live.facts or []) if live else "",
         may_edit=editing.may_edit(staff, locale),
         may_review=editing.may_review(staff), problems=problems or [], error=error,
+        lang="en" if locale == SOURCE else HTML_LANG[locale], dir=direction(locale),
     )
 
 
@@ -92,15 +93,21 @@ async def save_draft(request: Request) -> Response:
     key, locale = str(form.get("key", "")), str(form.get("locale", ""))
     if locale not in WRITABLE or not key:
         return render(request, "inbox/not_found.html", staff, status_code=404)
-    facts = None
+    facts = buttons = None
     if locale == SOURCE and "facts" in form:
         facts, bad = parse_facts(str(form.get("facts", "")))
+        if bad:
+            return await _refused(request, staff, key, locale, 409, problems=bad)
+    if locale == SOURCE and "buttons" in form:
+        live = services(request).renderer.content.get(key)
+        buttons, bad = parse_buttons(str(form.get("buttons", "")),
+                                     button_dicts(live.buttons) if live is not None else [])
         if bad:
             return await _refused(request, staff, key, locale, 409, problems=bad)
     try:
         await services(request).db.run(editing.save_draft, staff=staff, key=key, locale=locale,
                                        text=str(form.get("text", "")), facts=facts,
-                                       **_where(request))
+                                       buttons=buttons, **where(request))
     except editing.NotAllowed as exc:
         return await _refused(request, staff, key, locale, 403, error=str(exc))
     except editing.Refused as exc:
@@ -140,6 +147,42 @@ def facts_box(facts: list[dict[str, str]]) -> str:
                       for f in facts)
 
 
+def button_dicts(buttons: Any) -> list[dict[str, Any]]:
+    """Buttons (``bot.i18n.content.Button``) as the store keeps them."""
+    return [{"id": b.id, "title": b.title, "payload": b.payload,
+             **({} if b.translate else {"translate": False})} for b in buttons]
+
+
+def buttons_box(buttons: list[dict[str, Any]]) -> str:
+    """The buttons box: one a line, ``id | title`` (the inverse of :func:`parse_buttons`)."""
+    return "\n".join(f"{b['id']} | {b['title']}" for b in buttons)
+
+
+def parse_buttons(value: str, current: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The buttons box against the text's buttons: each line ``id | new title``. The
+    titles change; which buttons there are and what they do (the payload, an intent of
+    the bot) do not, so every id must be there once and no other."""
+    by_id = {b["id"]: b for b in current}
+    titles: dict[str, str] = {}
+    bad = []
+    for n, line in enumerate(value.splitlines(), start=1):
+        if not line.strip():
+            continue
+        ident, sep, title = (p.strip() for p in line.partition("|"))
+        if not sep or not title:
+            bad.append(f"button line {n}: write id | title")
+        elif ident not in by_id:
+            bad.append(f"button line {n}: there is no button {ident!r} (the buttons are {', '.join(by_id)})")
+        elif ident in titles:
+            bad.append(f"button line {n}: button {ident!r} twice")
+        else:
+            titles[ident] = title
+    missing = [i for i in by_id if i not in titles]
+    if missing and not bad:
+        bad.append(f"every button needs a title: {', '.join(missing)} is missing")
+    return [{**b, "title": titles.get(b["id"], b["title"])} for b in current], bad
+
+
 def _publish_at(value: str) -> datetime | None:
     """A ``datetime-local`` field, Amsterdam time (empty: now)."""
     if not value.strip():
@@ -159,7 +202,7 @@ async def act(request: Request) -> Response:
     except ValueError:
         return Response("Bad request.", status_code=400)
     db = services(request).db
-    where = _where(request)
+    place = where(request)
 
     def run(*, session):  # type: ignore[no-untyped-def]
         target = editing.target_of(session=session, version_id=version_id)
@@ -169,11 +212,11 @@ async def act(request: Request) -> Response:
         try:
             if action == "approve":
                 editing.approve(session=session, staff=staff, version_id=version_id,
-                                publish_at=publish_at, **where)
+                                publish_at=publish_at, **place)
             elif action == "reject":
-                editing.reject(session=session, staff=staff, version_id=version_id, **where)
+                editing.reject(session=session, staff=staff, version_id=version_id, **place)
             else:
-                editing.rollback(session=session, staff=staff, version_id=version_id, **where)
+                editing.rollback(session=session, staff=staff, version_id=version_id, **place)
         except (editing.NotAllowed, editing.Refused) as exc:
             return key, locale, exc
         return key, locale, None

@@ -88,7 +88,30 @@
   // Printable ASCII only: a URL ends at a space, < > " or the first letter of another
   // script (Tigrinya's ። right after a link is not part of it).
   const URL_RE = /\bhttps?:\/\/[!#-;=?-~]+/gi;
+  // Latin words, numbers and URLs inside right-to-left text come isolated (U+2066 …
+  // U+2069, bot.i18n.render.isolate_ltr): each becomes a left-to-right <bdi>, a URL one
+  // box that wraps only inside itself, a short run ("Mijn toeslagen") on one line, so a
+  // line break never reorders them.
+  const ISOLATE_RE = /\u2066([^\u2069]*)\u2069/g;
+  const SHORT_RUN = 32;
   function appendText(parent, text) {
+    let last = 0;
+    text.replace(ISOLATE_RE, function (match, inner, offset) {
+      appendLinked(parent, text.slice(last, offset));
+      const run = document.createElement("bdi");
+      run.dir = "ltr";
+      if (!/https?:\/\//i.test(inner) && inner.length <= SHORT_RUN) run.className = "ltr-run";
+      // The isolate's own marks stay inside it: the text reads (and copies) as sent.
+      run.appendChild(document.createTextNode("\u2066"));
+      appendLinked(run, inner);
+      run.appendChild(document.createTextNode("\u2069"));
+      parent.appendChild(run);
+      last = offset + match.length;
+      return match;
+    });
+    appendLinked(parent, text.slice(last));
+  }
+  function appendLinked(parent, text) {
     let last = 0;
     text.replace(URL_RE, function (match, offset) {
       let url = match.replace(/[.,;:!?)\]}'"»]+$/, "");  // sentence punctuation stays outside
