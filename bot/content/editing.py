@@ -33,7 +33,13 @@ from bot.db.models import ContentVersion, Staff
 from bot.i18n.content import source_messages
 from bot.i18n.exchange import SOURCE, SourceEntry, Translation, response_from_entry
 from bot.i18n.locales import LOCALES
-from bot.i18n.workflow import LocaleStatus, source_problems, text_problems
+from bot.i18n.workflow import (
+    LocaleStatus,
+    button_title_problems,
+    is_button_context,
+    source_problems,
+    text_problems,
+)
 from bot.roles import EDITOR, REVIEWER, translator, valid_content_role
 
 
@@ -105,6 +111,8 @@ def problems_of(*, session: Session, row: ContentVersion, now: datetime) -> list
         return [f"there is no English answer {row.key!r} to translate"]
     if not row.text.strip():
         return ["the translation is empty"]
+    if is_button_context(row.key):
+        return text_problems(english, row.text) + button_title_problems(row.text)
     return text_problems(english, row.text)
 
 
@@ -213,6 +221,66 @@ def rollback(*, session: Session, staff: Any, version_id: int,
     audit.record(session=session, action="content_rollback", staff=staff, now=now, **where,
                  detail=_detail(row, f" = v{old.number}"))
     return row
+
+
+@dataclass
+class ButtonTitle:
+    """One button of an answer as a translator edits it on the topic page."""
+
+    id: str
+    context: str  # ``button:<id>``: one title for every answer that shows the button
+    english: str
+    title: str  # the waiting draft's, else the live translation's ("" if none)
+    waiting: WaitingDraft | None = None
+
+
+def button_titles(*, session: Session, key: str, locale: str,
+                  now: datetime | None = None) -> list[ButtonTitle]:
+    """The translatable buttons of the live English answer ``key`` with ``locale``'s
+    titles: a draft waiting for review (with its problems) before the live one."""
+    now = now or utcnow()
+    english = store.live_rows(session=session, now=now, locale=SOURCE).get((key, SOURCE))
+    if english is None or locale == SOURCE:
+        return []
+    live = store.live_rows(session=session, now=now, locale=locale)
+    out = []
+    for b in english.buttons or []:
+        if not b.get("translate", True):
+            continue
+        context = f"button:{b['id']}"
+        waiting = waiting_drafts(session=session, key=context, now=now).get(locale)
+        row = live.get((context, locale))
+        title = waiting.text if waiting is not None else (row.text if row is not None else "")
+        out.append(ButtonTitle(str(b["id"]), context, str(b["title"]), title, waiting))
+    return out
+
+
+def save_translation(*, session: Session, staff: Any, key: str, locale: str, text: str,
+                     titles: dict[str, str] | None = None, now: datetime | None = None,
+                     **where: str) -> list[str]:
+    """A translator's save on the topic page: the text, and each button title that differs
+    from the one shown, each a draft of its own (a button's title is shared by every
+    answer with that button). The text is saved when it changed or no title did. Returns
+    the problems that block publication."""
+    now = now or utcnow()
+    if locale == SOURCE or not may_edit(staff, locale):
+        raise NotAllowed("You may not change this text.")
+    text = text.replace("\r\n", "\n")  # a browser's form sends a text box's lines so
+    shown = {b.id: b.title for b in button_titles(session=session, key=key, locale=locale, now=now)}
+    changed = {i: t.strip() for i, t in (titles or {}).items()
+               if i in shown and t.strip() != shown[i].strip()}
+    problems: list[str] = []
+    waiting = waiting_drafts(session=session, key=key, now=now).get(locale)
+    live = store.live_rows(session=session, now=now, locale=locale).get((key, locale))
+    before = waiting.text if waiting is not None else (live.text if live is not None else "")
+    if not changed or text.strip() != before.strip():
+        problems += save_draft(session=session, staff=staff, key=key, locale=locale, text=text,
+                               now=now, **where)[1]
+    for ident, title in changed.items():
+        found = save_draft(session=session, staff=staff, key=f"button:{ident}", locale=locale,
+                           text=title, now=now, **where)[1]
+        problems += [f"button {ident!r}: {p}" for p in found]
+    return problems
 
 
 @dataclass

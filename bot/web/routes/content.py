@@ -35,6 +35,7 @@ from bot.web.routes.content_workflow import (
     buttons_box,
     content_staff,
     facts_box,
+    parse_buttons,
     parse_facts,
     staff_and_form,
     topic_url,
@@ -99,6 +100,8 @@ async def content_page(request: Request) -> Response:
     in_store, statuses, drafts = await _states(request)
     outdated = {loc: {o["key"] for o in s.outdated} for loc, s in statuses.items()}
     responses = svc.renderer.content.responses()
+    # A button title's draft (``button:<id>``) waits for every answer with that button.
+    button_drafts = {(k.removeprefix("button:"), loc) for k, loc in drafts if k.startswith("button:")}
     titles = _titles(request)
     grouped = titles.grouped(list(responses))
     areas = []
@@ -107,8 +110,10 @@ async def content_page(request: Request) -> Response:
         topics = []
         for t in grouped[area]:
             english = responses[t.key].text
+            ids = [b.id for b in responses[t.key].buttons]
             cells = [{"locale": loc, "state": _cell_state(svc, t.key, english, loc, outdated.get(loc, set())),
-                      "draft": (t.key, loc) in drafts} for loc in TRANSLATIONS]
+                      "draft": (t.key, loc) in drafts or any((i, loc) in button_drafts for i in ids)}
+                     for loc in TRANSLATIONS]
             if query:
                 texts = [svc.renderer.catalogs.lookup(loc, t.key, english) or "" for loc in TRANSLATIONS]
                 haystack = " ".join([t.key, t.nl, t.en, english, *texts]).casefold()
@@ -240,13 +245,19 @@ async def topic_page(request: Request) -> Response:
         "draft": (key, SOURCE) in drafts, "waiting": source,
         "may_edit": in_store and editing.may_edit(staff, SOURCE),
         "bubble": bubble(svc.renderer, key, SOURCE, now=now,
-                         text=source.text if source is not None else None),
+                         text=source.text if source is not None else None,
+                         titles={b["id"]: b["title"] for b in source.buttons or []}
+                         if source is not None else None),
         "facts_box": facts_box(facts), "buttons_box": buttons_box(buttons) if buttons else "",
+        "button_drafts": [],  # the English buttons are part of the English draft
     }]
     for loc in TRANSLATIONS:
         outdated = {o["key"] for o in statuses[loc].outdated}
         state = _cell_state(svc, key, response.text, loc, outdated)
         draft = waiting.get(loc)
+        # The locale's button titles (a waiting draft's first), for the translator's box.
+        titles = await svc.db.run(editing.button_titles, key=key, locale=loc) if in_store else []
+        drafted = {b.id: b.title for b in titles if b.waiting is not None}
         columns.append({
             "locale": loc, "code": loc, "native": NATIVE_NAMES[loc], "lang": HTML_LANG[loc],
             "dir": direction(loc), "state": state, "draft": (key, loc) in drafts, "waiting": draft,
@@ -255,8 +266,12 @@ async def topic_page(request: Request) -> Response:
                 or (await _last_translation(request, key, loc) if state == "review" else "")),
             "may_edit": in_store and editing.may_edit(staff, loc),
             "bubble": bubble(svc.renderer, key, loc, now=now,
-                             text=draft.text if draft is not None else None),
+                             text=draft.text if draft is not None else None, titles=drafted),
+            "buttons_box": buttons_box([{"id": b.id, "title": b.title} for b in titles]),
+            "button_drafts": [b for b in titles if b.waiting is not None],
+            "button_url": lambda b, loc=loc: "/content/history?" + _query(b.context, loc),
         })
+        columns[-1]["draft"] = columns[-1]["draft"] or bool(drafted)
     return render(
         request, "inbox/content_topic.html", staff,
         topic=topic, key=key, response=response, columns=columns, in_store=in_store,
@@ -292,10 +307,20 @@ async def preview(request: Request) -> Response:
     facts, bad = None, []
     if locale == SOURCE and "facts" in form:
         facts, bad = parse_facts(str(form.get("facts", ""))[:TEXT_MAX])
+    titles = None
+    if "buttons" in form:  # the buttons box: the titles as written, shown on the chips
+        live = svc.renderer.content.get(key)
+        current = [{"id": b.id, "title": b.title} for b in live.buttons
+                   if locale == SOURCE or b.translate]
+        parsed, wrong = parse_buttons(str(form.get("buttons", ""))[:TEXT_MAX], current,
+                                      empty_ok=locale != SOURCE)
+        bad += wrong
+        titles = {b["id"]: b["title"] for b in parsed}
     return render(
         request, "inbox/_content_bubble.html", staff,
-        b=bubble(svc.renderer, key, locale, text=text, now=utcnow()),
-        problems=bad + draft_problems(svc.renderer, key, locale, text, facts), limit=TELEGRAM_LIMIT,
+        b=bubble(svc.renderer, key, locale, text=text, titles=titles, now=utcnow()),
+        problems=bad + draft_problems(svc.renderer, key, locale, text, facts, titles),
+        limit=TELEGRAM_LIMIT,
     )
 
 
