@@ -538,6 +538,11 @@ async def test_an_unanswered_question_becomes_a_reviewed_training_example(people
     listed = page[page.index('id="candidates"'):]
     candidate = int(re.search(r'data-candidate="(\d+)" data-state="proposed"', listed).group(1))
     assert "benefits/zorgtoeslag" in listed and "0612345678" not in listed
+    # The question says it was saved, by the topic's title, instead of asking again.
+    item = page[page.index(f'data-message="{message_id}"'):]
+    item = item[:item.index("</li>")]
+    assert 'data-handled="proposed"' in item and "<select" not in item
+    assert "Saved as an example of: Healthcare allowance (zorgtoeslag)" in item
     # Only a reviewer accepts; the translator who proposed it cannot.
     url = f"/content/candidates/{candidate}/accept"
     assert (await tesfay.http.post(url, data={"csrf_token": tesfay.csrf})).status_code == 403

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.clock import AMSTERDAM, utcnow
+from bot.clock import AMSTERDAM, as_utc, utcnow
 from bot.content import candidates as nlu_candidates
 from bot.content import editing
 from bot.content.preview import bubble, draft_problems
@@ -49,6 +49,7 @@ UNANSWERED_KEYS = {"utter_ask_rephrase", "utter_out_of_scope", "utter_offer_case
 # The translations beside the English source, in the order the editor shows them (English
 # is the source itself, not a translation).
 TRANSLATIONS: tuple[str, ...] = tuple(loc for loc in ("nl", "ar", "ti", "fa_AF") if loc in LOCALES)
+UNANSWERED_SHOWN = 20  # per language, the newest: each with its own choice of topic
 TEXT_MAX = 20_000  # a preview request's text: far above Telegram's limit, bounded
 
 
@@ -59,7 +60,9 @@ async def unanswered_questions(db: Database, limit: int = 100) -> dict[str, list
         locale = msg.locale or conv_locale or "en"
         bucket = out.setdefault(locale, [])
         if len(bucket) < limit:
-            bucket.append({"id": msg.id, "text": redact(msg.text or ""), "at": msg.created_at})
+            at = as_utc(msg.created_at)
+            bucket.append({"id": msg.id, "text": redact(msg.text or ""),
+                           "at": at.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M") if at else ""})
     return out
 
 
@@ -128,14 +131,22 @@ async def content_page(request: Request) -> Response:
         areas=areas, query=query, shown=shown, total=len(responses),
         statuses=[statuses[loc] for loc in LOCALES if loc != "en"],
         languages=_languages(), in_store=in_store, waiting=len(drafts),
-        unanswered=await unanswered_questions(svc.db),
+        unanswered=await unanswered_questions(svc.db, limit=UNANSWERED_SHOWN),
         # The published facts: the store's once it is in use (an approved new review-by
         # day counts at once), the file's before that.
         due_facts=svc.content_repo.due_for_review(utcnow().astimezone(AMSTERDAM).date(),
                                                   responses if in_store else None),
         topic_url=topic_url,
-        topics=[(t.key, t.title(staff.locale or "nl")) for a in AREAS for t in grouped[a]],
-        candidates=await svc.db.run(candidate_rows), may_review=editing.may_review(staff),
+        # "This is topic X": the topics the assistant is trained to recognise, by title
+        # in the staff member's language, per area (a key is never asked for).
+        topic_groups=[(a, [(t.key, t.title(staff.locale or "nl")) for t in grouped[a]
+                           if nlu_candidates.intent_of(t.key) in _intents()]) for a in AREAS],
+        candidates=[{**c, "title": titles.topic("utter_" + c["intent"]).title(staff.locale or "nl")}
+                    for c in await svc.db.run(candidate_rows)],
+        # A question already saved as an example says so, instead of asking again.
+        handled={m: {"state": state, "title": titles.topic("utter_" + intent).title(staff.locale or "nl")}
+                 for m, (intent, state) in (await svc.db.run(handled_questions)).items()},
+        may_review=editing.may_review(staff),
         may_write_english=in_store and editing.may_edit(staff, SOURCE),
     )
 
@@ -150,7 +161,20 @@ def candidate_rows(*, session: Any) -> list[dict[str, Any]]:
             for r in waiting + list(reversed(done))]
 
 
+def handled_questions(*, session: Any) -> dict[int, tuple[str, str]]:
+    """Per unanswered question (message id) saved as a candidate: (its intent, state)."""
+    return {r.message_id: (r.intent, r.state) for r in nlu_candidates.candidates(session=session)
+            if r.message_id is not None and r.state != "rejected"}
+
+
 _INTENTS: dict[Path, set[str]] = {}
+
+
+def _intents() -> set[str]:
+    """The intents with training data (read once per process)."""
+    if ROOT not in _INTENTS:
+        _INTENTS[ROOT] = nlu_candidates.known_intents(ROOT)
+    return _INTENTS[ROOT]
 
 
 async def propose_candidate(request: Request) -> Response:
@@ -159,8 +183,6 @@ async def propose_candidate(request: Request) -> Response:
     if isinstance(got, Response):
         return got
     staff, form = got
-    if ROOT not in _INTENTS:
-        _INTENTS[ROOT] = nlu_candidates.known_intents(ROOT)
     try:
         message_id = int(str(form.get("message_id", "")))
     except ValueError:
@@ -168,7 +190,7 @@ async def propose_candidate(request: Request) -> Response:
     key = str(form.get("key", "")).strip()
     try:
         await services(request).db.run(nlu_candidates.propose, staff=staff, message_id=message_id,
-                                       key=key, intents=_INTENTS[ROOT], **where(request))
+                                       key=key, intents=_intents(), **where(request))
     except editing.NotAllowed:
         return render(request, "inbox/no_access.html", staff, status_code=403)
     except editing.Refused as exc:
