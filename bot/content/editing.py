@@ -213,6 +213,8 @@ def rollback(*, session: Session, staff: Any, version_id: int,
     old = session.get(ContentVersion, version_id)
     if old is None or old.state not in ("published",):
         raise Refused(["only a version that was published can be brought back"])
+    if as_utc(old.publish_at) is not None and as_utc(old.publish_at) > now:
+        raise Refused(["this version is scheduled for later and was never live: cancel it instead"])
     item = source_entry(old) if old.locale == SOURCE else translation(old)
     row = store.add_version(session=session, key=old.key, locale=old.locale, state="published",
                             author=staff.username, author_id=staff.id, now=now, publish_at=now,
@@ -220,6 +222,26 @@ def rollback(*, session: Session, staff: Any, version_id: int,
     store.bump_version(session=session)
     audit.record(session=session, action="content_rollback", staff=staff, now=now, **where,
                  detail=_detail(row, f" = v{old.number}"))
+    return row
+
+
+def cancel(*, session: Session, staff: Any, version_id: int,
+           now: datetime | None = None, **where: str) -> ContentVersion:
+    """A reviewer calls off a publication scheduled for later (state ``cancelled``): the
+    version never goes live. A rollback does not do this: it makes an older text live now,
+    and a change scheduled after it still goes live at its time."""
+    now = now or utcnow()
+    if not may_review(staff):
+        raise NotAllowed("Only a reviewer may approve and publish.")
+    row = session.get(ContentVersion, version_id)
+    when = as_utc(row.publish_at) if row is not None else None
+    if row is None or row.state != "published" or when is None or when <= now:
+        raise Refused(["only a change scheduled for later can be cancelled"])
+    row.state = "cancelled"
+    row.reviewer, row.reviewer_id, row.reviewed_at = staff.username, staff.id, now
+    store.bump_version(session=session)  # every process forgets the time it was waiting for
+    audit.record(session=session, action="content_cancel", staff=staff, now=now, **where,
+                 detail=_detail(row, f" at {when.isoformat()}"))
     return row
 
 
@@ -297,6 +319,7 @@ class HistoryEntry:
     text: str = ""
     problems: list[str] | None = None  # a draft's: what blocks its publication
     facts: list[dict[str, str]] | None = None  # the English source's: claim, source, date
+    scheduled: bool = False  # published for a time still to come (not live yet)
 
 
 def history(*, session: Session, key: str, locale: str,
@@ -316,8 +339,10 @@ def history(*, session: Session, key: str, locale: str,
             row.id, row.number, row.state, row.author, as_utc(row.created_at), row.reviewer,
             as_utc(row.publish_at), live is not None and live.id == row.id, diff, row.text,
             problems_of(session=session, row=row, now=now) if row.state == "draft" else None,
-            list(row.facts or []) if locale == SOURCE else None))
-        if row.state != "rejected" and row.state != "draft":
+            list(row.facts or []) if locale == SOURCE else None,
+            row.state == "published" and as_utc(row.publish_at) is not None
+            and as_utc(row.publish_at) > now))
+        if row.state not in ("rejected", "draft", "cancelled"):
             previous = row.text
     return list(reversed(out))
 

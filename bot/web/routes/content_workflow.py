@@ -230,6 +230,8 @@ async def act(request: Request) -> Response:
                                 publish_at=publish_at, **place)
             elif action == "reject":
                 editing.reject(session=session, staff=staff, version_id=version_id, **place)
+            elif action == "cancel":
+                editing.cancel(session=session, staff=staff, version_id=version_id, **place)
             else:
                 editing.rollback(session=session, staff=staff, version_id=version_id, **place)
         except (editing.NotAllowed, editing.Refused) as exc:
@@ -257,5 +259,5 @@ ROUTES = [
     Route("/content/history", history_page),
     Route("/content/drafts", save_draft, methods=["POST"]),
     *[Route(f"/content/versions/{{id}}/{name}", act, methods=["POST"], name=f"content_{name}")
-      for name in ("approve", "reject", "rollback")],
+      for name in ("approve", "reject", "rollback", "cancel")],
 ]
