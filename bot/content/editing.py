@@ -33,7 +33,13 @@ from bot.db.models import ContentVersion, Staff
 from bot.i18n.content import source_messages
 from bot.i18n.exchange import SOURCE, SourceEntry, Translation, response_from_entry
 from bot.i18n.locales import LOCALES
-from bot.i18n.workflow import LocaleStatus, source_problems, text_problems
+from bot.i18n.workflow import (
+    LocaleStatus,
+    button_title_problems,
+    is_button_context,
+    source_problems,
+    text_problems,
+)
 from bot.roles import EDITOR, REVIEWER, translator, valid_content_role
 
 
@@ -105,6 +111,8 @@ def problems_of(*, session: Session, row: ContentVersion, now: datetime) -> list
         return [f"there is no English answer {row.key!r} to translate"]
     if not row.text.strip():
         return ["the translation is empty"]
+    if is_button_context(row.key):
+        return text_problems(english, row.text) + button_title_problems(row.text)
     return text_problems(english, row.text)
 
 
@@ -205,6 +213,8 @@ def rollback(*, session: Session, staff: Any, version_id: int,
     old = session.get(ContentVersion, version_id)
     if old is None or old.state not in ("published",):
         raise Refused(["only a version that was published can be brought back"])
+    if as_utc(old.publish_at) is not None and as_utc(old.publish_at) > now:
+        raise Refused(["this version is scheduled for later and was never live: cancel it instead"])
     item = source_entry(old) if old.locale == SOURCE else translation(old)
     row = store.add_version(session=session, key=old.key, locale=old.locale, state="published",
                             author=staff.username, author_id=staff.id, now=now, publish_at=now,
@@ -213,6 +223,86 @@ def rollback(*, session: Session, staff: Any, version_id: int,
     audit.record(session=session, action="content_rollback", staff=staff, now=now, **where,
                  detail=_detail(row, f" = v{old.number}"))
     return row
+
+
+def cancel(*, session: Session, staff: Any, version_id: int,
+           now: datetime | None = None, **where: str) -> ContentVersion:
+    """A reviewer calls off a publication scheduled for later (state ``cancelled``): the
+    version never goes live. A rollback does not do this: it makes an older text live now,
+    and a change scheduled after it still goes live at its time."""
+    now = now or utcnow()
+    if not may_review(staff):
+        raise NotAllowed("Only a reviewer may approve and publish.")
+    row = session.get(ContentVersion, version_id)
+    when = as_utc(row.publish_at) if row is not None else None
+    if row is None or row.state != "published" or when is None or when <= now:
+        raise Refused(["only a change scheduled for later can be cancelled"])
+    row.state = "cancelled"
+    row.reviewer, row.reviewer_id, row.reviewed_at = staff.username, staff.id, now
+    store.bump_version(session=session)  # every process forgets the time it was waiting for
+    audit.record(session=session, action="content_cancel", staff=staff, now=now, **where,
+                 detail=_detail(row, f" at {when.isoformat()}"))
+    return row
+
+
+@dataclass
+class ButtonTitle:
+    """One button of an answer as a translator edits it on the topic page."""
+
+    id: str
+    context: str  # ``button:<id>``: one title for every answer that shows the button
+    english: str
+    title: str  # the waiting draft's, else the live translation's ("" if none)
+    waiting: WaitingDraft | None = None
+
+
+def button_titles(*, session: Session, key: str, locale: str,
+                  now: datetime | None = None) -> list[ButtonTitle]:
+    """The translatable buttons of the live English answer ``key`` with ``locale``'s
+    titles: a draft waiting for review (with its problems) before the live one."""
+    now = now or utcnow()
+    english = store.live_rows(session=session, now=now, locale=SOURCE).get((key, SOURCE))
+    if english is None or locale == SOURCE:
+        return []
+    live = store.live_rows(session=session, now=now, locale=locale)
+    out = []
+    for b in english.buttons or []:
+        if not b.get("translate", True):
+            continue
+        context = f"button:{b['id']}"
+        waiting = waiting_drafts(session=session, key=context, now=now).get(locale)
+        row = live.get((context, locale))
+        title = waiting.text if waiting is not None else (row.text if row is not None else "")
+        out.append(ButtonTitle(str(b["id"]), context, str(b["title"]), title, waiting))
+    return out
+
+
+def save_translation(*, session: Session, staff: Any, key: str, locale: str, text: str,
+                     titles: dict[str, str] | None = None, now: datetime | None = None,
+                     **where: str) -> list[str]:
+    """A translator's save on the topic page: the text, and each button title that differs
+    from the one shown, each a draft of its own (a button's title is shared by every
+    answer with that button). The text is saved when it changed or no title did. Returns
+    the problems that block publication."""
+    now = now or utcnow()
+    if locale == SOURCE or not may_edit(staff, locale):
+        raise NotAllowed("You may not change this text.")
+    text = text.replace("\r\n", "\n")  # a browser's form sends a text box's lines so
+    shown = {b.id: b.title for b in button_titles(session=session, key=key, locale=locale, now=now)}
+    changed = {i: t.strip() for i, t in (titles or {}).items()
+               if i in shown and t.strip() != shown[i].strip()}
+    problems: list[str] = []
+    waiting = waiting_drafts(session=session, key=key, now=now).get(locale)
+    live = store.live_rows(session=session, now=now, locale=locale).get((key, locale))
+    before = waiting.text if waiting is not None else (live.text if live is not None else "")
+    if not changed or text.strip() != before.strip():
+        problems += save_draft(session=session, staff=staff, key=key, locale=locale, text=text,
+                               now=now, **where)[1]
+    for ident, title in changed.items():
+        found = save_draft(session=session, staff=staff, key=f"button:{ident}", locale=locale,
+                           text=title, now=now, **where)[1]
+        problems += [f"button {ident!r}: {p}" for p in found]
+    return problems
 
 
 @dataclass
@@ -229,6 +319,7 @@ class HistoryEntry:
     text: str = ""
     problems: list[str] | None = None  # a draft's: what blocks its publication
     facts: list[dict[str, str]] | None = None  # the English source's: claim, source, date
+    scheduled: bool = False  # published for a time still to come (not live yet)
 
 
 def history(*, session: Session, key: str, locale: str,
@@ -248,8 +339,10 @@ def history(*, session: Session, key: str, locale: str,
             row.id, row.number, row.state, row.author, as_utc(row.created_at), row.reviewer,
             as_utc(row.publish_at), live is not None and live.id == row.id, diff, row.text,
             problems_of(session=session, row=row, now=now) if row.state == "draft" else None,
-            list(row.facts or []) if locale == SOURCE else None))
-        if row.state != "rejected" and row.state != "draft":
+            list(row.facts or []) if locale == SOURCE else None,
+            row.state == "published" and as_utc(row.publish_at) is not None
+            and as_utc(row.publish_at) > now))
+        if row.state not in ("rejected", "draft", "cancelled"):
             previous = row.text
     return list(reversed(out))
 

@@ -22,7 +22,7 @@ from bot.i18n.exchange import SOURCE
 from bot.i18n.locales import FALLBACK_CHAIN, HTML_LANG, LRI, PDI
 from bot.i18n.render import Renderer
 from bot.i18n.reply_templates import PREFIX, Choice, fields_of, fill_template
-from bot.i18n.workflow import TELEGRAM_LIMIT, source_problems, text_problems
+from bot.i18n.workflow import TELEGRAM_LIMIT, button_title_problems, source_problems, text_problems
 
 
 def telegram_length(text: str) -> int:
@@ -153,17 +153,23 @@ def bubble_html(text: str) -> Markup:
 
 
 def bubble(renderer: Renderer, key: str, locale: str, *, text: str | None = None,
-           now: datetime) -> Bubble:
+           titles: dict[str, str] | None = None, now: datetime) -> Bubble:
     """``key`` in ``locale`` (``"source"``: the English) as a bubble; ``text`` a draft of
-    that locale's text (the live one when None)."""
+    that locale's text (the live one when None), ``titles`` drafts of its buttons' titles
+    by button id (an empty one: not translated, the person sees the English)."""
     target = "en" if locale == SOURCE else locale
     content, catalogs = DraftContent(renderer.content), DraftCatalogs(renderer.catalogs, {})
     live = renderer.content.get(key)
-    if text is not None and live is not None:
+    if live is not None and (text is not None or titles):
         if locale == SOURCE:
-            content.draft = replace(live, text=text)
+            content.draft = replace(
+                live, text=live.text if text is None else text,
+                buttons=tuple(replace(b, title=(titles or {}).get(b.id, b.title)) for b in live.buttons))
         else:
-            catalogs.overrides[(locale, key)] = text
+            if text is not None:
+                catalogs.overrides[(locale, key)] = text
+            for ident, title in (titles or {}).items():
+                catalogs.overrides[(locale, f"button:{ident}")] = title
     preview = Renderer(content, catalogs, clock=lambda: now, terms=renderer.terms)  # type: ignore[arg-type]
     if key.startswith(PREFIX) and live is not None:
         filled = fill_template(preview, reply_choice(key, (content.get(key) or live).text,
@@ -180,22 +186,38 @@ def bubble(renderer: Renderer, key: str, locale: str, *, text: str | None = None
 
 
 def draft_problems(renderer: Renderer, key: str, locale: str, text: str,
-                   facts: list[dict[str, str]] | None = None) -> list[str]:
+                   facts: list[dict[str, str]] | None = None,
+                   titles: dict[str, str] | None = None) -> list[str]:
     """What would block a draft of ``key`` in ``locale`` with ``text`` (the checks on save,
     shown next to the field as the text is written); for the English, ``facts`` are the
-    draft's facts (None: the live ones)."""
+    draft's facts (None: the live ones); ``titles`` the buttons' titles in the box, by id
+    (None: the live ones)."""
     live = renderer.content.get(key)
     if locale == SOURCE:
         response = replace(live, text=text) if live is not None else Response(key=key, text=text)
         if facts is not None:
             response = replace(response, facts=tuple(
                 Fact(f["claim"], f["source"], f["date"], f.get("review_by", "")) for f in facts))
+        if titles is not None:
+            response = replace(response, buttons=tuple(
+                replace(b, title=titles.get(b.id, b.title)) for b in response.buttons))
         return source_problems(response) + text_problems(text, text)
     if live is None:
         return [f"there is no English answer {key!r} to translate"]
-    if not text.strip():
-        return ["the translation is empty"]
-    return text_problems(live.text, text)
+    out = ["the translation is empty"] if not text.strip() else text_problems(live.text, text)
+    for b in live.buttons:
+        title = (titles or {}).get(b.id)
+        if not b.translate or title is None:
+            continue
+        if not title.strip():
+            # Not translated yet is allowed (the person sees the English); a title that
+            # was there and is taken out is a missing title.
+            if renderer.catalogs.lookup(locale, f"button:{b.id}", b.title):
+                out.append(f"button {b.id!r}: the button has no title")
+            continue
+        out += [f"button {b.id!r}: {p}"
+                for p in text_problems(b.title, title) + button_title_problems(title)]
+    return out
 
 
 __all__ = ["Bubble", "DraftCatalogs", "DraftContent", "bubble", "bubble_html", "draft_problems",

@@ -24,8 +24,10 @@ ACTIONS = (
     "login", "login_failed", "login_refused", "logout", "open_conversation", "open_attachment",
     "reply", "claim", "close", "note", "link_code", "telegram_link", "cli",
     # The content store: a draft saved, approved (published now or later), rejected, an
-    # earlier version brought back, an account's content roles changed.
+    # earlier version brought back, a scheduled one cancelled, an account's content roles
+    # changed.
     "content_draft", "content_publish", "content_reject", "content_rollback", "content_roles",
+    "content_cancel",
     # An unanswered question saved as a candidate training example, and its review.
     "nlu_candidate", "nlu_candidate_review",
 )

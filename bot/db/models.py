@@ -330,7 +330,8 @@ class ContentVersion(Base):
     it translates). Every change is a new row; rows are never edited except their state.
 
     ``state``: ``draft`` (not live), ``published`` (live from ``publish_at``: now or a
-    later time), ``rejected``. The live version of a (key, locale) is its newest published
+    later time), ``rejected``, ``cancelled`` (a scheduled publication a reviewer called off
+    before its time). The live version of a (key, locale) is its newest published
     row whose ``publish_at`` has passed. ``raw``: the entry as it was written in the
     imported file, so that an export of what was not changed gives the same bytes.
     """

@@ -28,6 +28,10 @@ from bot.i18n.terms import load_terms, spoken_dari_problems, term_problems
 
 OUTDATED = "outdated-since:"
 TELEGRAM_LIMIT = 4096
+# A button's title: Telegram draws each inline-keyboard button on one line and cuts a
+# longer title with "…" (on a phone, one button a row, from about 40 characters); above
+# this many the title is refused (the longest today, English, is 51).
+BUTTON_TITLE_LIMIT = 64
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s)]+", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
@@ -272,7 +276,10 @@ class ContentRepo:
                                        "not in the English source any more: run `make i18n-update`"))
                 if not text:
                     continue
-                out += [Problem(file, line, locale, m.context or "-", msg) for msg in text_problems(m.id, text)]
+                found = text_problems(m.id, text)
+                if m.context and is_button_context(m.context):
+                    found += button_title_problems(text)
+                out += [Problem(file, line, locale, m.context or "-", msg) for msg in found]
         return out
 
     def _check_topics(self, responses: dict[str, Response], file: str) -> list[Problem]:
@@ -374,6 +381,8 @@ def source_problems(r: Response) -> list[str]:
     for b in r.buttons:
         if not b.title.strip():
             p(f"button {b.id!r} has no title")
+        elif len(b.title) > BUTTON_TITLE_LIMIT:
+            p(f"button {b.id!r}: {button_title_problems(b.title)[0]}")
         if not b.payload.strip():
             p(f"button {b.id!r} has no payload")
     if r.key.startswith(PREFIX) and unknown_fields(r.text):
@@ -435,6 +444,22 @@ def previous_ids_of(text: str) -> dict[str, str]:
         elif line.startswith("msgid "):
             pending = None
     return out
+
+
+def is_button_context(context: str) -> bool:
+    """A button's title in a catalog: ``button:<id>`` or ``<key>:choice``."""
+    return context.startswith("button:") or context.endswith(":choice")
+
+
+def button_title_problems(title: str) -> list[str]:
+    """What is wrong with a button's title beyond :func:`text_problems`: none, or too
+    long for Telegram's inline keyboard."""
+    if not title.strip():
+        return ["the button has no title"]
+    if len(title) > BUTTON_TITLE_LIMIT:
+        return [f"{len(title)} characters; a button in Telegram's inline keyboard shows "
+                f"at most {BUTTON_TITLE_LIMIT}"]
+    return []
 
 
 def text_problems(source: str, text: str) -> list[str]:

@@ -223,3 +223,85 @@ async def test_edit_review_publish_schedule_and_roll_back(flow_stack, width: str
                        check=_whole_ltr_runs)
         finally:
             await browser.close()
+
+
+# Point 1 for translators: a button's title in Tigrinya, edited in the browser. "Money"
+# for the help menu's first button (one title per width: the first run's stays live).
+BUTTON_TITLES = {"desktop": "ሓገዝ ገንዘብ", "phone": "ገንዘብን ሓገዛትን ኣብዚ"}
+LANGUAGE_SET = "/content/topics/utter_language_set"
+
+
+async def _ti_chat_buttons(browser, stack: Stack, size: tuple[int, int], shot: str | None = None) -> list[str]:  # type: ignore[no-untyped-def]
+    """A new web chat chooses Tigrinya with the welcome's button (a payload: no
+    understanding involved); returns the titles of the buttons the answer offers."""
+    context = await browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = await context.new_page()
+    try:
+        await page.goto(f"{stack.app_url}/?lang=ti")
+        await page.wait_for_function("document.querySelectorAll('.msg.bot').length >= 1", timeout=60_000)
+        await page.locator("#quick-replies button", has_text="ትግርኛ").click()
+        await page.wait_for_function("document.querySelectorAll('.msg.bot').length >= 2", timeout=60_000)
+        await page.wait_for_function(
+            "(q => q.length > 0 && q.every(b => b.textContent !== 'ትግርኛ'))"
+            "([...document.querySelectorAll('#quick-replies button')])",
+            timeout=30_000)
+        if shot:
+            await page.screenshot(path=str(ARTIFACTS / shot))
+        return await page.locator("#quick-replies button").all_inner_texts()
+    finally:
+        await context.close()
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+async def test_a_translator_changes_a_button_title_and_the_web_chat_shows_it(flow_stack, width: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.async_api import async_playwright
+
+    stack, _clock = flow_stack
+    size, new = WIDTHS[width], BUTTON_TITLES[width]
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        try:
+            translator = await _staff(browser, stack, "tesfay", "tesfay-test-2026", size)
+            reviewer = await _staff(browser, stack, "comms", "comms-demo-2026", size)
+            await translator.goto(f"{stack.app_url}{LANGUAGE_SET}")
+            box = translator.locator("#buttons-ti")
+            lines = (await box.input_value()).splitlines()
+            assert [line.split(" | ")[0] for line in lines] == [
+                "benefits", "insurance", "appointments", "school", "casemanager"]
+            old = lines[0].split(" | ", 1)[1]
+            assert old != new and old in await _ti_chat_buttons(browser, stack, size)
+
+            # As typed, the chip under the bubble shows the new title (before saving) ...
+            await box.fill("\n".join([f"benefits | {new}", *lines[1:]]))
+            chip = translator.locator("#preview-ti .chip").first
+            await translator.locator("#preview-ti .chip", has_text=new).wait_for(timeout=10_000)
+            assert await chip.inner_text() == new
+            assert await translator.locator("#preview-ti .problems li").count() == 0
+            # ... and a title too long for Telegram's keyboard is flagged beside it.
+            await box.fill("\n".join([f"benefits | {'ገ' * 70}", *lines[1:]]))
+            await translator.locator("#preview-ti .problems li", has_text="at most 64").wait_for(timeout=10_000)
+            await box.fill("\n".join([f"benefits | {new}", *lines[1:]]))
+            await translator.locator("#preview-ti .chip", has_text=new).wait_for(timeout=10_000)
+            await translator.locator("#buttons-ti").scroll_into_view_if_needed()
+            await translator.screenshot(path=str(ARTIFACTS / f"content-flow-ti-button-{width}.png"))
+            await _no_wider(translator, size[0])
+            async with translator.expect_navigation():
+                await translator.click("#col-ti form.edit button[type=submit]")
+            waiting = translator.locator("#waiting-ti-button-benefits")
+            assert await waiting.locator(".ready").count() == 1
+            assert await translator.locator("#waiting-ti").count() == 0  # the text was not changed
+            assert old in await _ti_chat_buttons(browser, stack, size)  # a draft: not live
+
+            # The reviewer approves it on the button's history page: live in the web chat.
+            await reviewer.goto(f"{stack.app_url}{LANGUAGE_SET}")
+            async with reviewer.expect_navigation():
+                await reviewer.locator("#waiting-ti-button-benefits a").click()
+            assert "key=button%3Abenefits&locale=ti" in reviewer.url
+            draft = reviewer.locator('ol.history li[data-state="draft"]')
+            assert new in await draft.locator(".diff .added ins").inner_text()
+            async with reviewer.expect_navigation():
+                await draft.get_by_role("button", name="Goedkeuren en publiceren").click()
+            titles = await _ti_chat_buttons(browser, stack, size, shot=f"content-flow-webchat-ti-button-{width}.png")
+            assert titles[0] == new and old not in titles
+        finally:
+            await browser.close()

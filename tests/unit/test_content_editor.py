@@ -402,6 +402,91 @@ def test_the_buttons_box_changes_titles_only() -> None:
         assert any(problem in p for p in parse_buttons(value, current)[1]), value
 
 
+OFFER = "/content/topics/utter_offer_casemanager"
+
+
+def _box(page: str, ident: str) -> str:
+    box = page[page.index(f'id="{ident}"'):]
+    return box[box.index(">") + 1:box.index("</textarea>")]
+
+
+async def test_a_translator_edits_the_button_titles_of_their_own_locale(people) -> None:  # type: ignore[no-untyped-def]
+    """Point 1 for translators: the Tigrinya column has a buttons box with Tigrinya titles
+    (ids fixed, no payloads); the preview shows the chips as written with the checks
+    (missing title, too long for Telegram's keyboard, placeholders); a changed title is a
+    draft of ``button:<id>`` whose problems block publication; approved, it is live."""
+    svc, login = people
+    tesfay, rana = await login("tesfay"), await login("rana")
+    page = (await tesfay.http.get(OFFER)).text
+    col = _column(page, "ti")
+    assert _box(col, "buttons-ti").splitlines() == ["yes | እወ፣ ሓላፊ ጉዳየይ", "no | " + svc.renderer.catalogs.lookup(
+        "ti", "button:no", "No, show topics")]
+    assert "/affirm" not in col and 'id="buttons-ar"' not in page  # no payloads; not their locale
+    assert 'id="buttons-ti"' not in (await tesfay.http.get(ZORG)).text  # no buttons there
+    ar = _column((await (await login("comms")).http.get(OFFER)).text, "ar")
+    assert 'id="buttons-ar"' not in ar  # the editor writes English, not Arabic
+
+    rendered = svc.renderer.render("utter_offer_casemanager", "ti").text
+    text = svc.renderer.catalogs.lookup("ti", "utter_offer_casemanager",
+                                        svc.renderer.content.get("utter_offer_casemanager").text)
+    form = {"csrf_token": tesfay.csrf, "key": "utter_offer_casemanager", "locale": "ti",
+            "back": "topic", "text": text}
+    no = svc.renderer.catalogs.lookup("ti", "button:no", "No, show topics")
+    # The live preview: the chips as written, and the checks beside the field.
+    resp = await tesfay.http.post("/content/preview", data={**form, "buttons": f"yes | እወ\nno | {no}"})
+    assert '<span class="chip" lang="ti" dir="auto">እወ</span>' in resp.text and "<li>" not in resp.text
+    long = "ሓ" * 65
+    for box, problem in ((f"yes | \nno | {no}", "button &#39;yes&#39;: the button has no title"),
+                         (f"yes | {long}\nno | {no}", "65 characters; a button in Telegram&#39;s inline keyboard shows at most 64"),
+                         (f"yes | እወ {{name}}\nno | {no}", "button &#39;yes&#39;: placeholders differ"),
+                         (f"yes | እወ\nno | {no}\nmaybe | ምናልባት", "there is no button &#39;maybe&#39;")):
+        assert problem in (await tesfay.http.post("/content/preview", data={**form, "buttons": box})).text, box
+    resp = await tesfay.http.post("/content/drafts", data={**form, "buttons": "yes | እወ\nmaybe | x"})
+    assert resp.status_code == 409 and "there is no button &#39;maybe&#39;" in resp.text
+
+    # Saved too long: a draft of button:yes (not of the text), its problem beside the field.
+    resp = await tesfay.http.post("/content/drafts", data={**form, "buttons": f"yes | {long}\nno | {no}"})
+    assert resp.status_code == 303
+    page = (await rana.http.get(OFFER)).text
+    col = _column(page, "ti")
+    assert 'id="waiting-ti"' not in col  # the text did not change: no draft of it
+    assert "The button yes: draft" in col and "65 characters" in col
+    assert "/content/history?key=button%3Ayes&amp;locale=ti" in col
+    first = int(re.search(r'id="waiting-ti-button-yes" data-version="(\d+)"', col).group(1))
+    resp = await rana.http.post(f"/content/versions/{first}/approve", data={"csrf_token": rana.csrf})
+    assert resp.status_code == 409 and "65 characters" in resp.text
+    assert f"yes | {long}" in _box(_column((await tesfay.http.get(OFFER)).text, "ti"), "buttons-ti")
+    cell = (await rana.http.get("/content")).text
+    cell = cell[cell.index('data-key="utter_offer_casemanager"'):]
+    cell = cell[:cell.index("</li>")]  # the answers with the button show it waiting in Tigrinya
+    assert ' draft" data-locale="ti"' in cell and ' draft" data-locale="ar"' not in cell
+
+    # Fixed, approved: the new title is live; the payload is the English one's.
+    assert (await tesfay.http.post("/content/drafts", data={**form, "buttons": f"yes | እወ\nno | {no}"})
+            ).status_code == 303
+    col = _column((await rana.http.get(OFFER)).text, "ti")
+    second = int(re.search(r'id="waiting-ti-button-yes" data-version="(\d+)"', col).group(1))
+    assert second > first and '<span class="chip" lang="ti" dir="auto">እወ</span>' in col
+    assert svc.renderer.render("utter_offer_casemanager", "ti").buttons[0]["title"] == "እወ፣ ሓላፊ ጉዳየይ"
+    assert (await rana.http.post(f"/content/versions/{second}/approve",
+                                 data={"csrf_token": rana.csrf})).status_code == 303
+    buttons = svc.renderer.render("utter_offer_casemanager", "ti").buttons
+    assert buttons[0]["title"] == "እወ" and buttons[0]["payload"] == "/affirm"
+    assert svc.renderer.render("utter_offer_casemanager", "ar").buttons[0]["title"] == "نعم، مسؤول ملفي"
+    assert svc.renderer.render("utter_offer_casemanager", "ti").text == rendered
+
+
+async def test_a_translators_buttons_box_reads_right_to_left_in_arabic(people) -> None:  # type: ignore[no-untyped-def]
+    svc, login = people
+    with svc.db.session() as s:
+        set_content_roles(session=s, username="tesfay", roles=["translator:ar"], actor="cli:test")
+    tesfay = await login("tesfay")
+    col = _column((await tesfay.http.get(OFFER)).text, "ar")
+    assert 'id="buttons-ar" name="buttons" rows="2"' in col
+    assert 'lang="ar" dir="rtl"' in col[col.index('id="buttons-ar"'):]
+    assert _box(col, "buttons-ar").startswith("yes | نعم، مسؤول ملفي")
+
+
 async def test_the_header_names_the_content_editor_and_the_language_switch_stays_on_the_page(people) -> None:  # type: ignore[no-untyped-def]
     _, login = people
     comms = await login("comms")  # reads Dutch
@@ -453,6 +538,11 @@ async def test_an_unanswered_question_becomes_a_reviewed_training_example(people
     listed = page[page.index('id="candidates"'):]
     candidate = int(re.search(r'data-candidate="(\d+)" data-state="proposed"', listed).group(1))
     assert "benefits/zorgtoeslag" in listed and "0612345678" not in listed
+    # The question says it was saved, by the topic's title, instead of asking again.
+    item = page[page.index(f'data-message="{message_id}"'):]
+    item = item[:item.index("</li>")]
+    assert 'data-handled="proposed"' in item and "<select" not in item
+    assert "Saved as an example of: Healthcare allowance (zorgtoeslag)" in item
     # Only a reviewer accepts; the translator who proposed it cannot.
     url = f"/content/candidates/{candidate}/accept"
     assert (await tesfay.http.post(url, data={"csrf_token": tesfay.csrf})).status_code == 403

@@ -253,3 +253,69 @@ async def test_the_content_page_lists_the_published_facts_due_for_review(people)
     resp = await rana.http.post(f"/content/versions/{draft}/approve", data={"csrf_token": rana.csrf})
     assert resp.status_code == 303
     assert key in due_keys((await comms.http.get("/content")).text)
+
+
+async def test_a_rollback_does_not_stop_a_scheduled_change_and_cancel_does(people, db) -> None:  # type: ignore[no-untyped-def]
+    """The rule in docs/content.md: a rollback makes an older text live now; a change
+    already scheduled for a later time still goes live at its time. Cancelling the
+    scheduled change (a reviewer, on the history page) is what stops it."""
+    from datetime import datetime, timezone
+
+    from bot.clock import utcnow
+    from bot.db import content as store
+    from bot.db.models import StaffAudit
+
+    svc, login = people
+    comms, rana = await login("comms"), await login("rana", "rana-demo-2026")
+    published = svc.renderer.content.published
+    later = datetime(2030, 1, 1, 0, 0, 5, tzinfo=timezone.utc)  # after the scheduled time
+
+    def live_text(now: datetime | None = None) -> str:
+        published.clock = (lambda: now) if now else utcnow
+        published._checked = -1e9
+        return svc.renderer.render("utter_greet", "en").text
+
+    async def draft_and_approve(text: str, publish_at: str = "") -> int:
+        await comms.http.post("/content/drafts", data={
+            "csrf_token": comms.csrf, "key": "utter_greet", "locale": "source", "text": text})
+        draft = max(version_ids((await rana.http.get(HISTORY)).text, "draft"))
+        resp = await rana.http.post(f"/content/versions/{draft}/approve",
+                                    data={"csrf_token": rana.csrf, "publish_at": publish_at})
+        assert resp.status_code == 303
+        return draft
+
+    first = version_ids((await rana.http.get(HISTORY)).text, "published")[-1]
+    await draft_and_approve("Hello! Version B.")
+    scheduled = await draft_and_approve("Happy new year! Version C.", "2030-01-01T01:00")  # Amsterdam
+    page = (await rana.http.get(HISTORY)).text
+    item = page[page.index(f'data-version="{scheduled}"'):]
+    item = item[:item.index("</li>")]
+    assert "scheduled" in item and f"/content/versions/{scheduled}/cancel" in item
+    assert "/rollback" not in item  # a version that was never live is not 'brought back'
+    resp = await rana.http.post(f"/content/versions/{scheduled}/rollback", data={"csrf_token": rana.csrf})
+    assert resp.status_code == 409 and "cancel it instead" in resp.text
+
+    # Rollback: the older text is live now ...
+    assert (await rana.http.post(f"/content/versions/{first}/rollback",
+                                 data={"csrf_token": rana.csrf})).status_code == 303
+    assert live_text() == GREETING
+    # ... and the scheduled change still goes live at its time.
+    assert live_text(later) == "Happy new year! Version C."
+    with db.session() as s:
+        assert store.live_rows(session=s, now=later)[("utter_greet", "source")].id == scheduled
+
+    # Cancelled (only a reviewer; only before its time), it never goes live.
+    resp = await comms.http.post(f"/content/versions/{scheduled}/cancel", data={"csrf_token": comms.csrf})
+    assert resp.status_code == 403
+    assert (await rana.http.post(f"/content/versions/{scheduled}/cancel",
+                                 data={"csrf_token": rana.csrf})).status_code == 303
+    assert live_text(later) == GREETING and live_text() == GREETING
+    page = (await rana.http.get(HISTORY)).text
+    assert version_ids(page, "cancelled") == [scheduled] and "cancelled before its time" in page
+    for version in (scheduled, first):  # cancelled already; live now, not scheduled
+        resp = await rana.http.post(f"/content/versions/{version}/cancel", data={"csrf_token": rana.csrf})
+        assert resp.status_code == 409 and "only a change scheduled for later can be cancelled" in resp.text
+    with db.session() as s:
+        row = s.query(StaffAudit).filter_by(action="content_cancel").one()
+        assert store.next_publication(session=s, now=datetime.now(timezone.utc)) is None
+    assert row.actor == "rana" and row.detail.startswith("utter_greet source v") and "Happy" not in row.detail

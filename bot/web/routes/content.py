@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from bot.clock import AMSTERDAM, utcnow
+from bot.clock import AMSTERDAM, as_utc, utcnow
 from bot.content import candidates as nlu_candidates
 from bot.content import editing
 from bot.content.preview import bubble, draft_problems
@@ -35,6 +35,7 @@ from bot.web.routes.content_workflow import (
     buttons_box,
     content_staff,
     facts_box,
+    parse_buttons,
     parse_facts,
     staff_and_form,
     topic_url,
@@ -48,6 +49,7 @@ UNANSWERED_KEYS = {"utter_ask_rephrase", "utter_out_of_scope", "utter_offer_case
 # The translations beside the English source, in the order the editor shows them (English
 # is the source itself, not a translation).
 TRANSLATIONS: tuple[str, ...] = tuple(loc for loc in ("nl", "ar", "ti", "fa_AF") if loc in LOCALES)
+UNANSWERED_SHOWN = 20  # per language, the newest: each with its own choice of topic
 TEXT_MAX = 20_000  # a preview request's text: far above Telegram's limit, bounded
 
 
@@ -58,7 +60,9 @@ async def unanswered_questions(db: Database, limit: int = 100) -> dict[str, list
         locale = msg.locale or conv_locale or "en"
         bucket = out.setdefault(locale, [])
         if len(bucket) < limit:
-            bucket.append({"id": msg.id, "text": redact(msg.text or ""), "at": msg.created_at})
+            at = as_utc(msg.created_at)
+            bucket.append({"id": msg.id, "text": redact(msg.text or ""),
+                           "at": at.astimezone(AMSTERDAM).strftime("%Y-%m-%d %H:%M") if at else ""})
     return out
 
 
@@ -99,6 +103,8 @@ async def content_page(request: Request) -> Response:
     in_store, statuses, drafts = await _states(request)
     outdated = {loc: {o["key"] for o in s.outdated} for loc, s in statuses.items()}
     responses = svc.renderer.content.responses()
+    # A button title's draft (``button:<id>``) waits for every answer with that button.
+    button_drafts = {(k.removeprefix("button:"), loc) for k, loc in drafts if k.startswith("button:")}
     titles = _titles(request)
     grouped = titles.grouped(list(responses))
     areas = []
@@ -107,8 +113,10 @@ async def content_page(request: Request) -> Response:
         topics = []
         for t in grouped[area]:
             english = responses[t.key].text
+            ids = [b.id for b in responses[t.key].buttons]
             cells = [{"locale": loc, "state": _cell_state(svc, t.key, english, loc, outdated.get(loc, set())),
-                      "draft": (t.key, loc) in drafts} for loc in TRANSLATIONS]
+                      "draft": (t.key, loc) in drafts or any((i, loc) in button_drafts for i in ids)}
+                     for loc in TRANSLATIONS]
             if query:
                 texts = [svc.renderer.catalogs.lookup(loc, t.key, english) or "" for loc in TRANSLATIONS]
                 haystack = " ".join([t.key, t.nl, t.en, english, *texts]).casefold()
@@ -123,14 +131,22 @@ async def content_page(request: Request) -> Response:
         areas=areas, query=query, shown=shown, total=len(responses),
         statuses=[statuses[loc] for loc in LOCALES if loc != "en"],
         languages=_languages(), in_store=in_store, waiting=len(drafts),
-        unanswered=await unanswered_questions(svc.db),
+        unanswered=await unanswered_questions(svc.db, limit=UNANSWERED_SHOWN),
         # The published facts: the store's once it is in use (an approved new review-by
         # day counts at once), the file's before that.
         due_facts=svc.content_repo.due_for_review(utcnow().astimezone(AMSTERDAM).date(),
                                                   responses if in_store else None),
         topic_url=topic_url,
-        topics=[(t.key, t.title(staff.locale or "nl")) for a in AREAS for t in grouped[a]],
-        candidates=await svc.db.run(candidate_rows), may_review=editing.may_review(staff),
+        # "This is topic X": the topics the assistant is trained to recognise, by title
+        # in the staff member's language, per area (a key is never asked for).
+        topic_groups=[(a, [(t.key, t.title(staff.locale or "nl")) for t in grouped[a]
+                           if nlu_candidates.intent_of(t.key) in _intents()]) for a in AREAS],
+        candidates=[{**c, "title": titles.topic("utter_" + c["intent"]).title(staff.locale or "nl")}
+                    for c in await svc.db.run(candidate_rows)],
+        # A question already saved as an example says so, instead of asking again.
+        handled={m: {"state": state, "title": titles.topic("utter_" + intent).title(staff.locale or "nl")}
+                 for m, (intent, state) in (await svc.db.run(handled_questions)).items()},
+        may_review=editing.may_review(staff),
         may_write_english=in_store and editing.may_edit(staff, SOURCE),
     )
 
@@ -145,7 +161,20 @@ def candidate_rows(*, session: Any) -> list[dict[str, Any]]:
             for r in waiting + list(reversed(done))]
 
 
+def handled_questions(*, session: Any) -> dict[int, tuple[str, str]]:
+    """Per unanswered question (message id) saved as a candidate: (its intent, state)."""
+    return {r.message_id: (r.intent, r.state) for r in nlu_candidates.candidates(session=session)
+            if r.message_id is not None and r.state != "rejected"}
+
+
 _INTENTS: dict[Path, set[str]] = {}
+
+
+def _intents() -> set[str]:
+    """The intents with training data (read once per process)."""
+    if ROOT not in _INTENTS:
+        _INTENTS[ROOT] = nlu_candidates.known_intents(ROOT)
+    return _INTENTS[ROOT]
 
 
 async def propose_candidate(request: Request) -> Response:
@@ -154,8 +183,6 @@ async def propose_candidate(request: Request) -> Response:
     if isinstance(got, Response):
         return got
     staff, form = got
-    if ROOT not in _INTENTS:
-        _INTENTS[ROOT] = nlu_candidates.known_intents(ROOT)
     try:
         message_id = int(str(form.get("message_id", "")))
     except ValueError:
@@ -163,7 +190,7 @@ async def propose_candidate(request: Request) -> Response:
     key = str(form.get("key", "")).strip()
     try:
         await services(request).db.run(nlu_candidates.propose, staff=staff, message_id=message_id,
-                                       key=key, intents=_INTENTS[ROOT], **where(request))
+                                       key=key, intents=_intents(), **where(request))
     except editing.NotAllowed:
         return render(request, "inbox/no_access.html", staff, status_code=403)
     except editing.Refused as exc:
@@ -240,13 +267,19 @@ async def topic_page(request: Request) -> Response:
         "draft": (key, SOURCE) in drafts, "waiting": source,
         "may_edit": in_store and editing.may_edit(staff, SOURCE),
         "bubble": bubble(svc.renderer, key, SOURCE, now=now,
-                         text=source.text if source is not None else None),
+                         text=source.text if source is not None else None,
+                         titles={b["id"]: b["title"] for b in source.buttons or []}
+                         if source is not None else None),
         "facts_box": facts_box(facts), "buttons_box": buttons_box(buttons) if buttons else "",
+        "button_drafts": [],  # the English buttons are part of the English draft
     }]
     for loc in TRANSLATIONS:
         outdated = {o["key"] for o in statuses[loc].outdated}
         state = _cell_state(svc, key, response.text, loc, outdated)
         draft = waiting.get(loc)
+        # The locale's button titles (a waiting draft's first), for the translator's box.
+        titles = await svc.db.run(editing.button_titles, key=key, locale=loc) if in_store else []
+        drafted = {b.id: b.title for b in titles if b.waiting is not None}
         columns.append({
             "locale": loc, "code": loc, "native": NATIVE_NAMES[loc], "lang": HTML_LANG[loc],
             "dir": direction(loc), "state": state, "draft": (key, loc) in drafts, "waiting": draft,
@@ -255,8 +288,12 @@ async def topic_page(request: Request) -> Response:
                 or (await _last_translation(request, key, loc) if state == "review" else "")),
             "may_edit": in_store and editing.may_edit(staff, loc),
             "bubble": bubble(svc.renderer, key, loc, now=now,
-                             text=draft.text if draft is not None else None),
+                             text=draft.text if draft is not None else None, titles=drafted),
+            "buttons_box": buttons_box([{"id": b.id, "title": b.title} for b in titles]),
+            "button_drafts": [b for b in titles if b.waiting is not None],
+            "button_url": lambda b, loc=loc: "/content/history?" + _query(b.context, loc),
         })
+        columns[-1]["draft"] = columns[-1]["draft"] or bool(drafted)
     return render(
         request, "inbox/content_topic.html", staff,
         topic=topic, key=key, response=response, columns=columns, in_store=in_store,
@@ -292,10 +329,20 @@ async def preview(request: Request) -> Response:
     facts, bad = None, []
     if locale == SOURCE and "facts" in form:
         facts, bad = parse_facts(str(form.get("facts", ""))[:TEXT_MAX])
+    titles = None
+    if "buttons" in form:  # the buttons box: the titles as written, shown on the chips
+        live = svc.renderer.content.get(key)
+        current = [{"id": b.id, "title": b.title} for b in live.buttons
+                   if locale == SOURCE or b.translate]
+        parsed, wrong = parse_buttons(str(form.get("buttons", ""))[:TEXT_MAX], current,
+                                      empty_ok=locale != SOURCE)
+        bad += wrong
+        titles = {b["id"]: b["title"] for b in parsed}
     return render(
         request, "inbox/_content_bubble.html", staff,
-        b=bubble(svc.renderer, key, locale, text=text, now=utcnow()),
-        problems=bad + draft_problems(svc.renderer, key, locale, text, facts), limit=TELEGRAM_LIMIT,
+        b=bubble(svc.renderer, key, locale, text=text, titles=titles, now=utcnow()),
+        problems=bad + draft_problems(svc.renderer, key, locale, text, facts, titles),
+        limit=TELEGRAM_LIMIT,
     )
 
 

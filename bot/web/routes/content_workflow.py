@@ -104,10 +104,22 @@ async def save_draft(request: Request) -> Response:
                                      button_dicts(live.buttons) if live is not None else [])
         if bad:
             return await _refused(request, staff, key, locale, 409, problems=bad)
+    db = services(request).db
     try:
-        await services(request).db.run(editing.save_draft, staff=staff, key=key, locale=locale,
-                                       text=str(form.get("text", "")), facts=facts,
-                                       buttons=buttons, **where(request))
+        if locale != SOURCE and "buttons" in form:
+            # A translator's box: the locale's button titles, each a draft of its own.
+            shown = await db.run(editing.button_titles, key=key, locale=locale)
+            parsed, bad = parse_buttons(str(form.get("buttons", "")),
+                                        [{"id": b.id, "title": b.title} for b in shown], empty_ok=True)
+            if bad:
+                return await _refused(request, staff, key, locale, 409, problems=bad)
+            await db.run(editing.save_translation, staff=staff, key=key, locale=locale,
+                         text=str(form.get("text", "")),
+                         titles={b["id"]: b["title"] for b in parsed}, **where(request))
+        else:
+            await db.run(editing.save_draft, staff=staff, key=key, locale=locale,
+                         text=str(form.get("text", "")), facts=facts,
+                         buttons=buttons, **where(request))
     except editing.NotAllowed as exc:
         return await _refused(request, staff, key, locale, 403, error=str(exc))
     except editing.Refused as exc:
@@ -158,10 +170,13 @@ def buttons_box(buttons: list[dict[str, Any]]) -> str:
     return "\n".join(f"{b['id']} | {b['title']}" for b in buttons)
 
 
-def parse_buttons(value: str, current: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+def parse_buttons(value: str, current: list[dict[str, Any]],
+                  empty_ok: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
     """The buttons box against the text's buttons: each line ``id | new title``. The
     titles change; which buttons there are and what they do (the payload, an intent of
-    the bot) do not, so every id must be there once and no other."""
+    the bot) do not, so every id must be there once and no other. ``empty_ok``: a
+    translation's box, where a title may stay empty (not translated yet; an emptied one
+    is a draft whose problem blocks its publication)."""
     by_id = {b["id"]: b for b in current}
     titles: dict[str, str] = {}
     bad = []
@@ -169,7 +184,7 @@ def parse_buttons(value: str, current: list[dict[str, Any]]) -> tuple[list[dict[
         if not line.strip():
             continue
         ident, sep, title = (p.strip() for p in line.partition("|"))
-        if not sep or not title:
+        if not sep or (not title and not empty_ok):
             bad.append(f"button line {n}: write id | title")
         elif ident not in by_id:
             bad.append(f"button line {n}: there is no button {ident!r} (the buttons are {', '.join(by_id)})")
@@ -215,6 +230,8 @@ async def act(request: Request) -> Response:
                                 publish_at=publish_at, **place)
             elif action == "reject":
                 editing.reject(session=session, staff=staff, version_id=version_id, **place)
+            elif action == "cancel":
+                editing.cancel(session=session, staff=staff, version_id=version_id, **place)
             else:
                 editing.rollback(session=session, staff=staff, version_id=version_id, **place)
         except (editing.NotAllowed, editing.Refused) as exc:
@@ -242,5 +259,5 @@ ROUTES = [
     Route("/content/history", history_page),
     Route("/content/drafts", save_draft, methods=["POST"]),
     *[Route(f"/content/versions/{{id}}/{name}", act, methods=["POST"], name=f"content_{name}")
-      for name in ("approve", "reject", "rollback")],
+      for name in ("approve", "reject", "rollback", "cancel")],
 ]
