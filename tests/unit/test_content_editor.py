@@ -611,3 +611,12 @@ async def test_a_new_topic_starts_as_an_empty_english_draft_from_the_question(pe
     assert (await tesfay.http.post("/content/new-topic", data=tesfay_form)).status_code == 403
     assert (await comms.http.post("/content/new-topic", data={**form, "title": "ፍቓድ"})).status_code == 409
     assert slug("Parkeervergunning — ‘Amsterdam’!") == "parkeervergunning_amsterdam"
+
+
+async def test_a_question_that_is_not_a_number_is_a_bad_request(people, db: Database) -> None:  # type: ignore[no-untyped-def]
+    _svc, login = people
+    comms = await login("comms")
+    form = {"csrf_token": comms.csrf, "message_id": "x1"}
+    assert (await comms.http.post("/content/new-topic", data={**form, "title": "Parking"})).status_code == 400
+    assert (await comms.http.post("/content/candidates",
+                                  data={**form, "key": "utter_benefits/zorgtoeslag"})).status_code == 400
