@@ -10,6 +10,7 @@ login with a role that may use it (``bot.db.access``); see ``wegwijs staff``.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -177,25 +178,38 @@ def _intents() -> set[str]:
     return _INTENTS[ROOT]
 
 
+def _message_id(form: Any) -> int | None:
+    try:
+        return int(str(form.get("message_id", "")))
+    except ValueError:
+        return None
+
+
+async def _candidate_step(request: Request, staff: Any, step: Any, done: Any) -> Response:
+    """One step of the unanswered-questions flow: ``step`` runs in the database and
+    ``done(result)`` says where to go next; a refusal is the no-access page (403) or the
+    problems (409)."""
+    try:
+        result = await services(request).db.run(step, staff=staff, **where(request))
+    except editing.NotAllowed:
+        return render(request, "inbox/no_access.html", staff, status_code=403)
+    except editing.Refused as exc:
+        return Response("; ".join(exc.problems), status_code=409)
+    return RedirectResponse(done(result), status_code=303)
+
+
 async def propose_candidate(request: Request) -> Response:
     """"This is topic X": the question as a candidate training example."""
     got = await staff_and_form(request)
     if isinstance(got, Response):
         return got
     staff, form = got
-    try:
-        message_id = int(str(form.get("message_id", "")))
-    except ValueError:
+    message_id = _message_id(form)
+    if message_id is None:
         return Response("Bad request.", status_code=400)
-    key = str(form.get("key", "")).strip()
-    try:
-        await services(request).db.run(nlu_candidates.propose, staff=staff, message_id=message_id,
-                                       key=key, intents=_intents(), **where(request))
-    except editing.NotAllowed:
-        return render(request, "inbox/no_access.html", staff, status_code=403)
-    except editing.Refused as exc:
-        return Response("; ".join(exc.problems), status_code=409)
-    return RedirectResponse("/content#candidates", status_code=303)
+    step = partial(nlu_candidates.propose, message_id=message_id,
+                   key=str(form.get("key", "")).strip(), intents=_intents())
+    return await _candidate_step(request, staff, step, lambda _: "/content#candidates")
 
 
 async def new_topic(request: Request) -> Response:
@@ -204,20 +218,14 @@ async def new_topic(request: Request) -> Response:
     if isinstance(got, Response):
         return got
     staff, form = got
-    try:
-        message_id = int(str(form.get("message_id", "")))
-    except ValueError:
+    message_id = _message_id(form)
+    if message_id is None:
         return Response("Bad request.", status_code=400)
-    svc = services(request)
-    try:
-        key = await svc.db.run(nlu_candidates.start_topic, staff=staff, message_id=message_id,
-                               title=str(form.get("title", ""))[:200],
-                               existing=set(svc.renderer.content.responses()), **where(request))
-    except editing.NotAllowed:
-        return render(request, "inbox/no_access.html", staff, status_code=403)
-    except editing.Refused as exc:
-        return Response("; ".join(exc.problems), status_code=409)
-    return RedirectResponse("/content/history?" + _query(key, SOURCE), status_code=303)
+    step = partial(nlu_candidates.start_topic, message_id=message_id,
+                   title=str(form.get("title", ""))[:200],
+                   existing=set(services(request).renderer.content.responses()))
+    return await _candidate_step(request, staff, step,
+                                 lambda key: "/content/history?" + _query(key, SOURCE))
 
 
 async def review_candidate(request: Request) -> Response:
@@ -225,15 +233,9 @@ async def review_candidate(request: Request) -> Response:
     if isinstance(got, Response):
         return got
     staff, _form = got
-    try:
-        await services(request).db.run(
-            nlu_candidates.review, staff=staff, candidate_id=int(request.path_params["id"]),
-            accept=request.url.path.endswith("/accept"), **where(request))
-    except editing.NotAllowed:
-        return render(request, "inbox/no_access.html", staff, status_code=403)
-    except editing.Refused as exc:
-        return Response("; ".join(exc.problems), status_code=409)
-    return RedirectResponse("/content#candidates", status_code=303)
+    step = partial(nlu_candidates.review, candidate_id=int(request.path_params["id"]),
+                   accept=request.url.path.endswith("/accept"))
+    return await _candidate_step(request, staff, step, lambda _: "/content#candidates")
 
 
 def _languages() -> list[dict[str, str]]:
