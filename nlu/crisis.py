@@ -127,30 +127,45 @@ def _match(
 
 
 class PhraseIndex:
-    """Phrases found by their first word: exact first words through a dict, the few
-    that start with a prefix, suffix or infix pattern by trying each."""
+    """Phrases found by their first word: exact first words through a dict; those that
+    start with a prefix pattern by the word's first letter, with a suffix pattern by its
+    last letter (a word can only start with ``pattern`` if it starts with its first
+    letter), and the few infix patterns by trying each. Ties keep list order."""
 
     def __init__(self, phrases: list[Phrase]) -> None:
         self.phrases = phrases
         self._by_word: dict[str, list[Phrase]] = {}
-        self._patterned: list[Phrase] = []
-        for phrase in phrases:
+        self._prefix: dict[str, list[tuple[int, Phrase]]] = {}
+        self._suffix: dict[str, list[tuple[int, Phrase]]] = {}
+        self._infix: list[tuple[int, Phrase]] = []
+        for rank, phrase in enumerate(phrases):
             first = phrase.parts[0]
             assert first is not None
-            if first[0] == "exact":
-                self._by_word.setdefault(first[1], []).append(phrase)
+            kind, pattern = first
+            if kind == "exact":
+                self._by_word.setdefault(pattern, []).append(phrase)
+            elif kind == "prefix":
+                self._prefix.setdefault(pattern[0], []).append((rank, phrase))
+            elif kind == "suffix":
+                self._suffix.setdefault(pattern[-1], []).append((rank, phrase))
             else:
-                self._patterned.append(phrase)
+                self._infix.append((rank, phrase))
 
     def __len__(self) -> int:
         return len(self.phrases)
 
+    def _patterned(self, word: str) -> list[Phrase]:
+        """The phrases whose first part is a pattern ``word`` matches, in list order."""
+        found = [(r, p) for r, p in self._prefix.get(word[:1], ()) if word.startswith(p.parts[0][1])]  # type: ignore[index]
+        found += [(r, p) for r, p in self._suffix.get(word[-1:], ()) if word.endswith(p.parts[0][1])]  # type: ignore[index]
+        found += [(r, p) for r, p in self._infix if p.parts[0][1] in word]  # type: ignore[index]
+        found.sort(key=lambda item: item[0])
+        return [p for _, p in found]
+
     def first_match(self, words: list[str]) -> tuple[Phrase, int, int] | None:
         """The phrase that matches earliest in ``words`` (list order breaks ties)."""
         for start, word in enumerate(words):
-            candidates = self._by_word.get(word, [])
-            patterned = [p for p in self._patterned if _word_matches(p.parts[0], word)]  # type: ignore[arg-type]
-            for phrase in candidates + patterned:
+            for phrase in self._by_word.get(word, []) + self._patterned(word):
                 end = _match(phrase.parts, 0, words, start)
                 if end is not None:
                     return phrase, start, end

@@ -9,9 +9,18 @@ import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.i18n.locales import LOCALES
-from harness.heldout import training
+from harness.heldout import crisis_set, training
 from nlu.components import CrisisPhraseMatcher
-from nlu.crisis import CATEGORIES, DEFAULT_DIR, CrisisLists, CrisisMatcher
+from nlu.crisis import (
+    CATEGORIES,
+    DEFAULT_DIR,
+    CrisisLists,
+    CrisisMatcher,
+    PhraseIndex,
+    _match,
+    _word_matches,
+    words_of,
+)
 
 
 def write_list(directory: Path, locale: str, phrases: dict, not_crisis: list | None = None) -> None:
@@ -223,3 +232,35 @@ def test_every_crisis_message_of_the_conversation_tests_is_on_the_lists(real: Cr
              if step.get("intent") == "urgent_help" and "user" in step]
     assert texts
     assert [t for t in texts if real.find(t) is None] == []
+
+
+def _first_match_by_trying_every_phrase(index: PhraseIndex, words: list[str]):
+    # The definition the index must keep: the earliest start, then exact first words
+    # before patterned ones, each group in list order.
+    for start, word in enumerate(words):
+        exact = [p for p in index.phrases if p.parts[0] == ("exact", word)]
+        patterned = [p for p in index.phrases
+                     if p.parts[0][0] != "exact" and _word_matches(p.parts[0], word)]
+        for phrase in exact + patterned:
+            end = _match(phrase.parts, 0, words, start)
+            if end is not None:
+                return phrase, start, end
+    return None
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_index_finds_what_trying_every_phrase_finds(real: CrisisLists, locale: str) -> None:
+    # The index looks patterned first words up by their first or last letter; on real
+    # messages (every 25th training example, urgent or not, and the crisis sets) it must
+    # give exactly the phrase, start and end that trying every phrase gives.
+    texts = [ex.text for ex in training(locale)[::25]]
+    crisis = crisis_set(locale, "dev10")
+    texts += crisis.urgent + crisis.ordinary
+    hits = 0
+    for index in (real.phrases, real.exclusions):
+        for text in texts:
+            words = words_of(text)
+            expected = _first_match_by_trying_every_phrase(index, words)
+            assert index.first_match(words) == expected, text
+            hits += expected is not None
+    assert hits > 40
