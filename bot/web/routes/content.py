@@ -178,11 +178,17 @@ def _intents() -> set[str]:
     return _INTENTS[ROOT]
 
 
-def _message_id(form: Any) -> int | None:
+async def _question_form(request: Request) -> tuple[Any, Any, int] | Response:
+    """The staff member, the form and the unanswered question's id it names; a form
+    without a numeric ``message_id`` is a bad request (400)."""
+    got = await staff_and_form(request)
+    if isinstance(got, Response):
+        return got
+    staff, form = got
     try:
-        return int(str(form.get("message_id", "")))
+        return staff, form, int(str(form.get("message_id", "")))
     except ValueError:
-        return None
+        return Response("Bad request.", status_code=400)
 
 
 async def _candidate_step(request: Request, staff: Any, step: Any, done: Any) -> Response:
@@ -200,13 +206,10 @@ async def _candidate_step(request: Request, staff: Any, step: Any, done: Any) ->
 
 async def propose_candidate(request: Request) -> Response:
     """"This is topic X": the question as a candidate training example."""
-    got = await staff_and_form(request)
+    got = await _question_form(request)
     if isinstance(got, Response):
         return got
-    staff, form = got
-    message_id = _message_id(form)
-    if message_id is None:
-        return Response("Bad request.", status_code=400)
+    staff, form, message_id = got
     step = partial(nlu_candidates.propose, message_id=message_id,
                    key=str(form.get("key", "")).strip(), intents=_intents())
     return await _candidate_step(request, staff, step, lambda _: "/content#candidates")
@@ -214,13 +217,10 @@ async def propose_candidate(request: Request) -> Response:
 
 async def new_topic(request: Request) -> Response:
     """"New topic": a draft English answer under a new key, opened on its history page."""
-    got = await staff_and_form(request)
+    got = await _question_form(request)
     if isinstance(got, Response):
         return got
-    staff, form = got
-    message_id = _message_id(form)
-    if message_id is None:
-        return Response("Bad request.", status_code=400)
+    staff, form, message_id = got
     step = partial(nlu_candidates.start_topic, message_id=message_id,
                    title=str(form.get("title", ""))[:200],
                    existing=set(services(request).renderer.content.responses()))
