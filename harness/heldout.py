@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from nlu.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_DIR = ROOT / "tests" / "heldout"
@@ -45,7 +45,7 @@ class Example:
 
 
 def read_examples(path: Path) -> list[Example]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path.read_text(encoding="utf-8")) or {}
     out = []
     for block in data.get("nlu") or []:
         meta = block.get("metadata") or {}
@@ -96,7 +96,7 @@ class CrisisSet:
 
 def crisis_set(locale: str, which: str = "heldout") -> CrisisSet:
     path = SETS[which] / "crisis" / f"{locale}.yml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path.read_text(encoding="utf-8")) or {}
     urgent = data.get("urgent") or {}
 
     def texts(items: list | None) -> list[str]:

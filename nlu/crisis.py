@@ -34,6 +34,7 @@ from pathlib import Path
 import yaml
 
 from nlu.text import LOCALES, normalize
+from nlu.yamlio import load_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +200,7 @@ class CrisisLists:
             if not path.exists():
                 logger.warning("No crisis phrase list for %s (%s)", locale, path.name)
                 continue
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = load_yaml(path.read_text(encoding="utf-8")) or {}
             status[locale] = str(data.get("status") or "draft")
             for category, entries in (data.get("phrases") or {}).items():
                 if category not in CATEGORIES:
@@ -283,7 +284,7 @@ def check(locale: str) -> int:
     urgent: list[str] = []
     ordinary: list[tuple[str, str]] = []
     for path in sorted(glob.glob(str(root / locale / "*.yml"))):
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = load_yaml(Path(path).read_text(encoding="utf-8")) or {}
         for block in data.get("nlu") or []:
             for line in (block.get("examples") or "").splitlines():
                 line = line.strip()

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from nlu.yamlio import load_yaml
 
 # The areas in the order the editor lists them.
 AREAS: tuple[str, ...] = ("money", "insurance", "appointments", "school", "assistant")
@@ -35,7 +35,7 @@ class Topic:
 
 def load_titles(path: Path) -> dict[str, Topic]:
     """``content/topics.yml``: ``key: {area, nl, en}``; raises ValueError on a wrong entry."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = load_yaml(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path.name}: a mapping of keys is expected")
     out = {}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from nlu.yamlio import load_yaml
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class ContentSource:
 
 def load_responses(path: Path) -> dict[str, Response]:
     text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = load_yaml(text) or {}
     lines = _key_lines(text)
     out: dict[str, Response] = {}
     titles: dict[str, str] = {}

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.i18n.locales import LRI, PDI
+from nlu.yamlio import load_yaml
 
 KINDS = ("answer", "bring", "place", "person")
 NAMED_LOCALES = ("en", "ar", "ti", "fa_AF")
@@ -55,7 +54,7 @@ def normalise(text: str) -> str:
 def load_terms(path: Path) -> dict[str, Term]:
     """Every term of the file by id; ValueError (naming the term) when one is incomplete."""
     text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = load_yaml(text) or {}
     lines = {m.group(1): text.count("\n", 0, m.start()) + 1
              for m in re.finditer(r"^  ([A-Za-z0-9_]+):\s*$", text, re.MULTILINE)}
     out: dict[str, Term] = {}

@@ -25,6 +25,7 @@ from bot.i18n.content import Response, load_responses, source_messages
 from bot.i18n.locales import LOCALES
 from bot.i18n.reply_templates import FIELDS, PREFIX, unknown_fields
 from bot.i18n.terms import load_terms, spoken_dari_problems, term_problems
+from nlu.yamlio import load_yaml
 
 OUTDATED = "outdated-since:"
 TELEGRAM_LIMIT = 4096
@@ -287,7 +288,7 @@ class ContentRepo:
         trained: dict[str, dict[str, int]] = {}
         todo_files = []
         for path in sorted(self.nlu_dir.glob("*/*.yml")):
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = load_yaml(path.read_text(encoding="utf-8")) or {}
             for block in data.get("nlu") or []:
                 intent = block.get("intent") or ""
                 examples = [e for e in (block.get("examples") or "").splitlines() if e.strip().startswith("- ")]
