@@ -112,8 +112,19 @@ eval: setup $(MODEL) ## per-locale intent accuracy, macro-F1 and language ID on 
 test-e2e: setup widget $(MODEL) ## browser tests in headless Chromium (Debian's chromium)
 	$(BIN)/pytest -q tests/e2e
 
-test: setup widget lint content-check validate $(MODEL) ## set up and run every test; coverage per module
-	$(BIN)/pytest -q --cov --cov-report=term tests/unit tests/integration tests/e2e
+# The unit tests need no model: they run while it trains (one core each; on two cores both
+# are done sooner than one after the other). The training's output is in results/train.log,
+# its last lines and time are printed after the unit tests; coverage of both pytest runs is
+# combined.
+test: setup widget lint content-check validate ## set up and run every test; coverage per module
+	@mkdir -p results && rm -f .coverage .coverage.*
+	@echo "training (if the data changed) beside the unit tests: results/train.log"
+	@( time $(MAKE) --no-print-directory $(MODEL) ) > results/train.log 2>&1 & training=$$!; \
+	$(BIN)/pytest -q --cov --cov-report= tests/unit; unit=$$?; \
+	wait $$training; trained=$$?; tail -n 8 results/train.log; \
+	if [ $$trained != 0 ]; then echo "training failed: results/train.log"; fi; \
+	[ $$unit = 0 ] && [ $$trained = 0 ]
+	$(BIN)/pytest -q --cov --cov-append --cov-report=term tests/integration tests/e2e
 	$(PY) -m harness.coverage_floor
 	$(PY) -m tests.run_stories
 	$(PY) -m harness.evaluation
