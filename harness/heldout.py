@@ -16,8 +16,8 @@
 - ``tests/dev11``: the fresh set that replaces ``dev10`` (written in session 11 by five other
   blind writers, deduplicated against training, held-out and ``dev10``). Nobody has tuned on
   it: measure it before anything is changed because of it. ``dev10`` is tuned on and goes into
-  training next (its ordinary messages' labels, checked by two labelling helpers, are in
-  ``tests/dev10/labels/<locale>.yml``); ``dev12`` after that.
+  training next with ``python -m harness.fold dev10`` (its ordinary messages' labels, given
+  by two labelling helpers, are in ``tests/dev10/labels/<locale>.yml``); ``dev12`` after that.
 - ``nlu/<locale>/*.yml``: the training examples, read only to prove none of them overlap.
 """
 
