@@ -234,3 +234,54 @@ class SupervisedStack(Stack):
             super().stop_process(name)
         # SIGTERM: supervisord stops the three (SIGTERM each, SIGKILL after stopwaitsecs).
         super().stop_process("supervisord")
+
+
+def content_stack(
+    workdir: Path,
+    *,
+    comms_roles: tuple[str, ...] = ("editor",),
+    translators: dict[str, str] | None = None,
+    with_rasa: bool = False,
+    extra_env: dict[str, str] | None = None,
+) -> Stack:
+    """A stack for the content editor's browser tests, started and answering: copies of the
+    catalogs and the content files in ``workdir``, a migrated database with the demo data and
+    the content imported into the store, the demo user 'comms' with ``comms_roles``, a
+    translator per ``translators`` (user -> locale, password '<user>-test-2026'), and the app
+    — with Rasa and the action server too when ``with_rasa``. The caller stops it."""
+    import shutil
+
+    locales = workdir / "locales"
+    shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
+    for name in ("responses.yml", "terms.yml", "topics.yml"):
+        shutil.copy(ROOT / "content" / name, workdir / name)
+    s = Stack(workdir, locales_dir=locales, content_path=workdir / "responses.yml",
+              extra_env=dict(extra_env or {}))
+    s.migrate()
+    s.cli("content", "import", "--root", str(ROOT))
+    for user, locale in (translators or {}).items():
+        subprocess.run([str(BIN / "wegwijs"), "staff", "add", user, "--role", "comms",
+                        "--name", user.title(), "--password-stdin"], input=f"{user}-test-2026\n",
+                       env=s.env, cwd=ROOT, check=True, capture_output=True, text=True)
+        s.cli("staff", "roles", user, f"translator:{locale}")
+    s.cli("staff", "roles", "comms", *comms_roles)
+    try:
+        if with_rasa:
+            for name in ("actions", "rasa", "app"):
+                s.start_process(name)
+            s.wait_healthy()
+        else:
+            s.start_process("app")
+            eventually_sync(lambda: _answers(f"{s.app_url}/inbox/login"), timeout=120,
+                            interval=1.0, what="the app")
+    except BaseException:
+        s.stop()
+        raise
+    return s
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False

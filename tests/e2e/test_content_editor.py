@@ -6,42 +6,20 @@ with the content imported into the store and 'comms' as editor."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 
 from harness.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, log_in
-from harness.stack import Stack
-from harness.waiting import eventually_sync
+from harness.stack import Stack, content_stack
 
-ROOT = Path(__file__).resolve().parents[2]
 TOPIC = "/content/topics/utter_benefits/zorgtoeslag"
 
 
 @pytest.fixture(scope="module")
 def editor_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    workdir = tmp_path_factory.mktemp("editor")
-    locales = workdir / "locales"
-    shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
-    for name in ("responses.yml", "terms.yml", "topics.yml"):
-        shutil.copy(ROOT / "content" / name, workdir / name)
-    s = Stack(workdir, locales_dir=locales, content_path=workdir / "responses.yml")
-    s.migrate()
-    s.cli("content", "import", "--root", str(ROOT))
-    s.cli("staff", "roles", "comms", "editor")
-    s.start_process("app")
-
-    def up() -> bool:
-        try:
-            return httpx.get(f"{s.app_url}/inbox/login", timeout=5).status_code == 200
-        except httpx.HTTPError:
-            return False
-
+    s = content_stack(tmp_path_factory.mktemp("editor"))
     try:
-        eventually_sync(up, timeout=120, interval=1.0, what="the app")
         yield s
     finally:
         s.stop()

@@ -12,8 +12,6 @@ content store; 'tesfay' translates Tigrinya, 'comms' reviews.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,7 +20,7 @@ import pytest
 
 from bot.clock import AMSTERDAM
 from harness.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, log_in
-from harness.stack import BIN, ROOT, Stack
+from harness.stack import Stack, content_stack
 
 pytestmark = pytest.mark.stack
 
@@ -57,24 +55,10 @@ class Clock:
 @pytest.fixture(scope="module")
 def flow_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Clock]]:
     workdir = tmp_path_factory.mktemp("content-flow")
-    locales = workdir / "locales"
-    shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
-    for name in ("responses.yml", "terms.yml", "topics.yml"):
-        shutil.copy(ROOT / "content" / name, workdir / name)
     clock = Clock(workdir / "clock-offset")
-    s = Stack(workdir, locales_dir=locales, content_path=workdir / "responses.yml",
-              extra_env={"WEGWIJS_CLOCK_OFFSET_FILE": str(clock.path)})
-    s.migrate()
-    s.cli("content", "import", "--root", str(ROOT))
-    subprocess.run([str(BIN / "wegwijs"), "staff", "add", "tesfay", "--role", "comms",
-                    "--name", "Tesfay", "--password-stdin"], input="tesfay-test-2026\n",
-                   env=s.env, cwd=ROOT, check=True, capture_output=True, text=True)
-    s.cli("staff", "roles", "tesfay", "translator:ti")
-    s.cli("staff", "roles", "comms", "editor", "reviewer")
+    s = content_stack(workdir, comms_roles=("editor", "reviewer"), translators={"tesfay": "ti"},
+                      with_rasa=True, extra_env={"WEGWIJS_CLOCK_OFFSET_FILE": str(clock.path)})
     try:
-        for name in ("actions", "rasa", "app"):
-            s.start_process(name)
-        s.wait_healthy()
         yield s, clock
     finally:
         s.stop()

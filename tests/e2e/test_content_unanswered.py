@@ -8,19 +8,15 @@ reviewer accepts it. Only the app runs, on its own database with the content imp
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot.db.models import Conversation, Message, NluCandidate
 from bot.db.session import Database
 from harness.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, log_in
-from harness.stack import BIN, ROOT, Stack
-from harness.waiting import eventually_sync
+from harness.stack import Stack, content_stack
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 PHONE, EMAIL = "0612345678", "amal.haddad@example.org"
@@ -31,29 +27,9 @@ QUESTIONS = {"ti": f"ናይ ጥዕና መድሕን ገንዘብ ክረክብ ይ
 
 @pytest.fixture(scope="module")
 def editor_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    workdir = tmp_path_factory.mktemp("unanswered")
-    locales = workdir / "locales"
-    shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
-    for name in ("responses.yml", "terms.yml", "topics.yml"):
-        shutil.copy(ROOT / "content" / name, workdir / name)
-    s = Stack(workdir, locales_dir=locales, content_path=workdir / "responses.yml")
-    s.migrate()
-    s.cli("content", "import", "--root", str(ROOT))
-    subprocess.run([str(BIN / "wegwijs"), "staff", "add", "tesfay", "--role", "comms",
-                    "--name", "Tesfay", "--password-stdin"], input="tesfay-test-2026\n",
-                   env=s.env, cwd=ROOT, check=True, capture_output=True, text=True)
-    s.cli("staff", "roles", "tesfay", "translator:ti")
-    s.cli("staff", "roles", "comms", "editor", "reviewer")
-    s.start_process("app")
-
-    def up() -> bool:
-        try:
-            return httpx.get(f"{s.app_url}/inbox/login", timeout=5).status_code == 200
-        except httpx.HTTPError:
-            return False
-
+    s = content_stack(tmp_path_factory.mktemp("unanswered"), comms_roles=("editor", "reviewer"),
+                      translators={"tesfay": "ti"})
     try:
-        eventually_sync(up, timeout=120, interval=1.0, what="the app")
         yield s
     finally:
         s.stop()
