@@ -8,6 +8,7 @@ can kill one (``kill -9``) and watch it come back by itself.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -236,6 +237,16 @@ class SupervisedStack(Stack):
         super().stop_process("supervisord")
 
 
+def content_copies(workdir: Path) -> tuple[Path, Path]:
+    """(responses.yml, locales dir): copies of the content and the catalogs in ``workdir``
+    (the term base and the editor's titles beside responses.yml), which a test may edit."""
+    locales = workdir / "locales"
+    shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
+    for name in ("responses.yml", "terms.yml", "topics.yml"):
+        shutil.copy(ROOT / "content" / name, workdir / name)
+    return workdir / "responses.yml", locales
+
+
 def content_stack(
     workdir: Path,
     *,
@@ -249,14 +260,8 @@ def content_stack(
     the content imported into the store, the demo user 'comms' with ``comms_roles``, a
     translator per ``translators`` (user -> locale, password '<user>-test-2026'), and the app
     — with Rasa and the action server too when ``with_rasa``. The caller stops it."""
-    import shutil
-
-    locales = workdir / "locales"
-    shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
-    for name in ("responses.yml", "terms.yml", "topics.yml"):
-        shutil.copy(ROOT / "content" / name, workdir / name)
-    s = Stack(workdir, locales_dir=locales, content_path=workdir / "responses.yml",
-              extra_env=dict(extra_env or {}))
+    content, locales = content_copies(workdir)
+    s = Stack(workdir, locales_dir=locales, content_path=content, extra_env=dict(extra_env or {}))
     s.migrate()
     s.cli("content", "import", "--root", str(ROOT))
     for user, locale in (translators or {}).items():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from bot.web.app import create_app
 from bot.web.services import Services, app_services
 from harness.fake_smtp import FakeSMTP
 from harness.fake_telegram import FakeBot, FakeTelegram
-from harness.stack import Stack, SupervisedStack, free_port
+from harness.stack import Stack, SupervisedStack, content_copies, free_port
 from harness.webchat import ChatClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,13 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def content_copy(tmp_path: Path) -> tuple[Path, Path]:
     """(responses.yml, locales dir) copied into a temporary directory."""
-    content = tmp_path / "responses.yml"
-    shutil.copy(ROOT / "content" / "responses.yml", content)
-    shutil.copy(ROOT / "content" / "terms.yml", content.parent / "terms.yml")  # the term base, beside it
-    shutil.copy(ROOT / "content" / "topics.yml", content.parent / "topics.yml")  # the editor's titles
-    locales = tmp_path / "locales"
-    shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
-    return content, locales
+    return content_copies(tmp_path)
 
 
 # The running stack, shared by integration and browser tests (one per test session).
@@ -142,12 +135,7 @@ def _supervised_stack(
 ) -> SupervisedStack:
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does)")
-    locales = workdir / "locales"
-    shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
-    content = workdir / "responses.yml"
-    shutil.copy(ROOT / "content" / "responses.yml", content)
-    shutil.copy(ROOT / "content" / "terms.yml", workdir / "terms.yml")  # the term base, beside it
-    shutil.copy(ROOT / "content" / "topics.yml", workdir / "topics.yml")  # the editor's titles
+    content, locales = content_copies(workdir)
     s = SupervisedStack(workdir, locales_dir=locales, content_path=content)
     s.extra_env = {
         "TELEGRAM_TOKEN": telegram_bot.token,
