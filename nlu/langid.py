@@ -1,11 +1,11 @@
 """Language identification for the five Wegwijs locales.
 
 The script decides first: Ge'ez script is Tigrinya. Within the Arabic script (Arabic or
-Dari) and the Latin script (English, Dutch, and Arabic or Dari typed in Latin letters:
-Arabizi "wen maw3edi", "tashakor") a small multinomial naive Bayes model over character
+Dari) and the Latin script (English, Dutch, and Arabic, Dari or Tigrinya typed in Latin
+letters: Arabizi "wen maw3edi", "tashakor", "selam kemey alekum") a small multinomial naive Bayes model over character
 n-grams and words decides. It is trained on the project's own NLU examples, counted per
-script: the Latin-script examples of ``ar`` and ``fa_AF`` teach it Arabizi and Latin
-Dari without diluting what the Arabic-script ones teach about Arabic against Dari. Digits
+script: the Latin-script examples of ``ar``, ``fa_AF`` and ``ti`` teach it Arabizi,
+Latin Dari and Latin Tigrinya without diluting what the Arabic-script ones teach about Arabic against Dari. Digits
 inside words ("3ndi", "7abibi", "mas2oul") are letters in Arabizi and kept as features.
 
 No Rasa imports here: ``nlu.components`` wraps this for the pipeline.
@@ -24,7 +24,7 @@ from nlu.text import script_of, strip_control
 SCRIPT_LOCALES: dict[str, tuple[str, ...]] = {
     "ethiopic": ("ti",),
     "arabic": ("ar", "fa_AF"),
-    "latin": ("en", "nl", "ar", "fa_AF"),
+    "latin": ("en", "nl", "ar", "fa_AF", "ti"),
 }
 _WORD = re.compile(r"\w+", re.UNICODE)
 
