@@ -14,6 +14,9 @@
   set). A set that has been tuned on no longer tells the truth and is replaced by a fresh
   one. The ten before it (``dev`` to ``dev10``) were moved into training once tuned on
   (``nlu/<locale>/folded.yml``, sessions 7 to 12, ``python -m harness.fold <set>``).
+- ``tests/dev12``: the fresh set that replaces ``dev11`` (written in session 12 by five other
+  blind writers, deduplicated against training, held-out and ``dev11``). Nobody has tuned on
+  it: it is measured with the session-12 model before anything is changed because of it.
 - ``nlu/<locale>/*.yml``: the training examples, read only to prove none of them overlap.
 """
 
@@ -27,7 +30,7 @@ from nlu.yamlio import load_yaml
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_DIR = ROOT / "tests" / "heldout"
 # The development sets, oldest first; a set that has been tuned on is replaced by a fresh one.
-DEV_SETS = ("dev11",)
+DEV_SETS = ("dev11", "dev12")
 SETS = {"heldout": HELDOUT_DIR, **{name: ROOT / "tests" / name for name in DEV_SETS}}
 NLU_DIR = ROOT / "nlu"
 
