@@ -13,8 +13,10 @@ from actions.common import metadata_locale
 from bot.i18n.locales import to_locale
 from nlu.langid import Prediction, is_clear_switch, language_script, scripts_of
 
-# Messages that say nothing about how the person writes: no switch on them.
-_NO_SWITCH_INTENTS = {"start", "set_language", "nlu_fallback"}
+# Messages that say nothing about how the person writes: no switch on them. A question
+# about a Dutch word is often typed in Dutch, copied from the letter ("wat is een
+# aanmaning"): the conversation keeps its language.
+_NO_SWITCH_INTENTS = {"start", "set_language", "nlu_fallback", "explain_term"}
 # Intents whose failures count towards the two-step fallback.
 _FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
 

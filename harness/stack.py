@@ -239,10 +239,11 @@ class SupervisedStack(Stack):
 
 def content_copies(workdir: Path) -> tuple[Path, Path]:
     """(responses.yml, locales dir): copies of the content and the catalogs in ``workdir``
-    (the term base and the editor's titles beside responses.yml), which a test may edit."""
+    (the term base, the editor's titles and the glossary beside responses.yml), which a test
+    may edit."""
     locales = workdir / "locales"
     shutil.copytree(ROOT / "locales", locales, ignore=shutil.ignore_patterns("*.mo"))
-    for name in ("responses.yml", "terms.yml", "topics.yml"):
+    for name in ("responses.yml", "terms.yml", "topics.yml", "glossary.yml"):
         shutil.copy(ROOT / "content" / name, workdir / name)
     return workdir / "responses.yml", locales
 

@@ -46,6 +46,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.crisis import CrisisMatcher
+from nlu.glossary import GlossaryMatcher
 from nlu.langid import LanguageIdentifier as _Model
 from nlu.language_names import find_language_names
 from nlu.text import LOCALES, normalize, script_of
@@ -246,6 +247,54 @@ class LanguageNameExtractor(GraphComponent, EntityExtractorMixin):
                 }
                 for locale, start, end in find_language_names(text)
             ]
+            if found:
+                entities = message.get(ENTITIES, []) + self.add_extractor_name(found)
+                message.set(ENTITIES, entities, add_to_output=True)
+        return messages
+
+
+TERM = "term"
+
+
+def _span(text: str, surface: str) -> tuple[int, int]:
+    """Where ``surface`` (normalised words) is in ``text``, as well as it can be found."""
+    lowered = text.lower()
+    first, last = surface.split()[0], surface.split()[-1]
+    start = lowered.find(first)
+    if start < 0:
+        return 0, len(text)
+    end = lowered.find(last, start)
+    return start, (end + len(last)) if end >= 0 else start + len(first)
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
+)
+class GlossaryTermExtractor(GraphComponent, EntityExtractorMixin):
+    """Entity ``term`` with a glossary key as value (``content/glossary.yml``, read at run
+    time: a new word needs no retraining), for the intent ``explain_term``."""
+
+    def __init__(self, matcher: GlossaryMatcher | None = None) -> None:
+        self._matcher = matcher or GlossaryMatcher()
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GlossaryTermExtractor:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            found = []
+            for hit in self._matcher.find(text):
+                start, end = _span(text, hit.surface)
+                found.append({"entity": TERM, "value": hit.key, "start": start, "end": end,
+                              "confidence_entity": 1.0})
             if found:
                 entities = message.get(ENTITIES, []) + self.add_extractor_name(found)
                 message.set(ENTITIES, entities, add_to_output=True)

@@ -39,6 +39,8 @@ _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 # Facts that must carry a source: money, percentages, years, phone numbers.
 _FACT = re.compile(r"€\s?\d|\d\s?%|\b(?:19|20)\d\d\b|\b0800-\d{4}\b|\b14 ?020\b|\b11[23]\b")
 _TOPIC = re.compile(r"^(benefits|insurance)/[a-z][a-z0-9_]*$")
+# The answers that explain a word on letters, one per word of content/glossary.yml.
+TERM_PREFIX = "utter_term/"
 TODO = "TODO"
 
 
@@ -215,6 +217,7 @@ class ContentRepo:
         problems += self._check_catalogs(responses)
         problems += self._check_topics(responses, content_file)
         problems += self._check_terms()
+        problems += self._check_glossary(responses)
         return problems
 
     def _check_terms(self) -> list[Problem]:
@@ -243,6 +246,60 @@ class ContentRepo:
                 if locale == "fa_AF":
                     found += spoken_dari_problems(m.string)
                 out += [Problem(self.rel(po), m.lineno or 0, locale, m.context or "-", f) for f in found]
+        return out
+
+    def _check_glossary(self, responses: dict[str, Response]) -> list[Problem]:
+        """The words on letters (content/glossary.yml, intent ``explain_term``): each word
+        has its answer ``utter_term/<key>`` and each such answer a word; no spelling is
+        shared by two words; every text of the answer names the Dutch word."""
+        path = self.content_path.parent / "glossary.yml"
+        if not path.exists():
+            return []
+        file = self.rel(path)
+        try:
+            data = load_yaml(path.read_text(encoding="utf-8")) or {}
+            terms = data.get("terms") or {}
+            if not isinstance(terms, dict):
+                raise ValueError("`terms` must map each word's key to its fields")
+        except (ValueError, yaml.YAMLError) as exc:
+            return [Problem(file, 0, "en", "-", f"glossary does not load: {exc}")]
+        from nlu.glossary import tokens
+
+        out: list[Problem] = []
+        owner: dict[str, str] = {}
+        for key, spec in terms.items():
+            forms = (spec or {}).get("typed_as") if isinstance(spec, dict) else None
+            if not isinstance(forms, list) or not forms or not all(isinstance(f, str) and f.strip() for f in forms):
+                out.append(Problem(file, 0, "en", str(key), "typed_as must list the word as it is on letters, then other spellings"))
+                continue
+            for form in forms:
+                joined = "".join(tokens(form))
+                if owner.setdefault(joined, str(key)) != str(key):
+                    out.append(Problem(file, 0, "en", str(key), f"the spelling {form!r} is also a spelling of {owner[joined]!r}"))
+            if f"{TERM_PREFIX}{key}" not in responses:
+                out.append(Problem(file, 0, "en", str(key), f"no answer {TERM_PREFIX}{key} in {self.rel(self.content_path)}"))
+        for rkey, r in responses.items():
+            if not rkey.startswith(TERM_PREFIX):
+                continue
+            key = rkey[len(TERM_PREFIX):]
+            if key not in terms:
+                out.append(Problem(self.rel(self.content_path), r.line, "en", rkey, f"no word {key!r} in {file}"))
+                continue
+            word = str((terms[key] or {}).get("typed_as", [""])[0] or "")
+            if word and word.lower() not in r.text.lower():
+                out.append(Problem(self.rel(self.content_path), r.line, "en", rkey, f"the answer does not name the Dutch word {word!r}"))
+            for locale in LOCALES:
+                po = self.po_path(locale)
+                if locale == "en" or not po.exists():
+                    continue
+                try:
+                    catalog = _read(po, locale)
+                except Exception:  # noqa: BLE001 - reported by _check_catalogs
+                    continue
+                m = catalog.get(r.text, context=rkey)
+                if m and isinstance(m.string, str) and m.string and word.lower() not in m.string.lower():
+                    out.append(Problem(self.rel(po), m.lineno or 0, locale, rkey,
+                                       f"the translation does not name the Dutch word {word!r} (in brackets)"))
         return out
 
     def _check_source(self, responses: dict[str, Response], file: str) -> list[Problem]:

@@ -11,7 +11,7 @@ from nlu.crisis import words_of
 INTENT_KEYS = {
     "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "help", "set_language",
     "ask_appointment", "change_appointment", "choose_language_school", "talk_to_casemanager",
-    "link_account", "forget_me", "urgent_help", "out_of_scope",
+    "link_account", "forget_me", "urgent_help", "out_of_scope", "explain_term",
     "benefits/bijstand", "benefits/zorgtoeslag", "benefits/huurtoeslag", "benefits/kinderbijslag",
     "benefits/kindgebonden_budget", "insurance/zorgverzekering", "insurance/eigen_risico",
     "insurance/aansprakelijkheid", "insurance/inboedel",
