@@ -3,7 +3,8 @@
 The word comes from the entity ``term`` (``nlu.components.GlossaryTermExtractor``); when the
 message carries none (a button payload, an older model) the action looks in the text itself.
 Each word is answered with its explanation, ``utter_term/<key>`` (content/responses.yml,
-translated in the catalogs; the Dutch word stays in brackets); at most two words per message,
+translated in the catalogs; the Dutch word stays in brackets), or, for a word that is a topic
+of its own (zorgtoeslag, eigen risico), with that topic's answer; at most two words per message,
 so a long letter pasted in does not become ten answers. With no known word the person is
 asked which word, and offered their casemanager, who can explain the letter itself.
 """
@@ -46,6 +47,7 @@ class ActionExplainTerm(Action):
         keys = asked_terms(tracker.latest_message or {})
         if not keys:
             dispatcher.utter_message(response="utter_explain_term_ask")
+        glossary = _matcher.glossary()
         for key in keys:
-            dispatcher.utter_message(response=f"utter_term/{key}")
+            dispatcher.utter_message(response=glossary.answer(key))
         return []

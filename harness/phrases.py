@@ -4,6 +4,7 @@
 # here the point is the whole path).
 SAY = {
     "ar": {
+        "explain_term": "شو معنى كلمة aanmaning بالرسالة",
         "greet": "مرحبا كيف حالك",
         "zorgtoeslag": "بقدر اخد زورخ توسلاخ",
         "eigen_risico": "قديش الايخن ريسكو",
@@ -16,6 +17,7 @@ SAY = {
         "talk_to_casemanager": "بدي احكي مع الكيس مانجر",
     },
     "ti": {
+        "explain_term": "aanmaning ዝብል ቃል እንታይ ማለት እዩ",
         "greet": "ሰላም ከመይ ኣለኻ",
         "zorgtoeslag": "ዞርኽቱስላኽ ክረክብ እኽእል ዶ",
         "eigen_risico": "ኣይኽን ሪስኮ እንታይ እዩ",
@@ -28,6 +30,7 @@ SAY = {
         "talk_to_casemanager": "ምስ ኬዝ ማናጀረይ ክዛረብ እደሊ",
     },
     "fa_AF": {
+        "explain_term": "کلمه aanmaning در نامه چه معنا دارد",
         "greet": "سلام چطور هستی",
         "zorgtoeslag": "میتانم زورخ توسلاخ بگیرم",
         "eigen_risico": "آیخن ریسیکو چی است",
@@ -40,6 +43,7 @@ SAY = {
         "talk_to_casemanager": "میخایم با کیس منیجر خود گپ بزنم",
     },
     "en": {
+        "explain_term": "what does aanmaning mean on my letter",
         "greet": "hi there how are you",
         "zorgtoeslag": "can i get zorgtoeslag",
         "eigen_risico": "what is eigen risico",
@@ -52,6 +56,7 @@ SAY = {
         "talk_to_casemanager": "i want to talk to my casemanager",
     },
     "nl": {
+        "explain_term": "wat betekent aanmaning in mijn brief",
         "greet": "hoi hoe gaat het met je",
         "zorgtoeslag": "kan ik zorgtoeslag krijgen",
         "eigen_risico": "wat is het eigen risico",
@@ -65,6 +70,7 @@ SAY = {
     },
 }
 ANSWER = {
+    "explain_term": "utter_term/aanmaning",
     "greet": "utter_greet",
     "zorgtoeslag": "utter_benefits/zorgtoeslag",
     "eigen_risico": "utter_insurance/eigen_risico",

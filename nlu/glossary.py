@@ -25,7 +25,7 @@ import logging
 import os
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -66,25 +66,35 @@ class Glossary:
     forms: dict[str, str]          # joined form (no spaces) -> key
     keys: tuple[str, ...] = ()
     longest: int = 1               # the most words a form has
+    answers: dict[str, str] = field(default_factory=dict)  # key -> a topic's own answer
 
     @classmethod
     def from_data(cls, data: dict) -> Glossary:
         forms: dict[str, str] = {}
         keys = []
         longest = 1
+        answers = {}
         for key, spec in (data.get("terms") or {}).items():
             keys.append(str(key))
+            if (spec or {}).get("answer"):
+                answers[str(key)] = str(spec["answer"])
             for form in (spec or {}).get("typed_as") or []:
                 words = tokens(str(form))
                 longest = max(longest, len(words))
                 joined = "".join(words)
                 if joined and joined not in forms:
                     forms[joined] = str(key)
-        return cls(forms, tuple(keys), longest)
+        return cls(forms, tuple(keys), longest, answers)
 
     @classmethod
     def load(cls, path: Path = DEFAULT_PATH) -> Glossary:
         return cls.from_data(load_yaml(path.read_text(encoding="utf-8")) or {})
+
+    def answer(self, key: str) -> str:
+        """The answer that explains ``key``: its own ``utter_term/<key>``, or the answer of
+        the topic it is (``answer:`` in the glossary: "what is zorgtoeslag" gets the
+        zorgtoeslag answer, which says more)."""
+        return self.answers.get(key) or f"utter_term/{key}"
 
     def _lookup(self, joined: str, single: bool) -> str | None:
         key = self.forms.get(joined)

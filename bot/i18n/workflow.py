@@ -250,8 +250,9 @@ class ContentRepo:
 
     def _check_glossary(self, responses: dict[str, Response]) -> list[Problem]:
         """The words on letters (content/glossary.yml, intent ``explain_term``): each word
-        has its answer ``utter_term/<key>`` and each such answer a word; no spelling is
-        shared by two words; every text of the answer names the Dutch word."""
+        has its answer ``utter_term/<key>`` (or names a topic's answer with ``answer:``) and
+        each such answer a word; no spelling is shared by two words; every text of the
+        answer names the Dutch word."""
         path = self.content_path.parent / "glossary.yml"
         if not path.exists():
             return []
@@ -276,7 +277,12 @@ class ContentRepo:
                 joined = "".join(tokens(form))
                 if owner.setdefault(joined, str(key)) != str(key):
                     out.append(Problem(file, 0, "en", str(key), f"the spelling {form!r} is also a spelling of {owner[joined]!r}"))
-            if f"{TERM_PREFIX}{key}" not in responses:
+            answer = spec.get("answer")
+            if answer and answer not in responses:
+                out.append(Problem(file, 0, "en", str(key), f"its answer {answer!r} is not in {self.rel(self.content_path)}"))
+            elif answer and f"{TERM_PREFIX}{key}" in responses:
+                out.append(Problem(file, 0, "en", str(key), f"two answers: {answer!r} and {TERM_PREFIX}{key}; keep one"))
+            elif not answer and f"{TERM_PREFIX}{key}" not in responses:
                 out.append(Problem(file, 0, "en", str(key), f"no answer {TERM_PREFIX}{key} in {self.rel(self.content_path)}"))
         for rkey, r in responses.items():
             if not rkey.startswith(TERM_PREFIX):

@@ -150,7 +150,8 @@ def repo(tmp_path: Path) -> ContentRepo:
 
 def glossary_problems(repo: ContentRepo) -> list[str]:
     """The problems of the glossary rules (not the term base's, which apply to every answer)."""
-    marks = ("glossary", "no answer utter_term/", "no word '", "Dutch word", "the spelling")
+    marks = ("glossary", "no answer utter_term/", "no word '", "Dutch word", "the spelling",
+             "its answer", "two answers")
     return [str(p) for p in repo.check() if any(m in p.message or m in p.file for m in marks)]
 
 
@@ -182,3 +183,20 @@ def test_check_finds_a_translation_without_the_dutch_word(repo: ContentRepo) -> 
     found = glossary_problems(repo)
     assert any("[ar] utter_term/aanmaning: the translation does not name the Dutch word 'aanmaning'"
                in p for p in found)
+
+
+async def test_a_word_that_is_a_topic_gets_the_topics_answer() -> None:
+    t = tracker(text="wat is eigen risico precies", intent="explain_term",
+                entities=[{"entity": "term", "value": "eigen_risico"}])
+    _, messages = await run(ActionExplainTerm(), t)
+    assert [m["response"] for m in messages] == ["utter_insurance/eigen_risico"]
+
+
+def test_check_finds_a_topic_answer_that_does_not_exist(repo: ContentRepo) -> None:
+    path = repo.root / "content" / "glossary.yml"
+    text = path.read_text(encoding="utf-8")
+    assert "answer: utter_benefits/zorgtoeslag" in text
+    path.write_text(text.replace("answer: utter_benefits/zorgtoeslag",
+                                 "answer: utter_benefits/zorgtoeslagg"), encoding="utf-8")
+    assert any("zorgtoeslag: its answer 'utter_benefits/zorgtoeslagg' is not in" in p
+               for p in glossary_problems(repo))
