@@ -168,6 +168,28 @@ async def test_the_page_on_a_phone(stack, renderer, phone, locale: str) -> None:
     assert (await last.locator("time").inner_text()).startswith(page_text(renderer, "term_today", locale))
 
 
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_a_word_on_a_letter_explained_on_a_phone(stack, renderer, phone, locale: str) -> None:  # type: ignore[no-untyped-def]
+    """"What does aanmaning mean?" in the person's language: the explanation in that language,
+    the Dutch word in it (in brackets), no word broken, right-to-left in Arabic and Dari."""
+    page = await phone()
+    await page.goto(f"{stack.app_url}/?lang={locale}")
+    await wait_for_bot(page, 1)
+    await send(page, SAY[locale]["explain_term"])
+    await wait_for_bot(page, 2)
+    await wait_for_turn(page)
+    await page.screenshot(path=str(ARTIFACTS / f"webchat-phone-explain-{locale}.png"))
+    last = page.locator(".msg.bot").last
+    shown = " ".join((await last.locator(".text").inner_text()).split())
+    wanted = " ".join(expect(renderer, "utter_term/aanmaning", locale).split())
+    assert shown.replace("\u2068", "").replace("\u2069", "") == wanted.replace("\u2068", "").replace("\u2069", "")
+    assert "aanmaning" in shown
+    assert await last.get_attribute("lang") == HTML_LANG[locale]
+    assert await page.evaluate("() => document.documentElement.dir") == (
+        "rtl" if locale in ("ar", "fa_AF") else "ltr")
+    assert await page.evaluate(BROKEN_WORDS) == []
+
+
 def expect_button(renderer, key: str, locale: str, button_id: str) -> str:  # type: ignore[no-untyped-def]
     rendered = renderer.render(key, locale)
     payloads = {"casemanager": "/talk_to_casemanager"}
