@@ -254,6 +254,7 @@ class LanguageNameExtractor(GraphComponent, EntityExtractorMixin):
 
 
 TERM = "term"
+EXPLAIN_TERM = "explain_term"
 
 
 def _span(text: str, surface: str) -> tuple[int, int]:
@@ -272,7 +273,8 @@ def _span(text: str, surface: str) -> tuple[int, int]:
 )
 class GlossaryTermExtractor(GraphComponent, EntityExtractorMixin):
     """Entity ``term`` with a glossary key as value (``content/glossary.yml``, read at run
-    time: a new word needs no retraining), for the intent ``explain_term``."""
+    time: a new word needs no retraining), on messages whose intent is ``explain_term``
+    (it runs last in the pipeline): "can I get zorgtoeslag" carries no entity."""
 
     def __init__(self, matcher: GlossaryMatcher | None = None) -> None:
         self._matcher = matcher or GlossaryMatcher()
@@ -289,6 +291,8 @@ class GlossaryTermExtractor(GraphComponent, EntityExtractorMixin):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
+            if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != EXPLAIN_TERM:
+                continue
             text = message.get(TEXT) or ""
             found = []
             for hit in self._matcher.find(text):

@@ -87,14 +87,18 @@ def test_matcher_reloads_when_the_file_changes_and_keeps_the_last_good_one(tmp_p
     assert [f.key for f in matcher.find("aanslag")] == ["aanslag"]
 
 
-def test_the_component_sets_the_entity_term_with_its_place() -> None:
+def test_the_component_sets_the_entity_term_on_explain_term_only() -> None:
     text = "شو يعني beschikking اللي بالرسالة"
-    [message] = GlossaryTermExtractor().process([Message(data={"text": text})])
+    asked = Message(data={"text": text, "intent": {"name": "explain_term", "confidence": 0.9}})
+    [message] = GlossaryTermExtractor().process([asked])
     [entity] = [e for e in message.get("entities") if e["entity"] == "term"]
     assert entity["value"] == "beschikking"
     assert text[entity["start"]:entity["end"]] == "beschikking"
     assert entity["extractor"] == "GlossaryTermExtractor"
-    [plain] = GlossaryTermExtractor().process([Message(data={"text": "hallo"})])
+    # Only on explain_term: a question about zorgtoeslag itself carries no entity.
+    other = Message(data={"text": "kan ik zorgtoeslag krijgen",
+                          "intent": {"name": "benefits", "confidence": 0.9}})
+    [plain] = GlossaryTermExtractor().process([other])
     assert not plain.get("entities")
 
 
