@@ -157,13 +157,14 @@ async def test_the_list_groups_topics_by_area_with_human_titles(people) -> None:
     assert "Antwoorden en vertalingen" in page and "Uitloggen" in page
     for area, title in (("money", "Geld en toeslagen"), ("insurance", "Verzekeringen"),
                         ("appointments", "Afspraken"), ("school", "Taalschool"),
-                        ("assistant", "De assistent zelf")):
+                        ("words", "Woorden op brieven"), ("assistant", "De assistent zelf")):
         assert f"<h2>{title}</h2>" in page
         assert topic_keys(page, area)
     assert "utter_benefits/zorgtoeslag" in topic_keys(page, "money")
     assert "utter_insurance/eigen_risico" in topic_keys(page, "insurance")
     assert f'href="{ZORG}"' in page and ">Zorgtoeslag</span>" in page
-    total = sum(len(topic_keys(page, a)) for a in ("money", "insurance", "appointments", "school", "assistant"))
+    assert "utter_term/beschikking" in topic_keys(page, "words")
+    total = sum(len(topic_keys(page, a)) for a in AREAS)
     assert f"{total} van {total} teksten getoond" in page
     assert "Arabisch" in page and "Tigrinya" in page  # languages by name, not code
     await comms.http.post("/inbox/language", data={"csrf_token": comms.csrf, "ui": "en", "next": "/content"})
