@@ -16,8 +16,10 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.channels.gateway import Gateway, Reply
+from bot.clock import utcnow
 from bot.db import pending as repo
 from bot.db.conversations import conversation_locale
 from bot.i18n.locales import to_locale
@@ -28,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 Pusher = Callable[[str, list[Reply]], Awaitable[None]]
 INTERVAL_S = 1.0
+# What the app waits before it takes a turn another process may be answering (seconds).
+PENDING_GRACE_S = 5.0
 
 
 @dataclass
@@ -43,6 +47,11 @@ class PendingTurns:
     readiness: Readiness
     channels: dict[str, Channel]
     interval_s: float = INTERVAL_S
+    # A turn younger than this is left alone: the app process that received it may be
+    # answering it right now (several app processes share the database; the conversation
+    # lock is per process). A turn that is pending because a part was down is older by the
+    # time the part is back; one left by a process that stopped mid-turn is taken after it.
+    grace_s: float = 0.0
     _task: asyncio.Task | None = field(default=None, init=False)
 
     def start(self) -> None:
@@ -74,7 +83,8 @@ class PendingTurns:
         if missing:
             return 0
         answered = 0
-        for conv in await db.run(repo.conversations_waiting):
+        older_than = utcnow() - timedelta(seconds=self.grace_s) if self.grace_s else None
+        for conv in await db.run(repo.conversations_waiting, older_than=older_than):
             turns_done = await self._answer_conversation(conv)
             if turns_done is None:
                 if await self.readiness.missing(fresh=True):

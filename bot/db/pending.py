@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -76,15 +77,34 @@ def pending_count(*, session: Session) -> int:
     return session.execute(select(func.count()).select_from(PendingTurn)).scalar_one()
 
 
-def conversations_waiting(*, session: Session, limit: int = 100) -> list[str]:
-    """Conversations with pending turns, the one waiting longest first."""
+def conversations_waiting(
+    *, session: Session, limit: int = 100, older_than: datetime | None = None
+) -> list[str]:
+    """Conversations with pending turns, the one waiting longest first; with ``older_than``,
+    only those whose oldest pending message came in before it (a message that has just come
+    in is being answered by the app process that received it: another process must not take
+    it from under it, see :class:`bot.channels.pending.PendingTurns`)."""
     rows = session.execute(
-        select(PendingTurn.conversation_id, func.min(PendingTurn.id).label("first"))
-        .group_by(PendingTurn.conversation_id)
-        .order_by("first")
-        .limit(limit)
+        select(PendingTurn.conversation_id, PendingTurn.id, Message.created_at)
+        .join(Message, Message.id == PendingTurn.message_id, isouter=True)
+        .order_by(PendingTurn.id)
     ).all()
-    return [conversation_id for conversation_id, _ in rows]
+    out: list[str] = []
+    seen: set[str] = set()
+    for conversation_id, _, created in rows:
+        if conversation_id in seen:
+            continue
+        seen.add(conversation_id)
+        if older_than is not None and created is not None and _aware(created) > older_than:
+            continue
+        out.append(conversation_id)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def pending_of(*, session: Session, conversation_id: str) -> list[Turn]:

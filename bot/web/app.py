@@ -23,7 +23,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from bot.channels.gateway import Gateway
-from bot.channels.pending import Channel, PendingTurns
+from bot.channels.pending import PENDING_GRACE_S, Channel, PendingTurns
 from bot.channels.telegram import TelegramChannel
 from bot.channels.turns import ConversationLocks, TurnState
 from bot.channels.webchat import (
@@ -131,8 +131,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     channels = {"webchat": Channel(make_pending_pusher(sio, gateway))}
     if telegram is not None:
         channels["telegram"] = Channel(telegram.send_queued, ready=lambda: telegram.ready)
-    # Answers what came in while Rasa or the action server was down.
-    pending = PendingTurns(gateway, readiness, channels)
+    # Answers what came in while Rasa or the action server was down (not a message another
+    # app process received a moment ago and is answering: PENDING_GRACE_S).
+    pending = PendingTurns(gateway, readiness, channels, grace_s=PENDING_GRACE_S)
     handoff = Handoff(
         db=db, rasa=rasa, renderer=renderer, locks=locks, ui=ui,
         public_url=settings.public_url, default_locale=settings.default_locale,

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.content.topics import AREAS
 from harness.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, log_in
 from harness.stack import Stack, content_stack
 
@@ -47,7 +48,7 @@ async def test_the_editor_at_desktop_width(editor_app: Stack) -> None:
             await log_in(page, editor_app.app_url, "comms", "comms-demo-2026")
             assert page.url.endswith("/content")
             assert await page.locator("#area-money h2").inner_text() == "Geld en toeslagen"
-            assert await page.locator("section.area").count() == 5
+            assert await page.locator("section.area").count() == len(AREAS)
             await page.screenshot(path=str(ARTIFACTS / "content-editor-list-desktop.png"))
 
             await page.click('#area-money a[href="/content/topics/utter_benefits/zorgtoeslag"]')

@@ -275,3 +275,26 @@ async def test_a_channel_queues_each_reply_in_the_transaction_that_stores_it(gat
         text("SELECT text FROM messages WHERE direction = 'out' ORDER BY id")).scalars().all())
     assert "echo: boom" not in stored  # not queued, so not stored as sent either
     assert db.call(repo.pending_count) == 1  # and still to be answered
+
+
+async def test_a_turn_that_just_came_in_is_left_to_the_process_answering_it(gateway, rasa, db) -> None:  # type: ignore[no-untyped-def]
+    # Several app processes share the database, and the conversation lock is per process:
+    # the pending-turns loop of one process must not take a message another process received
+    # a moment ago (found by the two-process integration test, where it did).
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from bot.clock import utcnow
+    from bot.db.models import Message
+
+    await gateway.handle(Incoming("webchat:fresh", "webchat", "just now", locale_hint="en"))
+    rasa.rasa_up = rasa.actions_up = True
+    pushed = Pushed()
+    worker = PendingTurns(gateway, gateway.readiness, {"webchat": Channel(pushed)}, grace_s=30)
+    assert await worker.answer_waiting() == 0
+    assert db.call(repo.pending_count) == 1
+    db.call(lambda session: session.execute(
+        update(Message).values(created_at=utcnow() - timedelta(seconds=31))))
+    assert await worker.answer_waiting() == 1
+    assert pushed.replies == {"webchat:fresh": ["echo: just now"]}
