@@ -27,12 +27,12 @@ import logging
 import os
 import re
 import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from nlu.reloading import Reloading, file_stamp
 from nlu.text import LOCALES, normalize
 from nlu.yamlio import load_yaml
 
@@ -239,36 +239,18 @@ class CrisisMatcher:
     def __init__(self, directory: Path | None = None) -> None:
         env = os.environ.get("WEGWIJS_CRISIS_DIR")
         self.directory = Path(directory or env or DEFAULT_DIR)
-        self._stamp: tuple[tuple[str, float, int], ...] | None = None
-        self._lists = CrisisLists(PhraseIndex([]), PhraseIndex([]), {})
-        self._lock = threading.Lock()
-
-    def _current_stamp(self) -> tuple[tuple[str, float, int], ...]:
-        stamp = []
-        for path in sorted(self.directory.glob("*.yml")):
-            st = path.stat()
-            stamp.append((path.name, st.st_mtime, st.st_size))
-        return tuple(stamp)
+        self._lists = Reloading(
+            stamp=lambda: file_stamp(*sorted(self.directory.glob("*.yml"))),
+            load=lambda: CrisisLists.load(self.directory),
+            empty=CrisisLists(PhraseIndex([]), PhraseIndex([]), {}),
+            what="Crisis phrase lists",
+            errors=(OSError, yaml.YAMLError),
+            loaded=lambda lists: f"{len(lists.phrases)} phrases, {len(lists.exclusions)} exclusions",
+        )
 
     def lists(self) -> CrisisLists:
-        try:
-            stamp = self._current_stamp()
-        except OSError:
-            return self._lists
-        if stamp != self._stamp:
-            with self._lock:
-                if stamp != self._stamp:
-                    try:
-                        self._lists = CrisisLists.load(self.directory)
-                        self._stamp = stamp
-                        logger.info(
-                            "Crisis phrase lists loaded: %d phrases, %d exclusions",
-                            len(self._lists.phrases), len(self._lists.exclusions),
-                        )
-                    except (OSError, yaml.YAMLError) as exc:
-                        # A broken edit keeps the last good lists; never none at all.
-                        logger.error("Crisis phrase list unreadable, keeping the last one: %s", exc)
-        return self._lists
+        # A broken edit keeps the last good lists; never none at all.
+        return self._lists.get()
 
     def find(self, text: str) -> Hit | None:
         return self.lists().find(text)

@@ -21,19 +21,16 @@ No Rasa imports here: ``nlu.components.GlossaryTermExtractor`` wraps it for the 
 
 from __future__ import annotations
 
-import logging
 import os
 import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from nlu.crisis import words_of
+from nlu.reloading import Reloading, file_stamp
 from nlu.yamlio import load_yaml
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "content" / "glossary.yml"
 MIN_FUZZY = 6          # letters a one-word form needs before a typing error is forgiven
@@ -142,33 +139,23 @@ def _one_edit(word: str) -> set[str]:
 
 
 class GlossaryMatcher:
-    """A ``Glossary`` that reloads itself when the file changes (checked by mtime)."""
+    """A ``Glossary`` that reloads itself when the file changes (checked by mtime); a
+    broken edit keeps the last good glossary."""
 
     def __init__(self, path: Path | None = None) -> None:
         env = os.environ.get("WEGWIJS_GLOSSARY")
         self.path = Path(path or env or DEFAULT_PATH)
-        self._stamp: tuple[float, int] | None = None
-        self._glossary = Glossary({})
-        self._lock = threading.Lock()
+        self._glossary = Reloading(
+            stamp=lambda: file_stamp(self.path),
+            load=lambda: Glossary.load(self.path),
+            empty=Glossary({}),
+            what="Glossary",
+            errors=(OSError, ValueError, AttributeError, yaml.YAMLError),
+            loaded=lambda g: f"{len(g.keys)} words, {len(g.forms)} forms",
+        )
 
     def glossary(self) -> Glossary:
-        try:
-            st = self.path.stat()
-        except OSError:
-            return self._glossary
-        stamp = (st.st_mtime, st.st_size)
-        if stamp != self._stamp:
-            with self._lock:
-                if stamp != self._stamp:
-                    try:
-                        self._glossary = Glossary.load(self.path)
-                        self._stamp = stamp
-                        logger.info("Glossary loaded: %d words, %d forms",
-                                    len(self._glossary.keys), len(self._glossary.forms))
-                    except (OSError, ValueError, AttributeError, yaml.YAMLError) as exc:
-                        # A broken edit keeps the last good glossary.
-                        logger.error("Glossary unreadable, keeping the last one: %s", exc)
-        return self._glossary
+        return self._glossary.get()
 
     def find(self, text: str) -> list[Found]:
         return self.glossary().find(text)
