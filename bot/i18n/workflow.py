@@ -231,14 +231,8 @@ class ContentRepo:
         except (ValueError, yaml.YAMLError) as exc:
             return [Problem(self.rel(path), 0, "en", "-", f"term base does not load: {exc}")]
         out = []
-        for locale in LOCALES:
+        for locale, catalog in self._readable_catalogs().items():
             po = self.po_path(locale)
-            if not po.exists():
-                continue  # reported by _check_catalogs
-            try:
-                catalog = _read(po, locale)
-            except Exception:  # noqa: BLE001 - reported by _check_catalogs
-                continue
             for m in catalog:
                 if not m.id or not isinstance(m.id, str) or not isinstance(m.string, str) or not m.string:
                     continue
@@ -246,6 +240,20 @@ class ContentRepo:
                 if locale == "fa_AF":
                     found += spoken_dari_problems(m.string)
                 out += [Problem(self.rel(po), m.lineno or 0, locale, m.context or "-", f) for f in found]
+        return out
+
+    def _readable_catalogs(self) -> dict[str, Catalog]:
+        """Every locale's catalog that reads (a missing or broken one is reported by
+        ``_check_catalogs``), read once for the checks that look at translations."""
+        out = {}
+        for locale in LOCALES:
+            po = self.po_path(locale)
+            if not po.exists():
+                continue
+            try:
+                out[locale] = _read(po, locale)
+            except Exception:  # noqa: BLE001 - reported by _check_catalogs
+                continue
         return out
 
     def _check_glossary(self, responses: dict[str, Response]) -> list[Problem]:
@@ -267,6 +275,7 @@ class ContentRepo:
         from nlu.glossary import tokens
 
         out: list[Problem] = []
+        catalogs = {loc: c for loc, c in self._readable_catalogs().items() if loc != "en"}
         owner: dict[str, str] = {}
         for key, spec in terms.items():
             forms = (spec or {}).get("typed_as") if isinstance(spec, dict) else None
@@ -294,17 +303,10 @@ class ContentRepo:
             word = str((terms[key] or {}).get("typed_as", [""])[0] or "")
             if word and word.lower() not in r.text.lower():
                 out.append(Problem(self.rel(self.content_path), r.line, "en", rkey, f"the answer does not name the Dutch word {word!r}"))
-            for locale in LOCALES:
-                po = self.po_path(locale)
-                if locale == "en" or not po.exists():
-                    continue
-                try:
-                    catalog = _read(po, locale)
-                except Exception:  # noqa: BLE001 - reported by _check_catalogs
-                    continue
+            for locale, catalog in catalogs.items():
                 m = catalog.get(r.text, context=rkey)
                 if m and isinstance(m.string, str) and m.string and word.lower() not in m.string.lower():
-                    out.append(Problem(self.rel(po), m.lineno or 0, locale, rkey,
+                    out.append(Problem(self.rel(self.po_path(locale)), m.lineno or 0, locale, rkey,
                                        f"the translation does not name the Dutch word {word!r} (in brackets)"))
         return out
 
