@@ -218,6 +218,13 @@ def _whitespace_split(text: str) -> list[tuple[str, int]]:
     return out
 
 
+def _add_entities(extractor: EntityExtractorMixin, message: Message, found: list[dict]) -> None:
+    """Adds ``found`` (named after ``extractor``) to the message's entities."""
+    if found:
+        entities = message.get(ENTITIES, []) + extractor.add_extractor_name(found)
+        message.set(ENTITIES, entities, add_to_output=True)
+
+
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
 )
@@ -247,9 +254,7 @@ class LanguageNameExtractor(GraphComponent, EntityExtractorMixin):
                 }
                 for locale, start, end in find_language_names(text)
             ]
-            if found:
-                entities = message.get(ENTITIES, []) + self.add_extractor_name(found)
-                message.set(ENTITIES, entities, add_to_output=True)
+            _add_entities(self, message, found)
         return messages
 
 
@@ -299,9 +304,7 @@ class GlossaryTermExtractor(GraphComponent, EntityExtractorMixin):
                 start, end = _span(text, hit.surface)
                 found.append({"entity": TERM, "value": hit.key, "start": start, "end": end,
                               "confidence_entity": 1.0})
-            if found:
-                entities = message.get(ENTITIES, []) + self.add_extractor_name(found)
-                message.set(ENTITIES, entities, add_to_output=True)
+            _add_entities(self, message, found)
         return messages
 
 

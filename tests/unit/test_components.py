@@ -127,3 +127,16 @@ def test_weight_zero_is_diet_alone(tmp_path) -> None:
     m = _with_diet("the kitchen is on fire", [("greet", 0.6), ("urgent_help", 0.4)])
     component.process([m])
     assert m.get("intent")["name"] == "greet"
+
+
+def test_language_names_become_the_entity_language_with_their_place() -> None:
+    from nlu.components import LanguageNameExtractor
+
+    text = "can you talk in arabic please"
+    [m] = LanguageNameExtractor().process([Message(data={"text": text})])
+    [entity] = m.get("entities")
+    assert (entity["entity"], entity["value"]) == ("language", "ar")
+    assert text[entity["start"]:entity["end"]].lower() == "arabic"
+    assert entity["extractor"] == "LanguageNameExtractor"
+    [plain] = LanguageNameExtractor().process([Message(data={"text": "hello there"})])
+    assert not plain.get("entities")
