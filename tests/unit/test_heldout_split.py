@@ -15,6 +15,8 @@ INTENT_KEYS = {
     "benefits/bijstand", "benefits/zorgtoeslag", "benefits/huurtoeslag", "benefits/kinderbijslag",
     "benefits/kindgebonden_budget", "insurance/zorgverzekering", "insurance/eigen_risico",
     "insurance/aansprakelijkheid", "insurance/inboedel",
+    # New topics of issue 16 (session 13).
+    "benefits/kinderopvangtoeslag", "benefits/terugbetalen", "benefits/stadspas", "insurance/tandarts",
 }
 
 
