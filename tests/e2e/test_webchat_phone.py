@@ -190,6 +190,28 @@ async def test_a_word_on_a_letter_explained_on_a_phone(stack, renderer, phone, l
     assert await page.evaluate(BROKEN_WORDS) == []
 
 
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_a_new_topic_answered_on_a_phone(stack, renderer, phone, locale: str) -> None:  # type: ignore[no-untyped-def]
+    """A question about the dentist (a topic added in session 13): the answer in the person's
+    language with the Dutch words in brackets, no word broken, right-to-left in Arabic and Dari."""
+    page = await phone()
+    await page.goto(f"{stack.app_url}/?lang={locale}")
+    await wait_for_bot(page, 1)
+    await send(page, SAY[locale]["tandarts"])
+    await wait_for_bot(page, 2)
+    await wait_for_turn(page)
+    await page.screenshot(path=str(ARTIFACTS / f"webchat-phone-tandarts-{locale}.png"), full_page=True)
+    last = page.locator(".msg.bot").last
+    shown = " ".join((await last.locator(".text").inner_text()).split())
+    wanted = " ".join(expect(renderer, "utter_insurance/tandarts", locale).split())
+    assert shown.replace("\u2068", "").replace("\u2069", "") == wanted.replace("\u2068", "").replace("\u2069", "")
+    assert "basisverzekering" in shown
+    assert await last.get_attribute("lang") == HTML_LANG[locale]
+    assert await page.evaluate("() => document.documentElement.dir") == (
+        "rtl" if locale in ("ar", "fa_AF") else "ltr")
+    assert await page.evaluate(BROKEN_WORDS) == []
+
+
 def expect_button(renderer, key: str, locale: str, button_id: str) -> str:  # type: ignore[no-untyped-def]
     rendered = renderer.render(key, locale)
     payloads = {"casemanager": "/talk_to_casemanager"}

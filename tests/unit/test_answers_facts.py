@@ -28,7 +28,7 @@ MUST_CONTAIN = {
     "utter_ask_school_route": ["PIP", "Z-route", "B1", "participatie"],
     "utter_urgent_help": ["112", "113 ", "0800-0113", "0800-2000", "14 020"],
     # The new topics of issue 16 (session 13).
-    "utter_benefits/kinderopvangtoeslag": ["kinderopvangtoeslag", "LRK", "https://www.toeslagen.nl", "3", "4"],
+    "utter_benefits/kinderopvangtoeslag": ["opvangtoeslag", "LRK", "https://www.toeslagen.nl", "3", "4"],
     "utter_benefits/terugbetalen": ["definitieve berekening", "terugvordering", "betalingsregeling", "Buurtteam", "4"],
     "utter_benefits/stadspas": ["Stadspas", "bijzondere bijstand", "scholierenvergoeding", "https://www.amsterdam.nl"],
     "utter_insurance/tandarts": ["basisverzekering", "18", "aanvullende tandartsverzekering", "eigen risico"],
