@@ -4,6 +4,7 @@
 # here the point is the whole path).
 SAY = {
     "ar": {
+        "tandarts": "التأمين بيدفع لطبيب الاسنان للكبار؟",
         "explain_term": "شو معنى كلمة aanmaning بالرسالة",
         "greet": "مرحبا كيف حالك",
         "zorgtoeslag": "بقدر اخد زورخ توسلاخ",
@@ -17,6 +18,7 @@ SAY = {
         "talk_to_casemanager": "بدي احكي مع الكيس مانجر",
     },
     "ti": {
+        "tandarts": "መድሕን ናይ ሓኪም ስኒ ይኸፍል ድዩ",
         "explain_term": "aanmaning ዝብል ቃል እንታይ ማለት እዩ",
         "greet": "ሰላም ከመይ ኣለኻ",
         "zorgtoeslag": "ዞርኽቱስላኽ ክረክብ እኽእል ዶ",
@@ -30,6 +32,7 @@ SAY = {
         "talk_to_casemanager": "ምስ ኬዝ ማናጀረይ ክዛረብ እደሊ",
     },
     "fa_AF": {
+        "tandarts": "بیمه مه پول داکتر دندان ره میته؟",
         "explain_term": "کلمه aanmaning در نامه چه معنا دارد",
         "greet": "سلام چطور هستی",
         "zorgtoeslag": "میتانم زورخ توسلاخ بگیرم",
@@ -43,6 +46,7 @@ SAY = {
         "talk_to_casemanager": "میخایم با کیس منیجر خود گپ بزنم",
     },
     "en": {
+        "tandarts": "does my insurance pay for the dentist?",
         "explain_term": "what does aanmaning mean on my letter",
         "greet": "hi there how are you",
         "zorgtoeslag": "can i get zorgtoeslag",
@@ -56,6 +60,7 @@ SAY = {
         "talk_to_casemanager": "i want to talk to my casemanager",
     },
     "nl": {
+        "tandarts": "betaalt de verzekering de tandarts voor volwassenen?",
         "explain_term": "wat betekent aanmaning in mijn brief",
         "greet": "hoi hoe gaat het met je",
         "zorgtoeslag": "kan ik zorgtoeslag krijgen",
@@ -71,6 +76,7 @@ SAY = {
 }
 ANSWER = {
     "explain_term": "utter_term/aanmaning",
+    "tandarts": "utter_insurance/tandarts",
     "greet": "utter_greet",
     "zorgtoeslag": "utter_benefits/zorgtoeslag",
     "eigen_risico": "utter_insurance/eigen_risico",
