@@ -168,6 +168,18 @@ async def test_the_page_on_a_phone(stack, renderer, phone, locale: str) -> None:
     assert (await last.locator("time").inner_text()).startswith(page_text(renderer, "term_today", locale))
 
 
+async def assert_answer_shown(page, shown: str, wanted: str, locale: str) -> None:  # type: ignore[no-untyped-def]
+    """The answer as the person sees it: the expected text (first-strong isolates aside), the
+    last bubble marked with the locale's language, the page's direction, no word broken."""
+    def plain(text: str) -> str:
+        return text.replace("\u2068", "").replace("\u2069", "")
+    assert plain(shown) == plain(wanted)
+    assert await page.locator(".msg.bot").last.get_attribute("lang") == HTML_LANG[locale]
+    assert await page.evaluate("() => document.documentElement.dir") == (
+        "rtl" if locale in ("ar", "fa_AF") else "ltr")
+    assert await page.evaluate(BROKEN_WORDS) == []
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 async def test_a_word_on_a_letter_explained_on_a_phone(stack, renderer, phone, locale: str) -> None:  # type: ignore[no-untyped-def]
     """"What does aanmaning mean?" in the person's language: the explanation in that language,
@@ -179,15 +191,10 @@ async def test_a_word_on_a_letter_explained_on_a_phone(stack, renderer, phone, l
     await wait_for_bot(page, 2)
     await wait_for_turn(page)
     await page.screenshot(path=str(ARTIFACTS / f"webchat-phone-explain-{locale}.png"))
-    last = page.locator(".msg.bot").last
-    shown = " ".join((await last.locator(".text").inner_text()).split())
+    shown = " ".join((await page.locator(".msg.bot").last.locator(".text").inner_text()).split())
     wanted = " ".join(expect(renderer, "utter_term/aanmaning", locale).split())
-    assert shown.replace("\u2068", "").replace("\u2069", "") == wanted.replace("\u2068", "").replace("\u2069", "")
+    await assert_answer_shown(page, shown, wanted, locale)
     assert "aanmaning" in shown
-    assert await last.get_attribute("lang") == HTML_LANG[locale]
-    assert await page.evaluate("() => document.documentElement.dir") == (
-        "rtl" if locale in ("ar", "fa_AF") else "ltr")
-    assert await page.evaluate(BROKEN_WORDS) == []
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -205,14 +212,9 @@ async def test_a_new_topic_answered_on_a_phone(stack, renderer, phone, locale: s
     # Each paragraph of the answer is a bubble of its own.
     bubbles = await page.locator(".msg.bot .text").all_inner_texts()
     shown = " ".join(" ".join(bubbles[before:]).split())
-    last = page.locator(".msg.bot").last
     wanted = " ".join(expect(renderer, "utter_insurance/tandarts", locale).split())
-    assert shown.replace("\u2068", "").replace("\u2069", "") == wanted.replace("\u2068", "").replace("\u2069", "")
+    await assert_answer_shown(page, shown, wanted, locale)
     assert "basisverzekering" in shown
-    assert await last.get_attribute("lang") == HTML_LANG[locale]
-    assert await page.evaluate("() => document.documentElement.dir") == (
-        "rtl" if locale in ("ar", "fa_AF") else "ltr")
-    assert await page.evaluate(BROKEN_WORDS) == []
 
 
 def expect_button(renderer, key: str, locale: str, button_id: str) -> str:  # type: ignore[no-untyped-def]
