@@ -5,6 +5,7 @@
 SAY = {
     "ar": {
         "tandarts": "التأمين بيدفع لطبيب الاسنان للكبار؟",
+        "huisarts": "كيف بسجل عند دكتور عائلة هون",
         "explain_term": "شو معنى كلمة aanmaning بالرسالة",
         "greet": "مرحبا كيف حالك",
         "zorgtoeslag": "بقدر اخد زورخ توسلاخ",
@@ -19,6 +20,7 @@ SAY = {
     },
     "ti": {
         "tandarts": "መድሕን ናይ ሓኪም ስኒ ይኸፍል ድዩ",
+        "huisarts": "ሓኪም ስድራ ከመይ ገይረ ክምዝገብ",
         "explain_term": "aanmaning ዝብል ቃል እንታይ ማለት እዩ",
         "greet": "ሰላም ከመይ ኣለኻ",
         "zorgtoeslag": "ዞርኽቱስላኽ ክረክብ እኽእል ዶ",
@@ -33,6 +35,7 @@ SAY = {
     },
     "fa_AF": {
         "tandarts": "بیمه مه پول داکتر دندان ره میته؟",
+        "huisarts": "چطور پیش داکتر خانوادگی نام نویسی کنم",
         "explain_term": "کلمه aanmaning در نامه چه معنا دارد",
         "greet": "سلام چطور هستی",
         "zorgtoeslag": "میتانم زورخ توسلاخ بگیرم",
@@ -47,6 +50,7 @@ SAY = {
     },
     "en": {
         "tandarts": "does my insurance pay for the dentist?",
+        "huisarts": "how do i register with a family doctor",
         "explain_term": "what does aanmaning mean on my letter",
         "greet": "hi there how are you",
         "zorgtoeslag": "can i get zorgtoeslag",
@@ -61,6 +65,7 @@ SAY = {
     },
     "nl": {
         "tandarts": "betaalt de verzekering de tandarts voor volwassenen?",
+        "huisarts": "hoe kan ik me inschrijven bij een huisarts",
         "explain_term": "wat betekent aanmaning in mijn brief",
         "greet": "hoi hoe gaat het met je",
         "zorgtoeslag": "kan ik zorgtoeslag krijgen",
@@ -77,6 +82,7 @@ SAY = {
 ANSWER = {
     "explain_term": "utter_term/aanmaning",
     "tandarts": "utter_insurance/tandarts",
+    "huisarts": "utter_insurance/huisarts",
     "greet": "utter_greet",
     "zorgtoeslag": "utter_benefits/zorgtoeslag",
     "eigen_risico": "utter_insurance/eigen_risico",

@@ -197,24 +197,32 @@ async def test_a_word_on_a_letter_explained_on_a_phone(stack, renderer, phone, l
     assert "aanmaning" in shown
 
 
+# A topic added in session 13 (the dentist) and one added in session 14 (the family doctor,
+# whose answer carries phone numbers: they must read left to right inside right-to-left text).
+NEW_TOPICS = {"tandarts": ("utter_insurance/tandarts", "basisverzekering"),
+              "huisarts": ("utter_insurance/huisarts", "088 003 0600")}
+
+
+@pytest.mark.parametrize("topic", sorted(NEW_TOPICS))
 @pytest.mark.parametrize("locale", LOCALES)
-async def test_a_new_topic_answered_on_a_phone(stack, renderer, phone, locale: str) -> None:  # type: ignore[no-untyped-def]
-    """A question about the dentist (a topic added in session 13): the answer in the person's
-    language with the Dutch words in brackets, no word broken, right-to-left in Arabic and Dari."""
+async def test_a_new_topic_answered_on_a_phone(stack, renderer, phone, locale: str, topic: str) -> None:  # type: ignore[no-untyped-def]
+    """A question about a new topic: the answer in the person's language with the Dutch words
+    in brackets, no word broken, right-to-left in Arabic and Dari."""
+    key, must_show = NEW_TOPICS[topic]
     page = await phone()
     await page.goto(f"{stack.app_url}/?lang={locale}")
     await wait_for_bot(page, 1)
     before = await page.locator(".msg.bot").count()
-    await send(page, SAY[locale]["tandarts"])
+    await send(page, SAY[locale][topic])
     await wait_for_bot(page, before + 1)
     await wait_for_turn(page)
-    await page.screenshot(path=str(ARTIFACTS / f"webchat-phone-tandarts-{locale}.png"), full_page=True)
+    await page.screenshot(path=str(ARTIFACTS / f"webchat-phone-{topic}-{locale}.png"), full_page=True)
     # Each paragraph of the answer is a bubble of its own.
     bubbles = await page.locator(".msg.bot .text").all_inner_texts()
     shown = " ".join(" ".join(bubbles[before:]).split())
-    wanted = " ".join(expect(renderer, "utter_insurance/tandarts", locale).split())
+    wanted = " ".join(expect(renderer, key, locale).split())
     await assert_answer_shown(page, shown, wanted, locale)
-    assert "basisverzekering" in shown
+    assert must_show in shown.replace("\u2068", "").replace("\u2069", "")
 
 
 def expect_button(renderer, key: str, locale: str, button_id: str) -> str:  # type: ignore[no-untyped-def]

@@ -32,6 +32,8 @@ MUST_CONTAIN = {
     "utter_benefits/terugbetalen": ["definitieve berekening", "terugvordering", "betalingsregeling", "Buurtteam", "4"],
     "utter_benefits/stadspas": ["Stadspas", "bijzondere bijstand", "scholierenvergoeding", "https://www.amsterdam.nl"],
     "utter_insurance/tandarts": ["basisverzekering", "18", "aanvullende tandartsverzekering", "eigen risico"],
+    # Session 14: the family doctor and the out-of-hours GP service.
+    "utter_insurance/huisarts": ["huisarts", "huisartsenpost", "088 003 0600", "112", "eigen risico", "BSN"],
 }
 # The old, wrong or unclear wording must be gone from every locale.
 MUST_NOT_CONTAIN = {

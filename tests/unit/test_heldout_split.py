@@ -17,6 +17,8 @@ INTENT_KEYS = {
     "insurance/aansprakelijkheid", "insurance/inboedel",
     # New topics of issue 16 (session 13).
     "benefits/kinderopvangtoeslag", "benefits/terugbetalen", "benefits/stadspas", "insurance/tandarts",
+    # Session 14.
+    "insurance/huisarts",
 }
 
 
