@@ -80,8 +80,10 @@ i18n-compile: $(VENV)/.installed ## compile the catalogs (fails on a broken cata
 	$(PYBABEL) compile -D wegwijs -d locales --statistics
 	$(PYBABEL) compile -D inbox -d locales --statistics
 
+# `rasa train` would first validate the domain and data again (about a minute): `make validate`
+# does that, and `make test` runs it before training, so the training itself skips it.
 $(MODEL): $(VENV)/.installed $(TRAINING)
-	$(BIN)/rasa train --fixed-model-name wegwijs --data data nlu --out models
+	$(BIN)/rasa train --skip-validation --fixed-model-name wegwijs --data data nlu --out models
 	touch $@
 
 train: $(MODEL) ## train the model when training data, domain or config changed

@@ -431,16 +431,21 @@ class CrisisPhraseMatcher(_IntentOverride):
 class LinearIntentBlend(GraphComponent):
     """Averages DIET's intent ranking with a linear model over character n-grams.
 
-    Config: ``weight`` of the linear model (0 = DIET alone, 1 = linear alone), ``C`` of the
-    logistic regression, ``max_ngram`` and ``min_df`` of the character n-grams. The
-    output property ``intent_models`` keeps each model's top three, to explain a decision.
+    Config: ``weight`` of the linear model (0 = DIET alone, 1 = linear alone), ``max_ngram``
+    and ``min_df`` of the character n-grams, and how the logistic regression is fitted:
+    ``solver: lbfgs`` (exact, with ``C``) or ``solver: sgd`` (stochastic gradient descent on
+    the same log loss, with ``alpha`` and ``epochs``: one pass per class and epoch instead of
+    hundreds of full-gradient steps; session 14 measured 11 s against 4.4 minutes at 43,000
+    examples). The output property ``intent_models`` keeps each model's top three, to
+    explain a decision.
     """
 
     FILE = "linear_intents.joblib"
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"weight": 0.5, "C": 30.0, "max_ngram": 5, "min_df": 2, "ranking_length": 10}
+        return {"weight": 0.5, "solver": "lbfgs", "C": 30.0, "alpha": 1e-6, "epochs": 20,
+                "max_ngram": 5, "min_df": 2, "ranking_length": 10}
 
     def __init__(
         self,
@@ -471,7 +476,6 @@ class LinearIntentBlend(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         import joblib
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_union
 
         texts, labels = [], []
@@ -488,12 +492,24 @@ class LinearIntentBlend(GraphComponent):
             TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True,
                             token_pattern=r"\w+", min_df=int(self._config["min_df"])),
         )
-        classifier = LogisticRegression(C=float(self._config["C"]), max_iter=3000)
+        classifier = self._classifier()
         classifier.fit(vectorizer.fit_transform(texts), labels)
         self._model = (vectorizer, classifier)
         with self._storage.write_to(self._resource) as directory:
             joblib.dump(self._model, directory / self.FILE, compress=3)
         return self._resource
+
+    def _classifier(self) -> Any:
+        from sklearn.linear_model import LogisticRegression, SGDClassifier
+
+        solver = self._config.get("solver", "lbfgs")
+        if solver == "sgd":
+            # The same log loss; random_state fixed so that two trainings agree.
+            return SGDClassifier(loss="log_loss", alpha=float(self._config["alpha"]),
+                                 max_iter=int(self._config["epochs"]), tol=None, random_state=42)
+        if solver == "lbfgs":
+            return LogisticRegression(C=float(self._config["C"]), max_iter=3000)
+        raise ValueError(f"LinearIntentBlend: unknown solver {solver!r} (lbfgs or sgd)")
 
     @classmethod
     def load(

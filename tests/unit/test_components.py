@@ -83,11 +83,11 @@ def _with_diet(text: str, diet: list[tuple[str, float]]) -> Message:
     return m
 
 
-@pytest.fixture
-def blend(tmp_path) -> LinearIntentBlend:
+@pytest.fixture(params=["lbfgs", "sgd"])
+def blend(tmp_path, request) -> LinearIntentBlend:
     storage = LocalModelStorage(tmp_path)
     resource = Resource("blend")
-    config = {**LinearIntentBlend.get_default_config(), "min_df": 1}
+    config = {**LinearIntentBlend.get_default_config(), "min_df": 1, "solver": request.param}
     trained = LinearIntentBlend(config, storage, resource)
     trained.train(_training_data())
     # What the Rasa server does: load what training persisted.
@@ -117,6 +117,13 @@ def test_button_payloads_keep_what_rasa_decided(blend: LinearIntentBlend) -> Non
     m = _with_diet("/greet", [("greet", 1.0)])
     blend.process([m])
     assert m.get("intent_models") is None and m.get("intent")["name"] == "greet"
+
+
+def test_an_unknown_solver_is_refused(tmp_path) -> None:
+    config = {**LinearIntentBlend.get_default_config(), "min_df": 1, "solver": "newton"}
+    component = LinearIntentBlend(config, LocalModelStorage(tmp_path), Resource("blend"))
+    with pytest.raises(ValueError, match="unknown solver"):
+        component.train(_training_data())
 
 
 def test_weight_zero_is_diet_alone(tmp_path) -> None:
