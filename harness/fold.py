@@ -47,7 +47,8 @@ def known_intents(domain_path: Path) -> set[str]:
     return intents | topics
 
 
-def _block(intent: str, locale: str, subset: str, source: str, texts: list[str]) -> str:
+def nlu_block(intent: str, locale: str, subset: str, source: str, texts: list[str]) -> str:
+    """One NLU block (shared with ``harness.relabel``); the subset line only when not general."""
     lines = [f"- intent: {intent}", "  metadata:", f"    language: {locale}"]
     if subset != "general":
         lines.append(f"    subset: {subset}")
@@ -65,13 +66,13 @@ def blocks_for(set_dir: Path, name: str, locale: str, intents: set[str], day: st
     groups: dict[tuple[str, str], list[str]] = {}
     for ex in read_examples(set_dir / f"{locale}.yml"):
         groups.setdefault((ex.intent, ex.subset), []).append(ex.text)
-    out = [_block(i, locale, s, source("intent set"), t) for (i, s), t in groups.items()]
+    out = [nlu_block(i, locale, s, source("intent set"), t) for (i, s), t in groups.items()]
 
     crisis = load_yaml((set_dir / "crisis" / f"{locale}.yml").read_text(encoding="utf-8")) or {}
     urgent_parts = crisis.get("urgent") or {}
     urgent = [str(t).strip() for part in ("direct", "indirect") for t in urgent_parts.get(part) or []]
     if urgent:
-        out.append(_block("urgent_help", locale, "general", source("crisis set"), urgent))
+        out.append(nlu_block("urgent_help", locale, "general", source("crisis set"), urgent))
 
     labels_path = set_dir / "labels" / f"{locale}.yml"
     labels = load_yaml(labels_path.read_text(encoding="utf-8")) if labels_path.exists() else {}
@@ -92,7 +93,7 @@ def blocks_for(set_dir: Path, name: str, locale: str, intents: set[str], day: st
             raise FoldError(f"{locale}: unknown intent {label!r} for {text!r}")
         by_intent.setdefault(label, []).append(text)
     kind = "crisis set, ordinary messages with alarming words"
-    out += [_block(i, locale, "general", source(kind), t) for i, t in by_intent.items()]
+    out += [nlu_block(i, locale, "general", source(kind), t) for i, t in by_intent.items()]
     counts = {"intent set": sum(len(t) for t in groups.values()), "urgent": len(urgent),
               "ordinary": sum(len(t) for t in by_intent.values()), "dropped": dropped}
     return out, counts

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from harness.fold import nlu_block
 from harness.heldout import ROOT
 from nlu.yamlio import load_yaml
 
@@ -65,19 +66,6 @@ def _take(path: Path, wanted: set[tuple[str, str]], found: set[tuple[str, str]],
     return taken
 
 
-def _blocks(to: str, locale: str, taken: dict[tuple[str, str], list[str]], keep_subset: bool,
-            day: str) -> list[str]:
-    lines: list[str] = []
-    for (frm, subset), texts in taken.items():
-        lines += [f"- intent: {to}", "  metadata:", f"    language: {locale}"]
-        if keep_subset:
-            lines.append(f"    subset: {subset}")
-        lines += [f'    source: "relabelled {day} from {frm}: written before the topic {to} existed; '
-                  f'the words are unchanged, the label follows the new topic"',
-                  "  examples: |"] + [f"    - {t}" for t in texts]
-    return lines
-
-
 def relabel(rows: list[dict], to: str, root: Path = ROOT, day: str | None = None,
             write: bool = True) -> Moved:
     day = day or date.today().isoformat()
@@ -103,8 +91,12 @@ def relabel(rows: list[dict], to: str, root: Path = ROOT, day: str | None = None
         if taken and write:
             head = target.read_text(encoding="utf-8").rstrip("\n") if target.exists() \
                 else 'version: "3.1"\nnlu:'
-            block = _blocks(to, locale, taken, keep_subset=which != "train", day=day)
-            target.write_text(head + "\n" + "\n".join(block) + "\n", encoding="utf-8")
+            # Training blocks carry no subset; an evaluation example keeps its own.
+            blocks = [nlu_block(to, locale, subset if which != "train" else "general",
+                                f"relabelled {day} from {frm}: written before the topic {to} existed; "
+                                "the words are unchanged, the label follows the new topic", texts)
+                      for (frm, subset), texts in taken.items()]
+            target.write_text(head + "\n" + "\n".join(blocks) + "\n", encoding="utf-8")
             load_yaml(target.read_text(encoding="utf-8"))  # still valid YAML
     return result
 
