@@ -1,6 +1,7 @@
 """The web chat page on a phone (390 × 844) in real Chromium, in every locale: texts,
 direction, touch targets, links, quick replies, the typing indicator, history after a
-reload, the linked state and signing out, a casemanager's reply written while away, a
+reload, the linked state and signing out, a casemanager's reply written while away, an
+emergency (the numbers first, each one tap to call), a
 linked person's appointments in Arabic and Tigrinya (the Dutch words in brackets).
 
 Each locale leaves a screenshot in tests/artifacts/webchat-phone-<locale>.png; the
@@ -19,7 +20,7 @@ from bot.linkcodes import redact_codes
 from bot.web.routes.webchat_page import page_texts
 from harness.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path
 from harness.inbox import InboxUser
-from harness.phrases import SAY
+from harness.phrases import SAY, handoff_text
 from harness.waiting import eventually
 from harness.webchat import db_path, expect
 
@@ -73,6 +74,19 @@ async def wait_for_turn(page) -> None:  # type: ignore[no-untyped-def]
 async def send(page, text: str) -> None:  # type: ignore[no-untyped-def]
     await page.fill("#input", text)
     await page.keyboard.press("Enter")
+
+
+async def start_and_say(phone, stack, locale: str, text: str):  # type: ignore[no-untyped-def]
+    """A new phone opens the chat in ``locale``, waits for the greeting, says ``text`` and
+    waits for the whole answer. Returns the page and how many bot bubbles came before."""
+    page = await phone()
+    await page.goto(f"{stack.app_url}/?lang={locale}")
+    await wait_for_bot(page, 1)
+    before = await page.locator(".msg.bot").count()
+    await send(page, text)
+    await wait_for_bot(page, before + 1)
+    await wait_for_turn(page)
+    return page, before
 
 
 # What must hold on a phone, measured in the page.
@@ -184,12 +198,7 @@ async def assert_answer_shown(page, shown: str, wanted: str, locale: str) -> Non
 async def test_a_word_on_a_letter_explained_on_a_phone(stack, renderer, phone, locale: str) -> None:  # type: ignore[no-untyped-def]
     """"What does aanmaning mean?" in the person's language: the explanation in that language,
     the Dutch word in it (in brackets), no word broken, right-to-left in Arabic and Dari."""
-    page = await phone()
-    await page.goto(f"{stack.app_url}/?lang={locale}")
-    await wait_for_bot(page, 1)
-    await send(page, SAY[locale]["explain_term"])
-    await wait_for_bot(page, 2)
-    await wait_for_turn(page)
+    page, _ = await start_and_say(phone, stack, locale, SAY[locale]["explain_term"])
     await page.screenshot(path=str(ARTIFACTS / f"webchat-phone-explain-{locale}.png"))
     shown = " ".join((await page.locator(".msg.bot").last.locator(".text").inner_text()).split())
     wanted = " ".join(expect(renderer, "utter_term/aanmaning", locale).split())
@@ -209,13 +218,7 @@ async def test_a_new_topic_answered_on_a_phone(stack, renderer, phone, locale: s
     """A question about a new topic: the answer in the person's language with the Dutch words
     in brackets, no word broken, right-to-left in Arabic and Dari."""
     key, must_show = NEW_TOPICS[topic]
-    page = await phone()
-    await page.goto(f"{stack.app_url}/?lang={locale}")
-    await wait_for_bot(page, 1)
-    before = await page.locator(".msg.bot").count()
-    await send(page, SAY[locale][topic])
-    await wait_for_bot(page, before + 1)
-    await wait_for_turn(page)
+    page, before = await start_and_say(phone, stack, locale, SAY[locale][topic])
     await page.screenshot(path=str(ARTIFACTS / f"webchat-phone-{topic}-{locale}.png"), full_page=True)
     # Each paragraph of the answer is a bubble of its own.
     bubbles = await page.locator(".msg.bot .text").all_inner_texts()
@@ -223,6 +226,49 @@ async def test_a_new_topic_answered_on_a_phone(stack, renderer, phone, locale: s
     wanted = " ".join(expect(renderer, key, locale).split())
     await assert_answer_shown(page, shown, wanted, locale)
     assert must_show in shown
+
+
+# The numbers a person in danger must be able to call with one tap.
+EMERGENCY_NUMBERS = {"112": "tel:112", "113": "tel:113", "0800-0113": "tel:08000113",
+                     "0800-2000": "tel:08002000", "14 020": "tel:14020"}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_an_emergency_on_a_phone_shows_the_numbers_first_one_tap_to_call(stack, renderer, phone, locale: str) -> None:  # type: ignore[no-untyped-def]
+    """"Help, my husband is hitting me" in the person's language: the emergency numbers come
+    first, in that language, each number a tel: link that a phone dials with one tap (read
+    left to right inside right-to-left text); then the handoff to a person."""
+    page, before = await start_and_say(phone, stack, locale, SAY[locale]["urgent_help"])
+    handoff = plain_text(" ".join(handoff_text(renderer, locale).split()))
+
+    async def all_said() -> str:
+        bubbles = await page.locator(".msg.bot .text").all_inner_texts()
+        return " ".join(" ".join(bubbles[before:]).split())
+
+    async def handed_over() -> bool:
+        return handoff in plain_text(await all_said())
+
+    await eventually(handed_over, timeout=60, what="the handoff after the numbers")
+    await page.screenshot(path=str(ARTIFACTS / f"webchat-phone-urgent-{locale}.png"), full_page=True)
+    shown = plain_text(await all_said())
+    numbers = " ".join(expect(renderer, "utter_urgent_help", locale).split())
+    assert shown == plain_text(numbers + " " + handoff)
+    first = page.locator(".msg.bot").nth(before)
+    assert "112" in await first.inner_text()
+    links = await page.locator(".msg.bot").evaluate_all(
+        "els => els.flatMap(m => [...m.querySelectorAll('a.tel')].map(a => [a.textContent, a.getAttribute('href'), a.dir]))")
+    assert {text: href for text, href, _ in links} == EMERGENCY_NUMBERS
+    assert all(d == "ltr" for _, _, d in links)
+    # 112 is the first link on the screen: nothing to tap comes before it.
+    assert (await first.locator("a").first.get_attribute("href")) == "tel:112"
+    assert await page.evaluate("() => document.documentElement.dir") == (
+        "rtl" if locale in ("ar", "fa_AF") else "ltr")
+    assert await page.evaluate(BROKEN_WORDS) == []
+
+
+def plain_text(text: str) -> str:
+    """Text without first-strong isolates (how the catalogs and the page may differ)."""
+    return text.replace("\u2068", "").replace("\u2069", "")
 
 
 def expect_button(renderer, key: str, locale: str, button_id: str) -> str:  # type: ignore[no-untyped-def]
@@ -245,6 +291,12 @@ async def test_links_are_built_safely_and_only_for_https(stack, phone) -> None: 
     assert await mine.locator("b").count() == 0
     assert "<b>x</b>" in await mine.locator(".text").inner_text()
     assert (await mine.locator(".text").inner_text()).endswith(". ok")
+    # Phone numbers become tel: links; amounts, dates, times and longer numbers never do.
+    await send(page, "I paid €112,50 on 24-11-2026 at 11:30 for 1.113 items, ref 11234; call 112 or 088 003 0600")
+    await wait_for_turn(page)
+    mine = page.locator(".msg.user").last
+    hrefs = await mine.locator("a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
+    assert hrefs == ["tel:112", "tel:0880030600"]
 
 
 async def test_quick_replies_stay_until_used_or_replaced_and_typing_shows(stack, renderer, phone) -> None:  # type: ignore[no-untyped-def]

@@ -111,20 +111,33 @@
     });
     appendLinked(parent, text.slice(last));
   }
+  // Dutch phone numbers become tel: links, so that a person in danger can tap 112 or 113 on
+  // a phone: 112 and 113 on their own, 14 020, 0800/0900 numbers and ten-digit numbers
+  // (088 003 0600, 020-1234567). Never a number inside an amount, a date or a longer number
+  // ("€112,50", "2026", "1.112"): no digit, €, comma or point next to it.
+  const TEL_RE = /(?<![\d€$.,:\/-])(?:11[23]|14 ?0\d{2,3}|0[89]00[- ]?\d{4,7}|0\d{1,3}[- ]?\d{3}[- ]?\d{2,4}|0\d{9})(?![\d€]|[.,:\/-]\d)/g;
+  const LINK_RE = new RegExp(URL_RE.source + "|" + TEL_RE.source, "gi");
   function appendLinked(parent, text) {
     let last = 0;
-    text.replace(URL_RE, function (match, offset) {
-      let url = match.replace(/[.,;:!?)\]}'"»]+$/, "");  // sentence punctuation stays outside
+    text.replace(LINK_RE, function (match, offset) {
+      const isUrl = /^https?:/i.test(match);
+      let url = isUrl ? match.replace(/[.,;:!?)\]}'"»]+$/, "") : match;  // sentence punctuation stays outside
       parent.appendChild(document.createTextNode(text.slice(last, offset)));
       const a = document.createElement("a");
-      a.href = url;
-      a.target = "_blank";
-      a.rel = "noopener noreferrer";
       a.dir = "ltr";
-      url.split(/(?<=[/.?&=\-_])/).forEach(function (part, i) {
-        if (i) a.appendChild(document.createElement("wbr"));
-        a.appendChild(document.createTextNode(part));
-      });
+      if (isUrl) {
+        a.href = url;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        url.split(/(?<=[/.?&=\-_])/).forEach(function (part, i) {
+          if (i) a.appendChild(document.createElement("wbr"));
+          a.appendChild(document.createTextNode(part));
+        });
+      } else {
+        a.href = "tel:" + url.replace(/\D/g, "");
+        a.className = "tel";
+        a.appendChild(document.createTextNode(url));
+      }
       parent.appendChild(a);
       last = offset + url.length;
       return match;
