@@ -5,18 +5,17 @@
   ``latin``, ``codeswitch``, ``typo``).
 - ``tests/heldout/crisis/<locale>.yml``: the safety set — crisis messages (``urgent``:
   ``direct`` and ``indirect``) and ordinary messages with alarming words (``ordinary``).
-- ``tests/dev12/<locale>.yml`` and ``tests/dev12/crisis/<locale>.yml``: the development set,
+- ``tests/dev13/<locale>.yml`` and ``tests/dev13/crisis/<locale>.yml``: a development set,
   same format, written by other writers who saw neither the training data, the held-out set
-  nor the earlier development sets. It was measured fresh once (session 12, README); from
-  then on the engineers tune the pipeline, the training data and the crisis lists on its
+  nor the earlier development sets. Each development set is measured fresh once (README);
+  from then on the engineers tune the pipeline, the training data and the crisis lists on its
   misses, so that the held-out set stays unseen and its numbers stay honest (``make eval``
-  reports the held-out set; ``python -m harness.evaluation --set dev12`` the development
-  set). A set that has been tuned on no longer tells the truth and is replaced by a fresh
-  one. The eleven before it (``dev`` to ``dev11``) were moved into training once tuned on
-  (``nlu/<locale>/folded.yml``, sessions 7 to 13, ``python -m harness.fold <set>``).
-- ``tests/dev13``: the set that replaced ``dev12`` (written in session 13 by five other blind
-  writers, with questions about words on letters); measured fresh in session 13 and tuned on
-  since.
+  reports the held-out set; ``python -m harness.evaluation --set dev13`` a development set).
+  A set that has been tuned on no longer tells the truth and is replaced by a fresh one. The
+  twelve before it (``dev`` to ``dev12``) were moved into training once tuned on
+  (``nlu/<locale>/folded.yml``, sessions 7 to 15, ``python -m harness.fold <set>``).
+  ``dev13`` was written in session 13 by five blind writers, with questions about words on
+  letters; measured fresh in session 13 and tuned on since.
 - ``tests/dev14``: the fresh set of session 14, weighted towards the answer topics (the four
   of session 13 and the family doctor of session 14, at least 20 questions each), words on
   letters and ordinary messages that only sound alarming; five other blind writers,
@@ -25,7 +24,7 @@
 - ``tests/dev15``: the fresh set of session 15, weighted still more towards the five newer
   topics (at least 25 questions each), every intent-set message in the set's own language;
   five other blind writers, deduplicated against training, held-out and ``dev12``-``dev14``.
-  Measured first with session 15's first model, trained before the set was written.
+  Measured first with session 15's first model, whose training data was written without it.
 - ``nlu/<locale>/*.yml``: the training examples, read only to prove none of them overlap.
 """
 
@@ -39,7 +38,7 @@ from nlu.yamlio import load_yaml
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_DIR = ROOT / "tests" / "heldout"
 # The development sets, oldest first; a set that has been tuned on is replaced by a fresh one.
-DEV_SETS = ("dev12", "dev13", "dev14", "dev15")
+DEV_SETS = ("dev13", "dev14", "dev15")
 SETS = {"heldout": HELDOUT_DIR, **{name: ROOT / "tests" / name for name in DEV_SETS}}
 NLU_DIR = ROOT / "nlu"
 
