@@ -6,6 +6,7 @@ SAY = {
     "ar": {
         "tandarts": "التأمين بيدفع لطبيب الاسنان للكبار؟",
         "huisarts": "كيف بسجل عند دكتور عائلة هون",
+        "inburgering": "قديش عندي وقت لخلص الinburgering تبعي",
         "explain_term": "شو معنى كلمة aanmaning بالرسالة",
         "greet": "مرحبا كيف حالك",
         "zorgtoeslag": "بقدر اخد زورخ توسلاخ",
@@ -21,6 +22,7 @@ SAY = {
     "ti": {
         "tandarts": "መድሕን ናይ ሓኪም ስኒ ይኸፍል ድዩ",
         "huisarts": "ሓኪም ስድራ ከመይ ገይረ ክምዝገብ",
+        "inburgering": "ንinburgering ክንደይ ግዜ ኣለኒ ክውድኦ",
         "explain_term": "aanmaning ዝብል ቃል እንታይ ማለት እዩ",
         "greet": "ሰላም ከመይ ኣለኻ",
         "zorgtoeslag": "ዞርኽቱስላኽ ክረክብ እኽእል ዶ",
@@ -36,6 +38,7 @@ SAY = {
     "fa_AF": {
         "tandarts": "بیمه مه پول داکتر دندان ره میته؟",
         "huisarts": "چطور پیش داکتر خانوادگی نام نویسی کنم",
+        "inburgering": "برای تمام کردن inburgering چند سال وقت دارم",
         "explain_term": "کلمه aanmaning در نامه چه معنا دارد",
         "greet": "سلام چطور هستی",
         "zorgtoeslag": "میتانم زورخ توسلاخ بگیرم",
@@ -51,6 +54,7 @@ SAY = {
     "en": {
         "tandarts": "does my insurance pay for the dentist?",
         "huisarts": "how do i register with a family doctor",
+        "inburgering": "how much time do i have to finish my inburgering",
         "explain_term": "what does aanmaning mean on my letter",
         "greet": "hi there how are you",
         "zorgtoeslag": "can i get zorgtoeslag",
@@ -66,6 +70,7 @@ SAY = {
     "nl": {
         "tandarts": "betaalt de verzekering de tandarts voor volwassenen?",
         "huisarts": "hoe kan ik me inschrijven bij een huisarts",
+        "inburgering": "hoeveel tijd heb ik om mijn inburgering af te maken",
         "explain_term": "wat betekent aanmaning in mijn brief",
         "greet": "hoi hoe gaat het met je",
         "zorgtoeslag": "kan ik zorgtoeslag krijgen",
@@ -83,6 +88,7 @@ ANSWER = {
     "explain_term": "utter_term/aanmaning",
     "tandarts": "utter_insurance/tandarts",
     "huisarts": "utter_insurance/huisarts",
+    "inburgering": "utter_inburgering/termijn",
     "greet": "utter_greet",
     "zorgtoeslag": "utter_benefits/zorgtoeslag",
     "eigen_risico": "utter_insurance/eigen_risico",

@@ -34,6 +34,10 @@ MUST_CONTAIN = {
     "utter_insurance/tandarts": ["basisverzekering", "18", "aanvullende tandartsverzekering", "eigen risico"],
     # Session 14: the family doctor and the out-of-hours GP service.
     "utter_insurance/huisarts": ["huisarts", "huisartsenpost", "088 003 0600", "112", "eigen risico", "BSN"],
+    # Session 15: civic integration (inburgering).
+    "utter_inburgering/termijn": ["inburgering", "3", "DUO", "PIP", "boete", "verlenging", "Mijn Inburgering", "inburgeren.nl", "DigiD"],
+    "utter_inburgering/kosten": ["inburgering", "2022", "DUO", "lening", "Mijn Inburgering", "inburgeren.nl"],
+    "utter_inburgering/examen": ["B1", "KNM", "MAP", "participatieverklaring", "onderwijsroute", "Z-route", "ontheffing", "inburgeren.nl"],
 }
 # The old, wrong or unclear wording must be gone from every locale.
 MUST_NOT_CONTAIN = {

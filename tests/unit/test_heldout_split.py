@@ -19,6 +19,8 @@ INTENT_KEYS = {
     "benefits/kinderopvangtoeslag", "benefits/terugbetalen", "benefits/stadspas", "insurance/tandarts",
     # Session 14.
     "insurance/huisarts",
+    # Session 15: civic integration (inburgering).
+    "inburgering/termijn", "inburgering/kosten", "inburgering/examen",
 }
 
 
