@@ -36,6 +36,9 @@ class Term:
     match: tuple[str, ...] = ()
     also: dict[str, tuple[str, ...]] = field(default_factory=dict)
     avoid: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Names of websites or offices that contain the Dutch word without meaning the term
+    # ("Mijn Inburgering" for inburgering): not a mention.
+    inside_names: tuple[str, ...] = ()
     line: int = 0
 
     def name(self, locale: str) -> str:
@@ -74,6 +77,7 @@ def load_terms(path: Path) -> dict[str, Term]:
             match=tuple(str(m) for m in spec.get("match") or ()),
             also={loc: tuple(str(v) for v in vals) for loc, vals in (spec.get("also") or {}).items()},
             avoid={loc: tuple(str(v) for v in vals) for loc, vals in (spec.get("avoid") or {}).items()},
+            inside_names=tuple(str(n) for n in spec.get("inside_names") or ()),
             line=lines.get(str(term_id), 0),
         )
     return out
@@ -199,7 +203,10 @@ def term_problems(terms: dict[str, Term], locale: str, source: str, text: str) -
         # Appointment items and Dutch are looked for by the Dutch word only: their English
         # names are ordinary words ("health insurance card").
         by_english = term.kind == "answer" and locale != "nl"
-        if not (_mentions(source, term.nl) or (by_english and _mentions(source, term.names["en"]))):
+        said = source
+        for name in term.inside_names:
+            said = re.sub(re.escape(name), " ", said, flags=re.IGNORECASE)
+        if not (_mentions(said, term.nl) or (by_english and _mentions(said, term.names["en"]))):
             continue
         if not any(_contains(text, name) for name in term.accepted(locale)):
             out.append(

@@ -65,6 +65,20 @@ def test_latin_names_with_a_prefix_of_the_script_count() -> None:
     assert term_problems(TERMS, "ti", "apply with your DigiD", "ብDigiD ሕተቱ") == []
 
 
+@pytest.mark.parametrize(("locale", "text"), [
+    ("ar", "شوف نتيجتك في Mijn Inburgering على inburgeren.nl"),
+    ("ti", "ውጽኢትኩም ኣብ Mijn Inburgering ርኣዩ"),
+    ("fa_AF", "نتیجه را در Mijn Inburgering ببینید"),
+])
+def test_a_dutch_word_inside_the_name_of_a_website_is_not_a_mention(locale: str, text: str) -> None:
+    """"Mijn Inburgering" is the name of DUO's website, not the word inburgering: the
+    translation need not name civic integration for it (issue 16, session 15)."""
+    source = "Your results come in Mijn Inburgering on inburgeren.nl."
+    assert term_problems(TERMS, locale, source, text) == []
+    # The word itself, outside the name, still asks for the term base's name.
+    assert term_problems(TERMS, locale, "Finish your civic integration (inburgering) first. " + source, text)
+
+
 def test_dutch_is_asked_only_for_the_dutch_word() -> None:
     # An English name in the source ("health insurance") asks nothing of the Dutch text.
     assert term_problems(TERMS, "nl", "the health insurance premium", "de zorgpremie") == []
