@@ -62,8 +62,29 @@ def _take(path: Path, wanted: set[tuple[str, str]], found: set[tuple[str, str]],
                 continue
         out.append(line)
     if taken and write:
-        path.write_text("\n".join(out) + "\n", encoding="utf-8")
+        path.write_text("\n".join(_without_empty_blocks(out)) + "\n", encoding="utf-8")
     return taken
+
+
+def _without_empty_blocks(lines: list[str]) -> list[str]:
+    """The lines without the intent blocks that have no example left (Rasa warns about them)."""
+    kept: list[str] = []
+    block: list[str] | None = None
+    for line in lines + [None]:  # type: ignore[list-item]
+        if line is None or _INTENT.match(line) or (block is not None and not line.startswith((" ", "\t")) and line.strip()):
+            if block is not None and any(_EXAMPLE.match(b) for b in block):
+                kept += block
+            block = None
+            if line is None:
+                break
+            if _INTENT.match(line):
+                block = [line]
+                continue
+        if block is not None:
+            block.append(line)
+        else:
+            kept.append(line)
+    return kept
 
 
 def relabel(rows: list[dict], to: str, root: Path = ROOT, day: str | None = None,

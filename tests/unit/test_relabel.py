@@ -93,3 +93,18 @@ def test_dry_run_reports_and_writes_nothing(tmp_path: Path, capsys) -> None:  # 
     assert main([str(moves), "--to", "insurance/huisarts", "--dry-run"], root=root) == 0
     assert "heldout  en     moved 1" in capsys.readouterr().out
     assert (root / "tests" / "heldout" / "en.yml").read_text(encoding="utf-8") == before
+
+
+def test_a_block_left_without_examples_is_removed(tmp_path: Path) -> None:
+    """Moving a block's last example takes the block out too: Rasa warns about an intent block
+    with no examples ("Intent ... has no examples"), and such blocks were left behind."""
+    root = _tree(tmp_path)
+    rows = [{"locale": "en", "set": "train", "text": "does the huisarts count for my eigen risico",
+             "intent": "insurance/eigen_risico"}]
+    assert relabel(rows, "insurance/huisarts", root=root, day="2026-11-25").moved == {("train", "en"): 1}
+    text = (root / "nlu" / "en" / "out_of_scope.yml").read_text(encoding="utf-8")
+    assert "insurance/eigen_risico" not in text
+    assert _intents(root / "nlu" / "en" / "out_of_scope.yml") == {
+        "what is the weather tomorrow": ("out_of_scope", "general"),
+        "how do i find a huisarts near my house": ("out_of_scope", "general"),
+    }
