@@ -3,9 +3,10 @@
 - ``LanguageIdentifier`` (first): sets the output property ``language`` (and
   ``language_confidence``) of every parsed message; trained on the NLU examples, whose
   intent metadata carries the locale of their folder.
-- ``LocaleTokenizer``: spaCy's blank pipeline of the detected locale splits the text, each
-  token is normalised for that locale (``nlu.text.normalize``); offsets stay those of the
-  original text.
+- ``LocaleTokenizer``: spaCy's blank pipeline of the detected locale splits the text, a
+  word is split again where Latin letters meet Arabic or Ge'ez ones ("الinburgering" is
+  "ال" and "inburgering"), each token is normalised for that locale
+  (``nlu.text.normalize``); offsets stay those of the original text.
 - ``LanguageNameExtractor``: the entity ``language`` (a locale identifier) from names of
   languages in any of the five languages.
 - ``LinearIntentBlend`` (after DIET): a logistic regression over TF-IDF character 1–5
@@ -202,11 +203,39 @@ class LocaleTokenizer(Tokenizer):
         for t in doc:
             if t.is_space or t.is_punct:
                 continue
-            norm = normalize(t.text, locale)
-            if not norm or not any(ch.isalnum() for ch in norm):
-                continue
-            tokens.append(Token(norm, t.idx, end=t.idx + len(t.text)))
+            for piece, start in split_scripts(t.text, t.idx):
+                norm = normalize(piece, locale)
+                if not norm or not any(ch.isalnum() for ch in norm):
+                    continue
+                tokens.append(Token(norm, start, end=start + len(piece)))
         return self._apply_token_pattern(tokens)
+
+
+def _latin_letter(ch: str) -> bool:
+    return ch.isalpha() and ch.isascii()
+
+
+def _other_letter(ch: str) -> bool:
+    """A letter of the Arabic or Ge'ez script (the scripts Dutch words get glued to)."""
+    cp = ord(ch)
+    return ch.isalpha() and (0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFEFF
+                             or 0x1200 <= cp <= 0x137F or 0x2D80 <= cp <= 0x2DDF or 0xAB00 <= cp <= 0xAB2F)
+
+
+def split_scripts(word: str, offset: int = 0) -> list[tuple[str, int]]:
+    """``word`` split where a Latin letter meets an Arabic or Ge'ez letter: people glue their
+    script's prefixes to Dutch words ("الinburgering", "ንDigiD", "وzorgtoeslag"), which
+    the model otherwise sees as one unknown word. Digits and other characters never split
+    (Arabizi "3ndi" stays whole). Returns the pieces with their offsets."""
+    pieces: list[tuple[str, int]] = []
+    start = 0
+    for i in range(1, len(word)):
+        a, b = word[i - 1], word[i]
+        if (_latin_letter(a) and _other_letter(b)) or (_other_letter(a) and _latin_letter(b)):
+            pieces.append((word[start:i], offset + start))
+            start = i
+    pieces.append((word[start:], offset + start))
+    return pieces
 
 
 def _whitespace_split(text: str) -> list[tuple[str, int]]:

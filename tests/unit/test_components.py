@@ -147,3 +147,28 @@ def test_language_names_become_the_entity_language_with_their_place() -> None:
     assert entity["extractor"] == "LanguageNameExtractor"
     [plain] = LanguageNameExtractor().process([Message(data={"text": "hello there"})])
     assert not plain.get("entities")
+
+
+@pytest.mark.parametrize(("text", "locale", "words"), [
+    # A prefix of the person's script glued to a Dutch word is two words (session 15: "الinburgering"
+    # was not understood while "ال inburgering" was).
+    ("قديش عندي وقت لخلص الinburgering تبعي", "ar", ["inburgering", "ال"]),
+    ("ንDigiD ከመይ ይርከብ", "ti", ["digid", "ን"]),
+    ("وzorgtoeslag چطور", "fa_AF", ["zorgtoeslag", "و"]),
+    # Arabizi digits and Latin words are never split; a word of one script stays whole.
+    ("3ndi so2al 3an el zorgtoeslag", "ar", ["3ndi", "so2al"]),
+])
+def test_a_word_is_split_where_latin_letters_meet_another_script(text: str, locale: str, words: list[str]) -> None:
+    from nlu.components import LocaleTokenizer
+    from nlu.text import normalize
+
+    message = Message(data={"text": text})
+    message.set("language", locale)
+    tokens = LocaleTokenizer(LocaleTokenizer.get_default_config()).tokenize(message, "text")
+    texts = [t.text for t in tokens]
+    for word in words:
+        assert word in texts, (word, texts)
+    for t in tokens:  # offsets still point at the piece in the original text
+        assert normalize(text[t.start:t.end], locale) == t.text
+    glued = {"ar": "الinburgering", "ti": "ንDigiD", "fa_AF": "وzorgtoeslag"}.get(locale)
+    assert all(t.text != glued and t.text != (glued or "").casefold() for t in tokens)
