@@ -294,7 +294,8 @@ async def test_links_are_built_safely_and_only_for_https(stack, phone) -> None: 
     assert "<b>x</b>" in await mine.locator(".text").inner_text()
     assert (await mine.locator(".text").inner_text()).endswith(". ok")
     # Phone numbers become tel: links; amounts, dates, times and longer numbers never do.
-    await send(page, "I paid €112,50 on 24-11-2026 at 11:30 for 1.113 items, ref 11234; call 112 or 088 003 0600")
+    await send(page, "I paid €112,50 on 24-11-2026 at 11:30 for 1.113 items, ref 11234, to NL91ABNA0417164300; "
+                     "call 112 or 088 003 0600")
     await wait_for_turn(page)
     mine = page.locator(".msg.user").last
     hrefs = await mine.locator("a").evaluate_all("els => els.map(a => a.getAttribute('href'))")

@@ -114,8 +114,9 @@
   // Dutch phone numbers become tel: links, so that a person in danger can tap 112 or 113 on
   // a phone: 112 and 113 on their own, 14 020, 0800/0900 numbers and ten-digit numbers
   // (088 003 0600, 020-1234567). Never a number inside an amount, a date or a longer number
-  // ("€112,50", "2026", "1.112"): no digit, €, comma or point next to it.
-  const TEL_RE = /(?<![\d€$.,:\/-])(?:11[23]|14 ?0\d{2,3}|0[89]00[- ]?\d{4,7}|0\d{1,3}[- ]?\d{3}[- ]?\d{2,4}|0\d{9})(?![\d€]|[.,:\/-]\d)/g;
+  // ("€112,50", "2026", "1.112") or an account number ("NL91ABNA0417164300"): no digit,
+  // Latin letter, €, comma or point next to it.
+  const TEL_RE = /(?<![A-Za-z\d€$.,:\/-])(?:11[23]|14 ?0\d{2,3}|0[89]00[- ]?\d{4,7}|0\d{1,3}[- ]?\d{3}[- ]?\d{2,4}|0\d{9})(?![A-Za-z\d€]|[.,:\/-]\d)/g;
   const LINK_RE = new RegExp(URL_RE.source + "|" + TEL_RE.source, "gi");
   function appendLinked(parent, text) {
     let last = 0;
