@@ -38,7 +38,7 @@ SAY = {
     "fa_AF": {
         "tandarts": "بیمه مه پول داکتر دندان ره میته؟",
         "huisarts": "چطور پیش داکتر خانوادگی نام نویسی کنم",
-        "inburgering": "برای تمام کردن inburgering چند سال وقت دارم",
+        "inburgering": "مهلت inburgering من چند سال است؟",
         "explain_term": "کلمه aanmaning در نامه چه معنا دارد",
         "greet": "سلام چطور هستی",
         "zorgtoeslag": "میتانم زورخ توسلاخ بگیرم",
