@@ -50,7 +50,7 @@ from nlu.crisis import CrisisMatcher
 from nlu.glossary import GlossaryMatcher
 from nlu.langid import LanguageIdentifier as _Model
 from nlu.language_names import find_language_names
-from nlu.text import LOCALES, normalize, script_of
+from nlu.text import LOCALES, is_arabic, is_ethiopic, normalize, script_of
 
 logger = logging.getLogger(__name__)
 
@@ -217,9 +217,7 @@ def _latin_letter(ch: str) -> bool:
 
 def _other_letter(ch: str) -> bool:
     """A letter of the Arabic or Ge'ez script (the scripts Dutch words get glued to)."""
-    cp = ord(ch)
-    return ch.isalpha() and (0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFEFF
-                             or 0x1200 <= cp <= 0x137F or 0x2D80 <= cp <= 0x2DDF or 0xAB00 <= cp <= 0xAB2F)
+    return ch.isalpha() and (is_arabic(ch) or is_ethiopic(ch))
 
 
 def split_scripts(word: str, offset: int = 0) -> list[tuple[str, int]]:

@@ -50,14 +50,26 @@ def strip_control(text: str) -> str:
     return "".join(kept)
 
 
+def is_ethiopic(ch: str) -> bool:
+    """A character of the Ge'ez (Ethiopic) blocks."""
+    cp = ord(ch)
+    return 0x1200 <= cp <= 0x137F or 0x2D80 <= cp <= 0x2DDF or 0xAB00 <= cp <= 0xAB2F
+
+
+def is_arabic(ch: str) -> bool:
+    """A character of the Arabic blocks (letters, digits, marks, presentation forms)."""
+    cp = ord(ch)
+    return 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFEFF
+
+
 def script_of(text: str) -> str | None:
     """The dominant writing system of ``text``: "ethiopic", "arabic", "latin" or None."""
     counts = {"ethiopic": 0, "arabic": 0, "latin": 0}
     for ch in text:
         cp = ord(ch)
-        if 0x1200 <= cp <= 0x137F or 0x2D80 <= cp <= 0x2DDF or 0xAB00 <= cp <= 0xAB2F:
+        if is_ethiopic(ch):
             counts["ethiopic"] += 1
-        elif 0x0600 <= cp <= 0x06FF or 0x0750 <= cp <= 0x077F or 0xFB50 <= cp <= 0xFEFF:
+        elif is_arabic(ch):
             if unicodedata.category(ch).startswith("L"):
                 counts["arabic"] += 1
         elif ch.isalpha() and ch.isascii() or 0x00C0 <= cp <= 0x024F:
