@@ -185,9 +185,7 @@ async def test_the_page_on_a_phone(stack, renderer, phone, locale: str) -> None:
 async def assert_answer_shown(page, shown: str, wanted: str, locale: str) -> None:  # type: ignore[no-untyped-def]
     """The answer as the person sees it: the expected text (first-strong isolates aside), the
     last bubble marked with the locale's language, the page's direction, no word broken."""
-    def plain(text: str) -> str:
-        return text.replace("\u2068", "").replace("\u2069", "")
-    assert plain(shown) == plain(wanted)
+    assert plain_text(shown) == plain_text(wanted)
     assert await page.locator(".msg.bot").last.get_attribute("lang") == HTML_LANG[locale]
     assert await page.evaluate("() => document.documentElement.dir") == (
         "rtl" if locale in ("ar", "fa_AF") else "ltr")
