@@ -266,7 +266,7 @@ def cmd_content(args: argparse.Namespace) -> int:
             print(f"{locale:6} new {counts['new']}, changed (needs review) {counts['changed']}, removed {counts['removed']}")
         return 0
     if not args.topic:
-        print("new-topic needs a topic: benefits/<name>, insurance/<name> or inburgering/<name>", file=sys.stderr)
+        print("new-topic needs a topic: benefits/<name>, insurance/<name>, inburgering/<name> or practical/<name>", file=sys.stderr)
         return 2
     try:
         todo = repo.new_topic(args.topic)

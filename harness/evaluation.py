@@ -2,7 +2,7 @@
 
 Per locale, on the held-out split (``tests/heldout/<locale>.yml``): intent accuracy with a
 95 % confidence interval (Wilson), macro-F1 and F1 per intent, FAQ-topic accuracy (the
-``benefits/<topic>``, ``insurance/<topic>`` or ``inburgering/<topic>`` key the response selector picked), the
+``benefits/<topic>``, ``insurance/<topic>``, ``inburgering/<topic>`` or ``practical/<topic>`` key the response selector picked), the
 worst confused pairs, out-of-scope precision and recall, accuracy per subset (general,
 Latin script, code-switching, typos), and language-ID accuracy (Latin script too). On the
 safety set (``tests/heldout/crisis/<locale>.yml``): ``urgent_help`` recall on direct and
@@ -32,7 +32,7 @@ from nlu.langid import Prediction, is_clear_switch, language_script
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "wegwijs.tar.gz"
-FAQ_PARENTS = ("benefits", "insurance", "inburgering")
+FAQ_PARENTS = ("benefits", "insurance", "inburgering", "practical")
 URGENT = "urgent_help"
 OUT_OF_SCOPE = "out_of_scope"
 

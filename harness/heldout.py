@@ -38,7 +38,7 @@ from nlu.yamlio import load_yaml
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_DIR = ROOT / "tests" / "heldout"
 # The development sets, oldest first; a set that has been tuned on is replaced by a fresh one.
-DEV_SETS = ("dev13", "dev14", "dev15")
+DEV_SETS = ("dev13", "dev14", "dev15", "dev16")
 SETS = {"heldout": HELDOUT_DIR, **{name: ROOT / "tests" / name for name in DEV_SETS}}
 NLU_DIR = ROOT / "nlu"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from nlu.yamlio import load_yaml
 
 # The areas in the order the editor lists them.
-AREAS: tuple[str, ...] = ("money", "insurance", "appointments", "school", "words", "assistant")
+AREAS: tuple[str, ...] = ("money", "insurance", "appointments", "school", "papers", "words", "assistant")
 FALLBACK_AREA = "assistant"
 
 

@@ -70,7 +70,7 @@ CONTENT_REFUSALS = [
 # staff language ("Arabic", "Arabisch"), not by code.
 EDITOR_TERMS = [
     N_("area:money"), N_("area:insurance"), N_("area:appointments"), N_("area:school"),
-    N_("area:words"), N_("area:assistant"),
+    N_("area:papers"), N_("area:words"), N_("area:assistant"),
     N_("language:nl"), N_("language:en"), N_("language:ar"), N_("language:ti"),
     N_("language:fa_AF"),
 ]

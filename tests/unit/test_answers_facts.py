@@ -38,6 +38,12 @@ MUST_CONTAIN = {
     "utter_inburgering/termijn": ["inburgering", "3", "DUO", "PIP", "boete", "verlenging", "Mijn Inburgering", "inburgeren.nl", "DigiD"],
     "utter_inburgering/kosten": ["inburgering", "2022", "DUO", "lening", "Mijn Inburgering", "inburgeren.nl"],
     "utter_inburgering/examen": ["B1", "KNM", "MAP", "participatieverklaring", "onderwijsroute", "Z-route", "ontheffing", "inburgeren.nl"],
+    # Session 16: DigiD, letters and debts, family reunification; two appointment kinds.
+    "utter_practical/digid": ["DigiD", "digid.nl", "BSN", "20", "088 123 6555", "machtiging", "OBA"],
+    "utter_practical/brieven": ["Buurtteam", "aanmaning", "betalingsregeling", "deurwaarder", "schuldhulpverlening"],
+    "utter_practical/nareis": ["nareis", "IND", "3", "18", "VluchtelingenWerk", "DNA"],
+    "utter_term/taalboost": ["taalboost"],
+    "utter_term/jobhunter": ["jobhunter"],
 }
 # The old, wrong or unclear wording must be gone from every locale.
 MUST_NOT_CONTAIN = {

@@ -156,12 +156,13 @@ async def test_the_list_groups_topics_by_area_with_human_titles(people) -> None:
     page = (await comms.http.get("/content")).text
     assert "Antwoorden en vertalingen" in page and "Uitloggen" in page
     for area, title in (("money", "Geld en toeslagen"), ("insurance", "Verzekeringen"),
-                        ("appointments", "Afspraken"), ("school", "Taalschool"),
-                        ("words", "Woorden op brieven"), ("assistant", "De assistent zelf")):
+                        ("appointments", "Afspraken"), ("school", "Taalschool en inburgering"),
+                        ("papers", "DigiD, post, gezin"), ("words", "Woorden op brieven"), ("assistant", "De assistent zelf")):
         assert f"<h2>{title}</h2>" in page
         assert topic_keys(page, area)
     assert "utter_benefits/zorgtoeslag" in topic_keys(page, "money")
     assert "utter_insurance/eigen_risico" in topic_keys(page, "insurance")
+    assert "utter_practical/nareis" in topic_keys(page, "papers")
     assert f'href="{ZORG}"' in page and ">Zorgtoeslag</span>" in page
     assert "utter_term/beschikking" in topic_keys(page, "words")
     total = sum(len(topic_keys(page, a)) for a in AREAS)

@@ -21,6 +21,8 @@ INTENT_KEYS = {
     "insurance/huisarts",
     # Session 15: civic integration (inburgering).
     "inburgering/termijn", "inburgering/kosten", "inburgering/examen",
+    # Session 16: DigiD, letters and debts, family reunification.
+    "practical/digid", "practical/brieven", "practical/nareis",
 }
 
 

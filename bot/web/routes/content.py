@@ -47,7 +47,7 @@ from bot.web.services import services
 
 UNANSWERED_KEYS = {"utter_ask_rephrase", "utter_out_of_scope", "utter_offer_casemanager",
                    "utter_benefits/unknown", "utter_insurance/unknown",
-                   "utter_inburgering/unknown"}
+                   "utter_inburgering/unknown", "utter_practical/unknown"}
 # The translations beside the English source, in the order the editor shows them (English
 # is the source itself, not a translation).
 TRANSLATIONS: tuple[str, ...] = tuple(loc for loc in ("nl", "ar", "ti", "fa_AF") if loc in LOCALES)
