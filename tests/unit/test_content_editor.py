@@ -519,6 +519,32 @@ def _unanswered(db: Database, text: str, locale: str = "ti") -> int:
         return int(msg.id)
 
 
+async def test_every_answer_familys_i_have_no_answer_is_listed_as_unanswered(people, db: Database) -> None:  # type: ignore[no-untyped-def]
+    from bot.db.models import Conversation, Message
+
+    ids = {}
+    with db.session() as s:
+        s.add(Conversation(id="webchat:nl-families", channel="webchat", locale="nl"))
+        for family in ("benefits", "insurance", "inburgering", "practical"):
+            msg = Message(conversation_id="webchat:nl-families", direction="in",
+                          text=f"een vraag over {family} zonder antwoord", locale="nl",
+                          answered_with=[f"utter_{family}/unknown"])
+            s.add(msg)
+            s.flush()
+            ids[family] = int(msg.id)
+        answered = Message(conversation_id="webchat:nl-families", direction="in",
+                           text="hoeveel zorgtoeslag krijg ik", locale="nl",
+                           answered_with=["utter_benefits/zorgtoeslag"])
+        s.add(answered)
+        s.flush()
+        answered_id = int(answered.id)
+    _, login = people
+    page = (await (await login("comms")).http.get("/content")).text
+    for family, message_id in ids.items():
+        assert f'data-message="{message_id}"' in page, family
+    assert f'data-message="{answered_id}"' not in page
+
+
 async def test_an_unanswered_question_becomes_a_reviewed_training_example(people, db: Database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from bot.content.candidates import export
     from bot.db.models import StaffAudit

@@ -204,3 +204,13 @@ def test_new_topic_scaffold_is_not_live_until_filled(repo: ContentRepo, capsys: 
     assert any("training examples still TODO" in m for m in found)
     assert main(["content", "new-topic", "benefits/energietoeslag", "--root", str(repo.root)]) == 2
     assert main(["content", "new-topic", "rent", "--root", str(repo.root)]) == 2
+
+
+def test_new_topic_takes_every_answer_family_and_only_those(repo: ContentRepo) -> None:
+    for family in ("benefits", "insurance", "inburgering", "practical"):
+        todo = repo.new_topic(f"{family}/proefvraag")
+        assert todo
+        assert (repo.nlu_dir / "nl" / f"{family}_proefvraag.yml").exists()
+    for wrong in ("housing/huurcontract", "term/beschikking", "practical/Hoofdletter", "practical"):
+        with pytest.raises(ValueError):
+            repo.new_topic(wrong)

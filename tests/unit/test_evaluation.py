@@ -56,3 +56,47 @@ def test_score_crisis_counts_recall_misses_and_false_alarms() -> None:
     assert [m["text"] for m in out["missed"]] == ["missed"]
     assert [f["text"] for f in out["false_alarms"]] == ["alarm"]
     assert len(out["operating_points"]) == 5
+
+
+# The answer families whose topic the response selector picks (retrieval intents of domain.yml).
+FAMILIES = ("benefits", "insurance", "inburgering", "practical")
+
+
+class _Agent:
+    """Hands back one parse result, shaped like Rasa's."""
+
+    def __init__(self, result: dict) -> None:
+        self.result = result
+
+    async def parse_message(self, text: str) -> dict:
+        return dict(self.result, text=text)
+
+
+def _parse_result(intent: str, key: str) -> dict:
+    return {"intent": {"name": intent}, "language": "nl", "language_confidence": 1.0,
+            "response_selector": {"default": {"response": {"intent_response_key": key}}}}
+
+
+async def test_parse_takes_the_selectors_topic_for_every_answer_family() -> None:
+    from harness.evaluation import parse
+
+    for family in FAMILIES:
+        parsed = await parse(_Agent(_parse_result(family, f"{family}/x")), "vraag")
+        assert (parsed["intent"], parsed["full"]) == (family, f"{family}/x")
+    # Another intent keeps its own name whatever the selector says.
+    parsed = await parse(_Agent(_parse_result("greet", "benefits/bijstand")), "hoi")
+    assert parsed["full"] == "greet"
+
+
+def test_score_counts_the_topics_of_every_answer_family() -> None:
+    from harness.evaluation import score
+
+    rows = [{"text": f"q{i}", "expected": f"{family}/a", "intent": family,
+             "full": f"{family}/a" if i % 2 == 0 else f"{family}/b",
+             "language": "nl", "language_confidence": 1.0, "subset": "general"}
+            for family in FAMILIES for i in range(2)]
+    rows.append({"text": "hoi", "expected": "greet", "intent": "greet", "full": "greet",
+                 "language": "nl", "language_confidence": 1.0, "subset": "general"})
+    result = score("nl", rows)
+    assert result["faq_n"] == 8
+    assert result["faq_topic_accuracy"] == 0.5
