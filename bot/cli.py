@@ -30,6 +30,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from bot.i18n.content import TOPIC_FORMS
 from bot.privacy import install_log_redaction
 from bot.roles import ROLE_NAMES
 from bot.settings import ROOT, SettingsError, get_settings
@@ -266,7 +267,7 @@ def cmd_content(args: argparse.Namespace) -> int:
             print(f"{locale:6} new {counts['new']}, changed (needs review) {counts['changed']}, removed {counts['removed']}")
         return 0
     if not args.topic:
-        print("new-topic needs a topic: benefits/<name>, insurance/<name>, inburgering/<name> or practical/<name>", file=sys.stderr)
+        print(f"new-topic needs a topic: {TOPIC_FORMS}", file=sys.stderr)
         return 2
     try:
         todo = repo.new_topic(args.topic)

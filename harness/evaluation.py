@@ -2,7 +2,8 @@
 
 Per locale, on the held-out split (``tests/heldout/<locale>.yml``): intent accuracy with a
 95 % confidence interval (Wilson), macro-F1 and F1 per intent, FAQ-topic accuracy (the
-``benefits/<topic>``, ``insurance/<topic>``, ``inburgering/<topic>`` or ``practical/<topic>`` key the response selector picked), the
+``<family>/<topic>`` key the response selector picked, families in
+``bot.i18n.content.FAQ_FAMILIES``), the
 worst confused pairs, out-of-scope precision and recall, accuracy per subset (general,
 Latin script, code-switching, typos), and language-ID accuracy (Latin script too). On the
 safety set (``tests/heldout/crisis/<locale>.yml``): ``urgent_help`` recall on direct and
@@ -26,13 +27,14 @@ from typing import Any
 
 from sklearn.metrics import f1_score
 
+from bot.i18n.content import FAQ_FAMILIES
 from bot.i18n.locales import LOCALES
 from harness.heldout import SETS, Example, crisis_set, heldout
 from nlu.langid import Prediction, is_clear_switch, language_script
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "wegwijs.tar.gz"
-FAQ_PARENTS = ("benefits", "insurance", "inburgering", "practical")
+FAQ_PARENTS = FAQ_FAMILIES
 URGENT = "urgent_help"
 OUT_OF_SCOPE = "out_of_scope"
 

@@ -13,6 +13,11 @@ from typing import Any
 
 from nlu.yamlio import load_yaml
 
+# The answer families: retrieval intents of domain.yml whose topic (`<family>/<topic>`) the
+# response selector picks, each with an `utter_<family>/unknown` answer for a topic not known yet.
+FAQ_FAMILIES: tuple[str, ...] = ("benefits", "insurance", "inburgering", "practical")
+TOPIC_FORMS = ", ".join(f"{family}/<name>" for family in FAQ_FAMILIES)
+
 
 @dataclass(frozen=True)
 class Button:

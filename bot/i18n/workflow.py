@@ -21,7 +21,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 from bot.i18n.catalogs import DOMAIN
-from bot.i18n.content import Response, load_responses, source_messages
+from bot.i18n.content import FAQ_FAMILIES, TOPIC_FORMS, Response, load_responses, source_messages
 from bot.i18n.locales import LOCALES
 from bot.i18n.reply_templates import FIELDS, PREFIX, unknown_fields
 from bot.i18n.terms import load_terms, spoken_dari_problems, term_problems
@@ -38,7 +38,7 @@ _URL = re.compile(r"\b(?:https?|ftp)://[^\s)]+", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 # Facts that must carry a source: money, percentages, years, phone numbers.
 _FACT = re.compile(r"€\s?\d|\d\s?%|\b(?:19|20)\d\d\b|\b0800-\d{4}\b|\b14 ?020\b|\b11[23]\b")
-_TOPIC = re.compile(r"^(benefits|insurance|inburgering|practical)/[a-z][a-z0-9_]*$")
+_TOPIC = re.compile(rf"^({'|'.join(FAQ_FAMILIES)})/[a-z][a-z0-9_]*$")
 # The answers that explain a word on letters, one per word of content/glossary.yml.
 TERM_PREFIX = "utter_term/"
 TODO = "TODO"
@@ -407,7 +407,7 @@ class ContentRepo:
     def new_topic(self, topic: str) -> list[str]:
         """Add an FAQ topic everywhere it must be; returns what is still to be filled."""
         if not _TOPIC.match(topic):
-            raise ValueError("a topic is benefits/<name>, insurance/<name>, inburgering/<name> or practical/<name>, name in a-z, 0-9, _")
+            raise ValueError(f"a topic is one of {TOPIC_FORMS}; name in a-z, 0-9, _")
         key = f"utter_{topic}"
         if key in load_responses(self.content_path):
             raise ValueError(f"{topic} exists already")

@@ -214,3 +214,19 @@ def test_new_topic_takes_every_answer_family_and_only_those(repo: ContentRepo) -
     for wrong in ("housing/huurcontract", "term/beschikking", "practical/Hoofdletter", "practical"):
         with pytest.raises(ValueError):
             repo.new_topic(wrong)
+
+
+def test_the_answer_families_are_the_domains_retrieval_intents() -> None:
+    """FAQ_FAMILIES (new-topic, the editor's unanswered list, the evaluation) names exactly the
+    domain's intents whose answers are `utter_<intent>/<topic>`, each with a rule to answer it."""
+    from bot.i18n.content import FAQ_FAMILIES, load_responses
+    from nlu.yamlio import load_yaml
+
+    domain = load_yaml((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    intents = {i if isinstance(i, str) else next(iter(i)) for i in domain["intents"]}
+    families = {key.removeprefix("utter_").split("/", 1)[0]
+                for key in load_responses(ROOT / "content" / "responses.yml") if "/" in key}
+    assert set(FAQ_FAMILIES) == families & intents
+    for family in FAQ_FAMILIES:
+        assert f"utter_{family}" in domain["actions"]
+        assert f"utter_{family}/unknown" in load_responses(ROOT / "content" / "responses.yml")

@@ -26,6 +26,7 @@ from bot.content.topics import AREAS, TopicTitles
 from bot.db.content import store_version
 from bot.db.conversations import answered_with_any
 from bot.db.session import Database
+from bot.i18n.content import FAQ_FAMILIES
 from bot.i18n.exchange import SOURCE
 from bot.i18n.locales import HTML_LANG, LOCALES, NATIVE_NAMES, direction
 from bot.i18n.workflow import TELEGRAM_LIMIT
@@ -46,8 +47,7 @@ from bot.web.routes.inbox import render
 from bot.web.services import services
 
 UNANSWERED_KEYS = {"utter_ask_rephrase", "utter_out_of_scope", "utter_offer_casemanager",
-                   "utter_benefits/unknown", "utter_insurance/unknown",
-                   "utter_inburgering/unknown", "utter_practical/unknown"}
+                   *(f"utter_{family}/unknown" for family in FAQ_FAMILIES)}
 # The translations beside the English source, in the order the editor shows them (English
 # is the source itself, not a translation).
 TRANSLATIONS: tuple[str, ...] = tuple(loc for loc in ("nl", "ar", "ti", "fa_AF") if loc in LOCALES)
