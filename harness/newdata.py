@@ -1,0 +1,257 @@
+"""Taking in what writers hand back: a fresh development set, or new training examples.
+
+    python -m harness.newdata devset tests/dev17 [--write]
+    python -m harness.newdata merge DRAFT.yml nlu/<locale>/FILE.yml --source "..." [--write]
+
+``devset`` checks a development set written by blind writers (``docs/dev-set-brief.md``):
+every label is an intent or answer topic of the domain, every block's language is the file's
+locale, and no utterance is also in training, in the held-out set, in another development
+set, or twice in the set itself (compared as ``tests/unit/test_heldout_split.py`` does: on
+normalised words). It prints what it found and the counts per label; with ``--write`` it
+removes the overlapping lines (and blocks left empty) from the files.
+
+``merge`` adds the examples of a writer's draft (NLU blocks in the same format) to a
+training file: one block per intent and subset with the given ``source`` line, leaving out
+anything already in training, in any evaluation set (held-out, development, crisis), or
+twice in the draft. Without ``--write`` it only reports.
+
+Both replace the one-off scripts of sessions 13 to 16.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.fold import known_intents, nlu_block
+from harness.heldout import ROOT, read_examples
+from harness.relabel import _without_empty_blocks
+from nlu.crisis import words_of
+from nlu.text import LOCALES
+from nlu.yamlio import load_yaml
+
+_LIST_ITEM = re.compile(r"^\s*- (?!intent:)(.*)$")
+
+
+def key(text: str) -> str:
+    """What counts as the same utterance: its normalised words."""
+    return " ".join(words_of(text))
+
+
+def _crisis_texts(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    data = load_yaml(path.read_text(encoding="utf-8")) or {}
+    urgent = data.get("urgent") or {}
+    items = list(urgent.get("direct") or []) + list(urgent.get("indirect") or [])
+    items += list(data.get("ordinary") or [])
+    return [str(t).strip() for t in items if str(t).strip()]
+
+
+def set_keys(set_dir: Path, locale: str) -> set[str]:
+    """The normalised utterances of one evaluation set (intent and crisis part) in ``locale``."""
+    out: set[str] = set()
+    intent_file = set_dir / f"{locale}.yml"
+    if intent_file.exists():
+        out |= {key(ex.text) for ex in read_examples(intent_file)}
+    out |= {key(t) for t in _crisis_texts(set_dir / "crisis" / f"{locale}.yml")}
+    return out
+
+
+def training_keys(locale: str, root: Path = ROOT) -> set[str]:
+    out: set[str] = set()
+    for path in sorted((root / "nlu" / locale).glob("*.yml")):
+        out |= {key(ex.text) for ex in read_examples(path)}
+    return out
+
+
+def _item(raw: str) -> str:
+    """A list item's text as YAML reads it (quotes removed), or the raw text."""
+    try:
+        value = load_yaml("- " + raw)[0]
+    except Exception:  # noqa: BLE001 - a line YAML cannot read is compared as written
+        return raw.strip()
+    return value.strip() if isinstance(value, str) else raw.strip()
+
+
+@dataclass
+class Report:
+    locale: str
+    overlaps: list[tuple[str, str]] = field(default_factory=list)  # (text, where)
+    bad_labels: list[str] = field(default_factory=list)
+    wrong_language: list[str] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    crisis: Counter = field(default_factory=Counter)
+
+    @property
+    def problems(self) -> bool:
+        return bool(self.overlaps or self.bad_labels or self.wrong_language)
+
+
+def _others(root: Path, but: Path | None = None) -> dict[str, Path]:
+    """The evaluation sets: held-out and every development folder (but ``but``)."""
+    out = {"heldout": root / "tests" / "heldout"}
+    for path in sorted((root / "tests").glob("dev*")):
+        if path.is_dir() and (but is None or path.resolve() != but.resolve()):
+            out[path.name] = path
+    return out
+
+
+def check_devset(set_dir: Path, locale: str, root: Path = ROOT, write: bool = False,
+                 intents: set[str] | None = None) -> Report:
+    report = Report(locale)
+    intents = intents if intents is not None else known_intents(root / "domain.yml")
+    elsewhere: dict[str, str] = {k: "training" for k in training_keys(locale, root)}
+    for name, path in _others(root, but=set_dir).items():
+        for k in set_keys(path, locale):
+            elsewhere.setdefault(k, name)
+
+    seen: set[str] = set()
+
+    def verdict(text: str) -> str | None:
+        k = key(text)
+        if not k:
+            return "empty"
+        if k in elsewhere:
+            return elsewhere[k]
+        if k in seen:
+            return "twice in this set"
+        seen.add(k)
+        return None
+
+    intent_file = set_dir / f"{locale}.yml"
+    if intent_file.exists():
+        data = load_yaml(intent_file.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            meta = block.get("metadata") or {}
+            if block.get("intent") not in intents:
+                report.bad_labels.append(str(block.get("intent")))
+            if meta.get("language") != locale:
+                report.wrong_language.append(f"{block.get('intent')}: {meta.get('language')}")
+        lines = intent_file.read_text(encoding="utf-8").splitlines()
+        kept: list[str] = []
+        current = None
+        for line in lines:
+            if line.startswith("- intent:"):
+                current = line.split(":", 1)[1].strip()
+            m = _LIST_ITEM.match(line) if line.startswith("    - ") else None
+            if m:
+                where = verdict(m.group(1).strip())
+                if where:
+                    report.overlaps.append((m.group(1).strip(), where))
+                    continue
+                report.counts[current] += 1
+            kept.append(line)
+        if write:
+            intent_file.write_text("\n".join(_without_empty_blocks(kept)) + "\n", encoding="utf-8")
+
+    crisis_file = set_dir / "crisis" / f"{locale}.yml"
+    if crisis_file.exists():
+        lines = crisis_file.read_text(encoding="utf-8").splitlines()
+        kept = []
+        part = None
+        for line in lines:
+            stripped = line.strip()
+            if stripped in ("direct:", "indirect:", "ordinary:"):
+                part = stripped[:-1]
+            m = _LIST_ITEM.match(line)
+            if m and part:
+                text = _item(m.group(1))
+                where = verdict(text)
+                if where:
+                    report.overlaps.append((text, where))
+                    continue
+                report.crisis[part] += 1
+            kept.append(line)
+        if write:
+            crisis_file.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    return report
+
+
+def merge(draft: Path, dest: Path, locale: str, source: str, root: Path = ROOT,
+          write: bool = False, intents: set[str] | None = None) -> tuple[Counter, list[tuple[str, str]]]:
+    """Add the draft's examples to ``dest``; returns (added per intent, left out with why)."""
+    intents = intents if intents is not None else known_intents(root / "domain.yml")
+    taken: dict[str, str] = {k: "training" for k in training_keys(locale, root)}
+    for name, path in _others(root).items():
+        for k in set_keys(path, locale):
+            taken.setdefault(k, name)
+    added: Counter = Counter()
+    left: list[tuple[str, str]] = []
+    groups: dict[tuple[str, str], list[str]] = {}
+    for ex in read_examples(draft):
+        if ex.intent not in intents:
+            left.append((ex.text, f"unknown label {ex.intent}"))
+            continue
+        if ex.locale not in (None, locale):
+            left.append((ex.text, f"language {ex.locale}"))
+            continue
+        k = key(ex.text)
+        if not k or k in taken:
+            left.append((ex.text, taken.get(k, "empty")))
+            continue
+        taken[k] = "twice in the draft"
+        groups.setdefault((ex.intent, ex.subset), []).append(ex.text)
+        added[ex.intent] += 1
+    if write and groups:
+        blocks = [nlu_block(i, locale, s, source, t) for (i, s), t in groups.items()]
+        text = dest.read_text(encoding="utf-8") if dest.exists() else 'version: "3.1"\nnlu:\n'
+        dest.write_text(text.rstrip("\n") + "\n" + "\n".join(blocks) + "\n", encoding="utf-8")
+    return added, left
+
+
+def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness.newdata", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    dev = sub.add_parser("devset", help="check a development set; --write removes overlaps")
+    dev.add_argument("set_dir", type=Path)
+    dev.add_argument("--locale", choices=LOCALES, action="append")
+    dev.add_argument("--write", action="store_true")
+    mer = sub.add_parser("merge", help="add a draft's examples to a training file")
+    mer.add_argument("draft", type=Path)
+    mer.add_argument("dest", type=Path)
+    mer.add_argument("--source", required=True)
+    mer.add_argument("--locale", choices=LOCALES)
+    mer.add_argument("--write", action="store_true")
+    mer.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+
+    if args.command == "devset":
+        bad = False
+        for locale in args.locale or LOCALES:
+            r = check_devset(args.set_dir, locale, root, write=args.write)
+            total = sum(r.counts.values())
+            print(f"{locale}: {total} intent messages, crisis {dict(r.crisis)}, "
+                  f"{len(r.overlaps)} overlaps {'removed' if args.write else 'found'}")
+            for text, where in r.overlaps:
+                print(f"  overlap ({where}): {text}")
+            for label in r.bad_labels:
+                print(f"  unknown label: {label}")
+            for lang in r.wrong_language:
+                print(f"  wrong language: {lang}")
+            thin = sorted(k for k, n in r.counts.items() if n < 4)
+            if thin:
+                print(f"  fewer than 4 messages: {', '.join(thin)}")
+            bad |= bool(r.bad_labels or r.wrong_language or (r.overlaps and not args.write))
+        return 1 if bad else 0
+
+    locale = args.locale or args.dest.parent.name
+    if locale not in LOCALES:
+        parser.error(f"cannot tell the locale from {args.dest}; pass --locale")
+    added, left = merge(args.draft, args.dest, locale, args.source, root, write=args.write)
+    print(f"{locale}: {sum(added.values())} examples {'added' if args.write else 'to add'} to "
+          f"{args.dest}, {len(left)} left out")
+    for intent, n in sorted(added.items()):
+        print(f"  {intent}: {n}")
+    if args.verbose:
+        for text, why in left:
+            print(f"  left out ({why}): {text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
