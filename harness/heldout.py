@@ -25,6 +25,12 @@
   topics (at least 25 questions each), every intent-set message in the set's own language;
   five other blind writers, deduplicated against training, held-out and ``dev12``-``dev14``.
   Measured first with session 15's first model, whose training data was written without it.
+- ``tests/dev16``: session 16's fresh set, weighted to civic integration (at least 25 per
+  topic); measured fresh with session 15's last model, tuned on since.
+- ``tests/dev17``: session 17's fresh set, weighted to the practical topics (DigiD, letters
+  and debts, family reunification: at least 25 each); five blind writers who read only
+  ``docs/dev-set-brief.md``; overlaps removed with ``python -m harness.newdata devset``.
+  Measured fresh with session 17's first model (the training data of session 16).
 - ``nlu/<locale>/*.yml``: the training examples, read only to prove none of them overlap.
 """
 
@@ -38,7 +44,7 @@ from nlu.yamlio import load_yaml
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT_DIR = ROOT / "tests" / "heldout"
 # The development sets, oldest first; a set that has been tuned on is replaced by a fresh one.
-DEV_SETS = ("dev13", "dev14", "dev15", "dev16")
+DEV_SETS = ("dev13", "dev14", "dev15", "dev16", "dev17")
 SETS = {"heldout": HELDOUT_DIR, **{name: ROOT / "tests" / name for name in DEV_SETS}}
 NLU_DIR = ROOT / "nlu"
 

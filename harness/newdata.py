@@ -172,14 +172,39 @@ def check_devset(set_dir: Path, locale: str, root: Path = ROOT, write: bool = Fa
     return report
 
 
+def _grams(k: str) -> set[str]:
+    padded = f" {k} "
+    return {padded[i:i + 3] for i in range(max(1, len(padded) - 2))}
+
+
+def near_copy(k: str, evaluated: dict[str, tuple[set[str], str]], threshold: float) -> str | None:
+    """The set holding an evaluation message this one nearly copies (character trigrams,
+    Jaccard ≥ ``threshold``): a writer who changed one or two words of a missed message."""
+    grams = _grams(k)
+    for other, (other_grams, where) in evaluated.items():
+        union = len(grams | other_grams)
+        if union and len(grams & other_grams) / union >= threshold:
+            return f"near copy of {where}: {other}"
+    return None
+
+
+NEAR = 0.75
+
+
 def merge(draft: Path, dest: Path, locale: str, source: str, root: Path = ROOT,
-          write: bool = False, intents: set[str] | None = None) -> tuple[Counter, list[tuple[str, str]]]:
-    """Add the draft's examples to ``dest``; returns (added per intent, left out with why)."""
+          write: bool = False, intents: set[str] | None = None,
+          near: float = NEAR) -> tuple[Counter, list[tuple[str, str]]]:
+    """Add the draft's examples to ``dest``; returns (added per intent, left out with why).
+    Left out: anything in training or an evaluation set, twice in the draft, or a near copy
+    of an evaluation message (training examples may resemble each other; they may not
+    resemble what they are measured on)."""
     intents = intents if intents is not None else known_intents(root / "domain.yml")
     taken: dict[str, str] = {k: "training" for k in training_keys(locale, root)}
+    evaluated: dict[str, tuple[set[str], str]] = {}
     for name, path in _others(root).items():
         for k in set_keys(path, locale):
             taken.setdefault(k, name)
+            evaluated[k] = (_grams(k), name)
     added: Counter = Counter()
     left: list[tuple[str, str]] = []
     groups: dict[tuple[str, str], list[str]] = {}
@@ -193,6 +218,10 @@ def merge(draft: Path, dest: Path, locale: str, source: str, root: Path = ROOT,
         k = key(ex.text)
         if not k or k in taken:
             left.append((ex.text, taken.get(k, "empty")))
+            continue
+        copied = near_copy(k, evaluated, near)
+        if copied:
+            left.append((ex.text, copied))
             continue
         taken[k] = "twice in the draft"
         groups.setdefault((ex.intent, ex.subset), []).append(ex.text)

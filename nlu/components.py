@@ -34,12 +34,14 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import RESPONSE_SELECTOR_PROPERTY_NAME as RESPONSE_SELECTOR
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import (
     ENTITIES,
     INTENT,
     INTENT_NAME_KEY,
+    INTENT_RESPONSE_KEY,
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
@@ -507,9 +509,10 @@ class LinearIntentBlend(GraphComponent):
 
         texts, labels = [], []
         for ex in training_data.intent_examples:
-            if ex.get(TEXT) and ex.get(INTENT):
+            label = self._label(ex)
+            if ex.get(TEXT) and label:
                 texts.append(self._text(ex, example_locale(ex) or ex.get(LANGUAGE)))
-                labels.append(ex.get(INTENT))
+                labels.append(label)
         if len(set(labels)) < 2:
             logger.warning("Fewer than two intents: the linear model is not trained.")
             return self._resource
@@ -525,6 +528,11 @@ class LinearIntentBlend(GraphComponent):
         with self._storage.write_to(self._resource) as directory:
             joblib.dump(self._model, directory / self.FILE, compress=3)
         return self._resource
+
+    @staticmethod
+    def _label(example: Message) -> str | None:
+        """What the linear model learns to predict: the intent (``benefits``)."""
+        return example.get(INTENT)
 
     def _classifier(self) -> Any:
         from sklearn.linear_model import LogisticRegression, SGDClassifier
@@ -593,3 +601,91 @@ class LinearIntentBlend(GraphComponent):
                            sorted(linear.items(), key=lambda kv: -kv[1])[:3]],
             }, add_to_output=True)
         return messages
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True
+)
+class LinearTopicBlend(LinearIntentBlend):
+    """Averages the response selector's FAQ topic ranking with a linear model over the same
+    character and word n-grams as ``LinearIntentBlend``, trained on the answer topics
+    (``benefits/zorgtoeslag``, …) only. Placed after the ResponseSelector.
+
+    Measured offline in session 17 on the development sets dev13 to dev17 (the selector's
+    rankings of one model, the linear model fitted on the same training data): FAQ topic
+    accuracy 0.917 → 0.932 (mean of 25 set-and-locale pairs), the worst pair 0.868 → 0.886, at
+    weight 0.5; restricting the choice to the family of the predicted intent was worse (a
+    topic of another family is often the right answer when the intent is wrong, and Rasa's
+    retrieval action answers with whatever topic the selector names).
+
+    It rewrites the selector's ``response`` (``intent_response_key``, ``utter_action``,
+    ``confidence``) and ``ranking``; the output property ``topic_models`` keeps each model's
+    top three, to explain a decision.
+    """
+
+    FILE = "linear_topics.joblib"
+
+    @staticmethod
+    def _label(example: Message) -> str | None:
+        key = example.get(INTENT_RESPONSE_KEY)
+        return key if key and "/" in key else None
+
+    def train(self, training_data: TrainingData) -> Resource:
+        if len({self._label(ex) for ex in training_data.intent_examples} - {None}) < 2:
+            logger.warning("Fewer than two answer topics: the linear topic model is not trained.")
+            return self._resource
+        return super().train(training_data)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self._model is None:
+            return messages
+        vectorizer, classifier = self._model
+        weight = float(self._config["weight"])
+        for message in messages:
+            text = message.get(TEXT) or ""
+            selectors = message.get(RESPONSE_SELECTOR) or {}
+            if not text or text.startswith("/") or not selectors:
+                continue
+            linear = dict(zip(
+                classifier.classes_,
+                classifier.predict_proba(vectorizer.transform([self._text(message, message.get(LANGUAGE))]))[0],
+                strict=True,
+            ))
+            before: list[tuple[str, float]] = []
+            for name, selected in list(selectors.items()):
+                if not isinstance(selected, dict) or "ranking" not in selected:
+                    continue  # "all_retrieval_intents"
+                ranking = selected.get("ranking") or []
+                rs = {r.get("intent_response_key"): float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+                      for r in ranking if r.get("intent_response_key")}
+                ids = {r.get("intent_response_key"): r.get("id") for r in ranking}
+                total = sum(rs.values()) or 1.0
+                before += [(n, round(c, 4)) for n, c in sorted(rs.items(), key=lambda kv: -kv[1])[:3]]
+                names = set(linear) | set(rs)
+                if name != "default":  # a selector of one retrieval intent keeps to its topics
+                    names = {n for n in names if n.split("/", 1)[0] == name}
+                if not names:
+                    continue
+                blend = {n: weight * float(linear.get(n, 0.0)) + (1 - weight) * rs.get(n, 0.0) / total
+                         for n in names}
+                ordered = sorted(blend.items(), key=lambda kv: -kv[1])
+                best, confidence = ordered[0]
+                response = dict(selected.get("response") or {})
+                if response.get("intent_response_key") != best:
+                    response.update(intent_response_key=best, utter_action=f"utter_{best}", responses=[])
+                response[PREDICTED_CONFIDENCE_KEY] = round(confidence, 6)
+                selectors[name] = {
+                    **selected,
+                    "response": response,
+                    "ranking": [{"id": ids.get(n), PREDICTED_CONFIDENCE_KEY: round(c, 6),
+                                 "intent_response_key": n}
+                                for n, c in ordered[: int(self._config["ranking_length"])]],
+                }
+            message.set(RESPONSE_SELECTOR, selectors, add_to_output=True)
+            message.set("topic_models", {
+                "selector": before,
+                "linear": [(n, round(float(c), 4)) for n, c in
+                           sorted(linear.items(), key=lambda kv: -kv[1])[:3]],
+            }, add_to_output=True)
+        return messages
+

@@ -136,6 +136,108 @@ def test_weight_zero_is_diet_alone(tmp_path) -> None:
     assert m.get("intent")["name"] == "greet"
 
 
+# --- LinearTopicBlend: the linear model beside the response selector ----------------------
+
+from nlu.components import LinearTopicBlend  # noqa: E402
+
+_TOPICS = {
+    "benefits/zorgtoeslag": ["can i get zorgtoeslag", "zorgtoeslag how much", "money for health insurance",
+                             "zorgtoeslag apply", "health care allowance"],
+    "benefits/huurtoeslag": ["can i get huurtoeslag", "huurtoeslag how much", "money for my rent",
+                             "rent allowance apply", "huurtoeslag apply"],
+    "insurance/tandarts": ["dentist costs", "is the dentist free", "tandarts for my children",
+                           "my tooth hurts dentist", "find a tandarts"],
+}
+
+
+def _topic_data() -> TrainingData:
+    messages = [Message.build(text=t, intent=key) for key, texts in _TOPICS.items() for t in texts]
+    messages += [Message.build(text=t, intent="greet") for t in _EXAMPLES["greet"]]
+    for m in messages:
+        m.set("metadata", {"intent": {"language": "en"}})
+    return TrainingData(messages)
+
+
+def _with_selector(text: str, ranking: list[tuple[str, float]], name: str = "default") -> Message:
+    m = Message(data={"text": text, "language": "en"})
+    top = ranking[0][0]
+    m.set("response_selector", {
+        "all_retrieval_intents": ["benefits", "insurance"],
+        name: {
+            "response": {"responses": [{"text": "answer"}], "confidence": ranking[0][1],
+                         "intent_response_key": top, "utter_action": f"utter_{top}"},
+            "ranking": [{"id": i, "confidence": c, "intent_response_key": k}
+                        for i, (k, c) in enumerate(ranking)],
+        },
+    })
+    return m
+
+
+@pytest.fixture
+def topics(tmp_path) -> LinearTopicBlend:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("topics")
+    config = {**LinearTopicBlend.get_default_config(), "min_df": 1, "solver": "sgd"}
+    LinearTopicBlend(config, storage, resource).train(_topic_data())
+    return LinearTopicBlend.load(config, storage, resource, None)
+
+
+def test_topic_blend_learns_the_answer_topics_only(topics: LinearTopicBlend) -> None:
+    _, classifier = topics._model
+    assert sorted(classifier.classes_) == sorted(_TOPICS)  # not "greet", not "benefits"
+
+
+def test_topic_blend_overrules_an_unsure_selector(topics: LinearTopicBlend) -> None:
+    # The selector hesitates; the linear model reads "rent" and names huurtoeslag, and the
+    # answer Rasa's retrieval action gives (utter_action) follows.
+    m = _with_selector("how much money do i get for my rent",
+                       [("benefits/zorgtoeslag", 0.40), ("benefits/huurtoeslag", 0.35),
+                        ("insurance/tandarts", 0.25)])
+    topics.process([m])
+    selected = m.get("response_selector")["default"]
+    assert selected["response"]["intent_response_key"] == "benefits/huurtoeslag"
+    assert selected["response"]["utter_action"] == "utter_benefits/huurtoeslag"
+    assert selected["ranking"][0]["intent_response_key"] == "benefits/huurtoeslag"
+    assert abs(sum(r["confidence"] for r in selected["ranking"]) - 1.0) < 1e-3
+    assert m.get("topic_models")["selector"][0][0] == "benefits/zorgtoeslag"
+    assert m.get("topic_models")["linear"][0][0] == "benefits/huurtoeslag"
+
+
+def test_topic_blend_keeps_a_sure_selector_that_agrees(topics: LinearTopicBlend) -> None:
+    m = _with_selector("is the dentist free for children", [("insurance/tandarts", 0.95),
+                                                          ("benefits/zorgtoeslag", 0.05)])
+    topics.process([m])
+    response = m.get("response_selector")["default"]["response"]
+    assert response["intent_response_key"] == "insurance/tandarts"
+    assert response["responses"] == [{"text": "answer"}]  # unchanged when the topic is
+
+
+def test_topic_blend_with_weight_zero_is_the_selector_alone(tmp_path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    config = {**LinearTopicBlend.get_default_config(), "min_df": 1, "weight": 0.0}
+    component = LinearTopicBlend(config, storage, Resource("topics"))
+    component.train(_topic_data())
+    m = _with_selector("how much money do i get for my rent",
+                       [("benefits/zorgtoeslag", 0.40), ("benefits/huurtoeslag", 0.35)])
+    component.process([m])
+    assert m.get("response_selector")["default"]["response"]["intent_response_key"] == "benefits/zorgtoeslag"
+
+
+def test_a_selector_of_one_retrieval_intent_keeps_to_its_topics(topics: LinearTopicBlend) -> None:
+    m = _with_selector("dentist costs for my tooth", [("benefits/zorgtoeslag", 0.5),
+                                                     ("benefits/huurtoeslag", 0.5)], name="benefits")
+    topics.process([m])
+    assert m.get("response_selector")["benefits"]["response"]["intent_response_key"].startswith("benefits/")
+
+
+def test_topic_blend_leaves_payloads_and_messages_without_a_selector(topics: LinearTopicBlend) -> None:
+    payload = _with_selector("/benefits", [("benefits/zorgtoeslag", 0.4), ("benefits/huurtoeslag", 0.6)])
+    plain = Message(data={"text": "hello there", "language": "en"})
+    topics.process([payload, plain])
+    assert payload.get("response_selector")["default"]["response"]["intent_response_key"] == "benefits/zorgtoeslag"
+    assert plain.get("response_selector") is None and plain.get("topic_models") is None
+
+
 def test_language_names_become_the_entity_language_with_their_place() -> None:
     from nlu.components import LanguageNameExtractor
 

@@ -147,3 +147,25 @@ def test_command_line_exits_non_zero_on_an_unknown_label(tmp_path: Path, capsys)
     assert main(["devset", str(root / "tests" / "dev9"), "--locale", "en"], root=root) == 1
     out = capsys.readouterr().out
     assert "unknown label: weather" in out and "overlap (heldout): good  morning!!" in out
+
+
+def test_merge_leaves_out_near_copies_of_evaluation_messages(tmp_path: Path) -> None:
+    # A writer who changes one word of a missed development message makes the set look
+    # better than unseen messages are: such an example stays out of training.
+    root = _tree(tmp_path)
+    draft = tmp_path / "draft.yml"
+    draft.write_text('''version: "3.1"
+nlu:
+- intent: urgent_help
+  metadata:
+    language: en
+  examples: |
+    - my husband locked me in the flat today
+    - he took my keys and i cannot get out of the house
+''', encoding="utf-8")
+    added, left = merge(draft, root / "nlu" / "en" / "safety.yml", "en", "s", root, intents=INTENTS)
+    assert added == {"urgent_help": 1}
+    [(text, why)] = left
+    assert text == "my husband locked me in the flat today"
+    assert why.startswith("near copy of dev9")
+
