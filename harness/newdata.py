@@ -2,6 +2,7 @@
 
     python -m harness.newdata devset tests/dev17 [--write]
     python -m harness.newdata merge DRAFT.yml nlu/<locale>/FILE.yml --source "..." [--write]
+    python -m harness.newdata lists [-v]
 
 ``devset`` checks a development set written by blind writers (``docs/dev-set-brief.md``):
 every label is an intent or answer topic of the domain, every block's language is the file's
@@ -15,7 +16,11 @@ training file: one block per intent and subset with the given ``source`` line, l
 anything already in training, in any evaluation set (held-out, development, crisis), or
 twice in the draft. Without ``--write`` it only reports.
 
-Both replace the one-off scripts of sessions 13 to 16.
+``lists`` counts what the crisis phrase lists catch in every evaluation set (urgent messages,
+ordinary ones, ordinary intent-set questions) and in the ordinary training examples: the
+before/after numbers for a list edit (docs/content.md). ``-v`` prints the ordinary hits.
+
+They replace the one-off scripts of sessions 13 to 16.
 """
 
 from __future__ import annotations
@@ -233,6 +238,41 @@ def merge(draft: Path, dest: Path, locale: str, source: str, root: Path = ROOT,
     return added, left
 
 
+def list_matches(lists, root: Path = ROOT) -> tuple[dict[str, dict[str, tuple[int, int]]], list[str], int]:
+    """Per evaluation set: (caught, total) for urgent, ordinary and ordinary questions; the
+    ordinary hits as text; ordinary training examples caught."""
+    sets = _others(root)
+    counts: dict[str, dict[str, tuple[int, int]]] = {}
+    hits: list[str] = []
+    for name, path in sets.items():
+        c = {"urgent": [0, 0], "ordinary": [0, 0], "questions": [0, 0]}
+        for locale in LOCALES:
+            crisis_file = path / "crisis" / f"{locale}.yml"
+            if crisis_file.exists():
+                data = load_yaml(crisis_file.read_text(encoding="utf-8")) or {}
+                urgent = data.get("urgent") or {}
+                for t in list(urgent.get("direct") or []) + list(urgent.get("indirect") or []):
+                    c["urgent"][0] += lists.find(str(t)) is not None
+                    c["urgent"][1] += 1
+                for t in data.get("ordinary") or []:
+                    hit = lists.find(str(t))
+                    c["ordinary"][0] += hit is not None
+                    c["ordinary"][1] += 1
+                    if hit is not None:
+                        hits.append(f"{name} {locale}: {t}  <- {hit.locale}:{hit.phrase}")
+            intent_file = path / f"{locale}.yml"
+            if intent_file.exists():
+                for ex in read_examples(intent_file):
+                    if ex.intent != "urgent_help":
+                        c["questions"][0] += lists.find(ex.text) is not None
+                        c["questions"][1] += 1
+        counts[name] = {k: (v[0], v[1]) for k, v in c.items()}
+    trained = sum(lists.find(ex.text) is not None
+                  for locale in LOCALES for path in sorted((root / "nlu" / locale).glob("*.yml"))
+                  for ex in read_examples(path) if ex.intent != "urgent_help")
+    return counts, hits, trained
+
+
 def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.newdata", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -247,7 +287,21 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     mer.add_argument("--locale", choices=LOCALES)
     mer.add_argument("--write", action="store_true")
     mer.add_argument("-v", "--verbose", action="store_true")
+    lis = sub.add_parser("lists", help="what the crisis lists catch in every evaluation set")
+    lis.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
+
+    if args.command == "lists":
+        from nlu.crisis import CrisisLists
+
+        counts, hits, trained = list_matches(CrisisLists.load(), root)
+        for name, c in counts.items():
+            print(f"{name}: urgent {c['urgent'][0]}/{c['urgent'][1]}, ordinary {c['ordinary'][0]}/"
+                  f"{c['ordinary'][1]}, ordinary questions {c['questions'][0]}/{c['questions'][1]}")
+        print(f"ordinary training examples caught: {trained}")
+        for line in hits if args.verbose else []:
+            print("  " + line)
+        return 0
 
     if args.command == "devset":
         bad = False

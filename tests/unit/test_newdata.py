@@ -169,3 +169,19 @@ nlu:
     assert text == "my husband locked me in the flat today"
     assert why.startswith("near copy of dev9")
 
+
+def test_lists_counts_what_the_crisis_lists_catch_per_set(tmp_path: Path) -> None:
+    from harness.newdata import list_matches
+    from nlu.crisis import CrisisLists
+
+    root = _tree(tmp_path)
+    (root / "content" / "crisis").mkdir(parents=True)
+    (root / "content" / "crisis" / "en.yml").write_text(
+        "locale: en\nphrases:\n  fire: [fire in my kitchen]\n  violence: [locked me in]\n"
+        "not_crisis: [rent is killing]\n", encoding="utf-8")
+    lists = CrisisLists.load(root / "content" / "crisis")
+    counts, hits, trained = list_matches(lists, root)
+    assert counts["heldout"] == {"urgent": (1, 1), "ordinary": (0, 1), "questions": (0, 1)}
+    assert counts["dev9"]["urgent"] == (2, 3) and counts["dev9"]["ordinary"] == (0, 1)
+    assert hits == [] and trained == 0
+
