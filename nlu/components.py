@@ -536,6 +536,9 @@ class CrisisPhraseMatcher(_IntentOverride):
         if not text or text.startswith("/"):
             return None
         hit = self._matcher.find(text)
+        if hit is None and message.get(SPLIT_TEXT):
+            # Words typed without spaces, split into known words by GluedWordSplitter.
+            hit = self._matcher.find(message.get(SPLIT_TEXT))
         if hit is not None:
             return {"reason": "phrase", "locale": hit.locale, "category": hit.category}
         # The model's own guesses (an unknown-words fallback put in front does not count).

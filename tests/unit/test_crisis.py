@@ -148,6 +148,18 @@ def test_a_crisis_phrase_overrides_the_model(component: CrisisPhraseMatcher) -> 
     assert m.get("crisis")["reason"] == "phrase" and m.get("crisis")["model_intent"] == "out_of_scope"
 
 
+def test_a_crisis_phrase_in_words_typed_without_spaces_is_found(tmp_path: Path) -> None:
+    # GluedWordSplitter hands the split words on ("split_text"); the lists read them too.
+    write_list(tmp_path, "ti", {"self_harm": ["ክቐትል እየ"]})
+    component = CrisisPhraseMatcher({"doubt_threshold": 0.3, "lists_dir": str(tmp_path)})
+    glued = parsed("ንርእሰይክቐትልእየ", [("out_of_scope", 0.9), ("greet", 0.1)])
+    glued.set("split_text", "ንርእሰይ ክቐትል እየ")
+    alone = parsed("ንርእሰይክቐትልእየ", [("out_of_scope", 0.9), ("greet", 0.1)])
+    component.process([glued, alone])
+    assert glued.get("intent")["name"] == "urgent_help" and glued.get("crisis")["reason"] == "phrase"
+    assert alone.get("intent")["name"] == "out_of_scope"
+
+
 def test_the_models_doubt_is_treated_as_urgent(component: CrisisPhraseMatcher) -> None:
     [m] = component.process([parsed("something odd", [("out_of_scope", 0.6), ("urgent_help", 0.3)])])
     assert m.get("intent")["name"] == "urgent_help" and m.get("crisis")["reason"] == "model_doubt"
