@@ -108,6 +108,9 @@ def normalize(text: str, locale: str | None = None) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+MAX_PIECE = 24  # letters of the longest word a glued word is split into
+
+
 def segment(word: str, vocabulary: dict[str, int], min_piece: int = 2, max_parts: int = 4,
             min_length: int = 4) -> list[str]:
     """A word people typed without spaces, split into words the model knows.
@@ -117,14 +120,17 @@ def segment(word: str, vocabulary: dict[str, int], min_piece: int = 2, max_parts
     is not itself in ``vocabulary`` (normalised word → count) and can be written as two to
     ``max_parts`` known words of at least ``min_piece`` letters, those words are returned
     (the fewest pieces; among equals the most frequent words); otherwise ``[word]``. Latin
-    script is never split (Arabizi, Dutch compounds)."""
-    if word in vocabulary or len(word) < min_length or not any(is_arabic(c) or is_ethiopic(c) for c in word):
+    script is never split (Arabizi, Dutch compounds). Pieces are at most ``MAX_PIECE``
+    letters, so a word longer than ``max_parts * MAX_PIECE`` stays whole and the work per
+    word is bounded (a message of 2,000 letters without a space costs nothing)."""
+    if (word in vocabulary or len(word) < min_length or len(word) > max_parts * MAX_PIECE
+            or not any(is_arabic(c) or is_ethiopic(c) for c in word)):
         return [word]
     n = len(word)
     best: list[tuple[int, float, tuple[str, ...]] | None] = [None] * (n + 1)
     best[0] = (0, 0.0, ())
     for end in range(min_piece, n + 1):
-        for start in range(0, end - min_piece + 1):
+        for start in range(max(0, end - MAX_PIECE), end - min_piece + 1):
             before = best[start]
             count = vocabulary.get(word[start:end])
             if before is None or not count or before[0] >= max_parts:

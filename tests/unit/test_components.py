@@ -295,6 +295,17 @@ def test_a_glued_word_becomes_known_words(word: str, pieces: list[str]) -> None:
     assert segment(word, _VOCAB) == pieces
 
 
+def test_a_very_long_glued_word_stays_whole() -> None:
+    # A message of thousands of letters without a space (the app cuts at 2,000) is not
+    # searched for pieces: longer than four pieces of the longest word can be.
+    from nlu.text import MAX_PIECE
+
+    long_word = "ቢልክኸፍልኣይከኣልኩን" * 200
+    assert segment(long_word, _VOCAB) == [long_word]
+    just_fits = "ቢልክኸፍልኣይከኣልኩን"
+    assert len(just_fits) <= 4 * MAX_PIECE and len(segment(just_fits, _VOCAB)) == 3
+
+
 def test_segment_prefers_the_fewest_pieces_and_respects_the_limit() -> None:
     vocab = {"ab": 1, "cd": 1, "abcd": 1, "ef": 1, "ሀለ": 2, "ሐመ": 2, "ሀለሐመ": 1, "ሠረ": 2}
     assert segment("ሀለሐመሠረ", vocab) == ["ሀለሐመ", "ሠረ"]
