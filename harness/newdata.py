@@ -110,7 +110,9 @@ def check_devset(set_dir: Path, locale: str, root: Path = ROOT, write: bool = Fa
                  intents: set[str] | None = None) -> Report:
     report = Report(locale)
     intents = intents if intents is not None else known_intents(root / "domain.yml")
-    elsewhere: dict[str, str] = {k: "training" for k in training_keys(locale, root)}
+    # Training of every locale (the overlap test compares across locales: "hoi hoi" is
+    # small talk in more than one of them); the other sets in this locale.
+    elsewhere: dict[str, str] = {k: "training" for loc in LOCALES for k in training_keys(loc, root)}
     for name, path in _others(root, but=set_dir).items():
         for k in set_keys(path, locale):
             elsewhere.setdefault(k, name)
@@ -207,9 +209,11 @@ def merge(draft: Path, dest: Path, locale: str, source: str, root: Path = ROOT,
     taken: dict[str, str] = {k: "training" for k in training_keys(locale, root)}
     evaluated: dict[str, tuple[set[str], str]] = {}
     for name, path in _others(root).items():
-        for k in set_keys(path, locale):
-            taken.setdefault(k, name)
-            evaluated[k] = (_grams(k), name)
+        for loc in LOCALES:  # an evaluation message of any locale stays out of training
+            for k in set_keys(path, loc):
+                taken.setdefault(k, name)
+                if loc == locale:
+                    evaluated[k] = (_grams(k), name)
     added: Counter = Counter()
     left: list[tuple[str, str]] = []
     groups: dict[tuple[str, str], list[str]] = {}

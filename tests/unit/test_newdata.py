@@ -185,3 +185,20 @@ def test_lists_counts_what_the_crisis_lists_catch_per_set(tmp_path: Path) -> Non
     assert counts["dev9"]["urgent"] == (2, 3) and counts["dev9"]["ordinary"] == (0, 1)
     assert hits == [] and trained == 0
 
+
+def test_devset_check_compares_with_the_training_of_every_locale(tmp_path: Path) -> None:
+    # The overlap test reads training in all five locales: a greeting trained in Dutch is
+    # also taken in the English set.
+    root = _tree(tmp_path)
+    (root / "nlu" / "nl").mkdir()
+    (root / "nlu" / "nl" / "small_talk.yml").write_text('''version: "3.1"
+nlu:
+- intent: greet
+  metadata:
+    language: nl
+  examples: |
+    - is it raining
+''', encoding="utf-8")
+    report = check_devset(root / "tests" / "dev9", "en", root, intents=INTENTS)
+    assert ("is it raining", "training") in report.overlaps
+
