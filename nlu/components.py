@@ -569,6 +569,8 @@ class LinearIntentBlend(GraphComponent):
     """
 
     FILE = "linear_intents.joblib"
+    LABELS = "intents"  # what the linear model learns, for the log
+    MISSING = "Linear intent model missing; DIET's ranking is used alone."
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -614,7 +616,7 @@ class LinearIntentBlend(GraphComponent):
                 texts.append(self._text(ex, example_locale(ex) or ex.get(LANGUAGE)))
                 labels.append(label)
         if len(set(labels)) < 2:
-            logger.warning("Fewer than two intents: the linear model is not trained.")
+            logger.warning("Fewer than two %s: the linear model is not trained.", self.LABELS)
             return self._resource
         vectorizer = make_union(
             TfidfVectorizer(analyzer="char_wb", ngram_range=(1, int(self._config["max_ngram"])),
@@ -661,44 +663,53 @@ class LinearIntentBlend(GraphComponent):
             with model_storage.read_from(resource) as directory:
                 model = joblib.load(directory / cls.FILE)
         except (ValueError, FileNotFoundError):
-            logger.warning("Linear intent model missing; DIET's ranking is used alone.")
+            logger.warning(cls.MISSING)
             model = None
         return cls(config, model_storage, resource, model)
+
+    def _probabilities(self, message: Message) -> dict[str, float]:
+        """The linear model's probability of each label for ``message``."""
+        vectorizer, classifier = self._model
+        text = self._text(message, message.get(LANGUAGE))
+        return dict(zip(classifier.classes_, classifier.predict_proba(vectorizer.transform([text]))[0],
+                        strict=True))
+
+    def _blend(self, linear: dict[str, float], other: dict[str, float],
+               names: set[str] | None = None) -> list[tuple[str, float]]:
+        """``weight`` × the linear model + (1 − ``weight``) × the other model's ranking
+        (normalised), over ``names`` (both models' labels by default), best first."""
+        weight = float(self._config["weight"])
+        total = sum(other.values()) or 1.0
+        names = set(linear) | set(other) if names is None else names
+        blend = {n: weight * float(linear.get(n, 0.0)) + (1 - weight) * other.get(n, 0.0) / total
+                 for n in names}
+        return sorted(blend.items(), key=lambda kv: -kv[1])
+
+    @staticmethod
+    def _top3(scores: dict[str, float]) -> list[tuple[str, float]]:
+        return [(n, round(float(c), 4)) for n, c in sorted(scores.items(), key=lambda kv: -kv[1])[:3]]
 
     def process(self, messages: list[Message]) -> list[Message]:
         if self._model is None:
             return messages
-        vectorizer, classifier = self._model
-        weight = float(self._config["weight"])
         for message in messages:
             text = message.get(TEXT) or ""
             if not text or text.startswith("/"):
                 continue  # buttons and /intent payloads keep what Rasa decided
-            linear = dict(zip(
-                classifier.classes_,
-                classifier.predict_proba(vectorizer.transform([self._text(message, message.get(LANGUAGE))]))[0],
-                strict=True,
-            ))
+            linear = self._probabilities(message)
             diet = {
                 r[INTENT_NAME_KEY]: float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
                 for r in message.get("intent_ranking") or []
             }
-            total = sum(diet.values()) or 1.0
-            names = set(linear) | set(diet)
-            blend = {
-                n: weight * float(linear.get(n, 0.0)) + (1 - weight) * diet.get(n, 0.0) / total
-                for n in names
-            }
             ranking = [
                 {INTENT_NAME_KEY: n, PREDICTED_CONFIDENCE_KEY: round(c, 6)}
-                for n, c in sorted(blend.items(), key=lambda kv: -kv[1])
+                for n, c in self._blend(linear, diet)
             ][: int(self._config["ranking_length"])]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set("intent_ranking", ranking, add_to_output=True)
             message.set("intent_models", {
                 "diet": sorted(diet.items(), key=lambda kv: -kv[1])[:3],
-                "linear": [(n, round(float(c), 4)) for n, c in
-                           sorted(linear.items(), key=lambda kv: -kv[1])[:3]],
+                "linear": self._top3(linear),
             }, add_to_output=True)
         return messages
 
@@ -724,33 +735,23 @@ class LinearTopicBlend(LinearIntentBlend):
     """
 
     FILE = "linear_topics.joblib"
+    LABELS = "answer topics"
+    MISSING = "Linear topic model missing; the response selector's ranking is used alone."
 
     @staticmethod
     def _label(example: Message) -> str | None:
         key = example.get(INTENT_RESPONSE_KEY)
         return key if key and "/" in key else None
 
-    def train(self, training_data: TrainingData) -> Resource:
-        if len({self._label(ex) for ex in training_data.intent_examples} - {None}) < 2:
-            logger.warning("Fewer than two answer topics: the linear topic model is not trained.")
-            return self._resource
-        return super().train(training_data)
-
     def process(self, messages: list[Message]) -> list[Message]:
         if self._model is None:
             return messages
-        vectorizer, classifier = self._model
-        weight = float(self._config["weight"])
         for message in messages:
             text = message.get(TEXT) or ""
             selectors = message.get(RESPONSE_SELECTOR) or {}
             if not text or text.startswith("/") or not selectors:
                 continue
-            linear = dict(zip(
-                classifier.classes_,
-                classifier.predict_proba(vectorizer.transform([self._text(message, message.get(LANGUAGE))]))[0],
-                strict=True,
-            ))
+            linear = self._probabilities(message)
             before: list[tuple[str, float]] = []
             for name, selected in list(selectors.items()):
                 if not isinstance(selected, dict) or "ranking" not in selected:
@@ -759,16 +760,13 @@ class LinearTopicBlend(LinearIntentBlend):
                 rs = {r.get("intent_response_key"): float(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
                       for r in ranking if r.get("intent_response_key")}
                 ids = {r.get("intent_response_key"): r.get("id") for r in ranking}
-                total = sum(rs.values()) or 1.0
-                before += [(n, round(c, 4)) for n, c in sorted(rs.items(), key=lambda kv: -kv[1])[:3]]
+                before += self._top3(rs)
                 names = set(linear) | set(rs)
                 if name != "default":  # a selector of one retrieval intent keeps to its topics
                     names = {n for n in names if n.split("/", 1)[0] == name}
                 if not names:
                     continue
-                blend = {n: weight * float(linear.get(n, 0.0)) + (1 - weight) * rs.get(n, 0.0) / total
-                         for n in names}
-                ordered = sorted(blend.items(), key=lambda kv: -kv[1])
+                ordered = self._blend(linear, rs, names)
                 best, confidence = ordered[0]
                 response = dict(selected.get("response") or {})
                 if response.get("intent_response_key") != best:
@@ -784,8 +782,7 @@ class LinearTopicBlend(LinearIntentBlend):
             message.set(RESPONSE_SELECTOR, selectors, add_to_output=True)
             message.set("topic_models", {
                 "selector": before,
-                "linear": [(n, round(float(c), 4)) for n, c in
-                           sorted(linear.items(), key=lambda kv: -kv[1])[:3]],
+                "linear": self._top3(linear),
             }, add_to_output=True)
         return messages
 

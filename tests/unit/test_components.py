@@ -223,6 +223,22 @@ def test_topic_blend_with_weight_zero_is_the_selector_alone(tmp_path) -> None:
     assert m.get("response_selector")["default"]["response"]["intent_response_key"] == "benefits/zorgtoeslag"
 
 
+def test_topic_blend_without_two_topics_is_not_trained_and_changes_nothing(tmp_path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    config = {**LinearTopicBlend.get_default_config(), "min_df": 1}
+    one_topic = TrainingData([Message.build(text=t, intent="benefits/zorgtoeslag")
+                              for t in _TOPICS["benefits/zorgtoeslag"]]
+                             + [Message.build(text=t, intent="greet") for t in _EXAMPLES["greet"]])
+    component = LinearTopicBlend(config, storage, Resource("topics"))
+    component.train(one_topic)  # two intents, but only one answer topic
+    assert component._model is None
+    m = _with_selector("how much money do i get for my rent",
+                       [("benefits/zorgtoeslag", 0.40), ("benefits/huurtoeslag", 0.35)])
+    component.process([m])
+    assert m.get("response_selector")["default"]["response"]["intent_response_key"] == "benefits/zorgtoeslag"
+    assert m.get("topic_models") is None
+
+
 def test_a_selector_of_one_retrieval_intent_keeps_to_its_topics(topics: LinearTopicBlend) -> None:
     m = _with_selector("dentist costs for my tooth", [("benefits/zorgtoeslag", 0.5),
                                                      ("benefits/huurtoeslag", 0.5)], name="benefits")
