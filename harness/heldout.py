@@ -116,8 +116,12 @@ class CrisisSet:
 
 
 def crisis_set(locale: str, which: str = "heldout") -> CrisisSet:
-    path = SETS[which] / "crisis" / f"{locale}.yml"
-    data = load_yaml(path.read_text(encoding="utf-8")) or {}
+    return read_crisis(SETS[which] / "crisis" / f"{locale}.yml", locale)
+
+
+def read_crisis(path: Path, locale: str) -> CrisisSet:
+    """One crisis file (``tests/<set>/crisis/<locale>.yml``); empty when there is none."""
+    data = (load_yaml(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
     urgent = data.get("urgent") or {}
 
     def texts(items: list | None) -> list[str]:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.fold import known_intents, nlu_block
-from harness.heldout import ROOT, read_examples
+from harness.heldout import ROOT, Example, read_crisis, read_examples
 from harness.relabel import _without_empty_blocks
 from nlu.crisis import words_of
 from nlu.text import LOCALES
@@ -47,31 +47,25 @@ def key(text: str) -> str:
     return " ".join(words_of(text))
 
 
-def _crisis_texts(path: Path) -> list[str]:
-    if not path.exists():
-        return []
-    data = load_yaml(path.read_text(encoding="utf-8")) or {}
-    urgent = data.get("urgent") or {}
-    items = list(urgent.get("direct") or []) + list(urgent.get("indirect") or [])
-    items += list(data.get("ordinary") or [])
-    return [str(t).strip() for t in items if str(t).strip()]
-
-
 def set_keys(set_dir: Path, locale: str) -> set[str]:
     """The normalised utterances of one evaluation set (intent and crisis part) in ``locale``."""
     out: set[str] = set()
     intent_file = set_dir / f"{locale}.yml"
     if intent_file.exists():
         out |= {key(ex.text) for ex in read_examples(intent_file)}
-    out |= {key(t) for t in _crisis_texts(set_dir / "crisis" / f"{locale}.yml")}
+    crisis = read_crisis(set_dir / "crisis" / f"{locale}.yml", locale)
+    out |= {key(t) for t in crisis.urgent + crisis.ordinary}
     return out
+
+
+def _training(locale: str, root: Path = ROOT) -> list[Example]:
+    """The training examples of ``locale`` under ``root`` (``harness.heldout.training`` for
+    another root than the project's)."""
+    return [ex for path in sorted((root / "nlu" / locale).glob("*.yml")) for ex in read_examples(path)]
 
 
 def training_keys(locale: str, root: Path = ROOT) -> set[str]:
-    out: set[str] = set()
-    for path in sorted((root / "nlu" / locale).glob("*.yml")):
-        out |= {key(ex.text) for ex in read_examples(path)}
-    return out
+    return {key(ex.text) for ex in _training(locale, root)}
 
 
 def _item(raw: str) -> str:
@@ -251,19 +245,16 @@ def list_matches(lists, root: Path = ROOT) -> tuple[dict[str, dict[str, tuple[in
     for name, path in sets.items():
         c = {"urgent": [0, 0], "ordinary": [0, 0], "questions": [0, 0]}
         for locale in LOCALES:
-            crisis_file = path / "crisis" / f"{locale}.yml"
-            if crisis_file.exists():
-                data = load_yaml(crisis_file.read_text(encoding="utf-8")) or {}
-                urgent = data.get("urgent") or {}
-                for t in list(urgent.get("direct") or []) + list(urgent.get("indirect") or []):
-                    c["urgent"][0] += lists.find(str(t)) is not None
-                    c["urgent"][1] += 1
-                for t in data.get("ordinary") or []:
-                    hit = lists.find(str(t))
-                    c["ordinary"][0] += hit is not None
-                    c["ordinary"][1] += 1
-                    if hit is not None:
-                        hits.append(f"{name} {locale}: {t}  <- {hit.locale}:{hit.phrase}")
+            crisis = read_crisis(path / "crisis" / f"{locale}.yml", locale)
+            for t in crisis.urgent:
+                c["urgent"][0] += lists.find(t) is not None
+                c["urgent"][1] += 1
+            for t in crisis.ordinary:
+                hit = lists.find(t)
+                c["ordinary"][0] += hit is not None
+                c["ordinary"][1] += 1
+                if hit is not None:
+                    hits.append(f"{name} {locale}: {t}  <- {hit.locale}:{hit.phrase}")
             intent_file = path / f"{locale}.yml"
             if intent_file.exists():
                 for ex in read_examples(intent_file):
@@ -272,8 +263,7 @@ def list_matches(lists, root: Path = ROOT) -> tuple[dict[str, dict[str, tuple[in
                         c["questions"][1] += 1
         counts[name] = {k: (v[0], v[1]) for k, v in c.items()}
     trained = sum(lists.find(ex.text) is not None
-                  for locale in LOCALES for path in sorted((root / "nlu" / locale).glob("*.yml"))
-                  for ex in read_examples(path) if ex.intent != "urgent_help")
+                  for locale in LOCALES for ex in _training(locale, root) if ex.intent != "urgent_help")
     return counts, hits, trained
 
 
