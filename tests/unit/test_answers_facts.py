@@ -39,7 +39,8 @@ MUST_CONTAIN = {
     "utter_inburgering/kosten": ["inburgering", "2022", "DUO", "lening", "Mijn Inburgering", "inburgeren.nl"],
     "utter_inburgering/examen": ["B1", "KNM", "MAP", "participatieverklaring", "onderwijsroute", "Z-route", "ontheffing", "inburgeren.nl"],
     # Session 16: DigiD, letters and debts, family reunification; two appointment kinds.
-    "utter_practical/digid": ["DigiD", "digid.nl", "BSN", "20", "088 123 6555", "machtiging", "OBA"],
+    # The activation letter within 3 working days, activation within 21 days (government.nl).
+    "utter_practical/digid": ["DigiD", "digid.nl", "BSN", "3", "21", "088 123 6555", "machtiging", "OBA"],
     "utter_practical/brieven": ["Buurtteam", "aanmaning", "betalingsregeling", "deurwaarder", "schuldhulpverlening"],
     "utter_practical/nareis": ["nareis", "IND", "3", "18", "VluchtelingenWerk", "DNA"],
     "utter_term/taalboost": ["taalboost"],
@@ -51,6 +52,10 @@ MUST_NOT_CONTAIN = {
     "utter_benefits/zorgtoeslag": ["belastingdienst.nl/zorgtoeslag"],
     "utter_benefits/kindgebonden_budget": ["belastingdienst.nl/kindgebondenbudget"],
     "utter_urgent_help": ["Zelfmoordpreventie: 0800-0113", "Zelfmoordpreventie على الرقم"],
+    # Not "about 5 working days" and "within 20 days" any more.
+    "utter_practical/digid": ["20"],
+    # The 3 years start after the PIP, not on DUO's first letter about the inburgeringsplicht.
+    "utter_inburgering/termijn": ["inburgeringsplicht"],
 }
 
 
