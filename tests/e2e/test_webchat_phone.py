@@ -207,11 +207,11 @@ async def test_a_word_on_a_letter_explained_on_a_phone(stack, renderer, phone, l
 # A topic added in session 13 (the dentist), one added in session 14 (the family doctor,
 # whose answer carries phone numbers: they must read left to right inside right-to-left text)
 # one of session 15 (civic integration: DUO, PIP, a web address inside the text) and one of
-# session 16 (family reunification: IND, VluchtelingenWerk, numbers inside right-to-left text).
+# session 16 (family reunification: IND, subsidiaire bescherming, numbers inside right-to-left text).
 NEW_TOPICS = {"tandarts": ("utter_insurance/tandarts", "basisverzekering"),
               "huisarts": ("utter_insurance/huisarts", "088 003 0600"),
               "inburgering": ("utter_inburgering/termijn", "inburgeren.nl"),
-              "nareis": ("utter_practical/nareis", "VluchtelingenWerk")}
+              "nareis": ("utter_practical/nareis", "subsidiaire bescherming")}
 
 
 @pytest.mark.parametrize("topic", sorted(NEW_TOPICS))

@@ -42,7 +42,7 @@ MUST_CONTAIN = {
     # The activation letter within 3 working days, activation within 21 days (government.nl).
     "utter_practical/digid": ["DigiD", "digid.nl", "BSN", "3", "21", "088 123 6555", "machtiging", "OBA"],
     "utter_practical/brieven": ["Buurtteam", "aanmaning", "betalingsregeling", "deurwaarder", "schuldhulpverlening"],
-    "utter_practical/nareis": ["nareis", "IND", "3", "18", "VluchtelingenWerk", "DNA"],
+    "utter_practical/nareis": ["nareis", "IND", "3", "18", "subsidiaire bescherming", "DNA"],
     "utter_term/taalboost": ["taalboost"],
     "utter_term/jobhunter": ["jobhunter"],
 }
@@ -56,6 +56,9 @@ MUST_NOT_CONTAIN = {
     "utter_practical/digid": ["20"],
     # The 3 years start after the PIP, not on DUO's first letter about the inburgeringsplicht.
     "utter_inburgering/termijn": ["inburgeringsplicht"],
+    # VluchtelingenWerk guides no new family-reunification applications in asylum reception
+    # from 1 December 2025 (its newsroom): the answer points to the casemanager instead.
+    "utter_practical/nareis": ["VluchtelingenWerk"],
 }
 
 
