@@ -20,10 +20,12 @@ async def test_content_page_needs_the_comms_login(stack) -> None:  # type: ignor
 
 
 async def test_answers_side_by_side_search_and_unanswered(stack, chat, browser_context) -> None:  # type: ignore[no-untyped-def]
-    # Something the bot cannot answer, with personal data in it.
+    # Something the bot cannot answer, with personal data in it: no word of it was ever seen
+    # in training, so it is unanswered whatever the model (with "mijn bsn is" in front, one
+    # training reads a question about the BSN and answers it with DigiD, the next does not).
     user = chat()
     await user.connect(language="nl")
-    await user.say("mijn bsn is 123456782 qwx zzv plop")
+    await user.say("123456782 qwx zzv plop")
 
     page = await browser_context()
     await log_in(page, stack.app_url, "comms", "comms-demo-2026")
