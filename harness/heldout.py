@@ -93,12 +93,13 @@ FOLDED_FILE = "folded.yml"
 SIGNALS_FILE = "signals.yml"
 
 
-def training(locale: str, folded: bool = True) -> list[Example]:
+def training(locale: str, folded: bool = True, nlu_dir: Path = NLU_DIR) -> list[Example]:
     """The training examples of ``locale``; ``folded=False`` leaves out the former
     development sets (``nlu/<locale>/folded.yml``) and the crisis signals
-    (``nlu/<locale>/signals.yml``), the examples veiled on purpose."""
+    (``nlu/<locale>/signals.yml``), the examples veiled on purpose. ``nlu_dir``: another
+    tree's ``nlu/`` (the data tools' tests)."""
     out: list[Example] = []
-    for path in sorted((NLU_DIR / locale).glob("*.yml")):
+    for path in sorted((nlu_dir / locale).glob("*.yml")):
         if folded or path.name not in (FOLDED_FILE, SIGNALS_FILE):
             out.extend(read_examples(path))
     return out

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.fold import known_intents, nlu_block
-from harness.heldout import ROOT, Example, read_crisis, read_examples
+from harness.heldout import ROOT, read_crisis, read_examples, training
 from harness.relabel import _without_empty_blocks
 from nlu.crisis import words_of
 from nlu.text import LOCALES
@@ -58,14 +58,14 @@ def set_keys(set_dir: Path, locale: str) -> set[str]:
     return out
 
 
-def _training(locale: str, root: Path = ROOT) -> list[Example]:
-    """The training examples of ``locale`` under ``root`` (``harness.heldout.training`` for
-    another root than the project's)."""
-    return [ex for path in sorted((root / "nlu" / locale).glob("*.yml")) for ex in read_examples(path)]
-
-
 def training_keys(locale: str, root: Path = ROOT) -> set[str]:
-    return {key(ex.text) for ex in _training(locale, root)}
+    return {key(ex.text) for ex in training(locale, nlu_dir=root / "nlu")}
+
+
+def all_training_keys(root: Path = ROOT) -> set[str]:
+    """The normalised training examples of every locale (the overlap test compares across
+    locales: "hoi hoi" is small talk in more than one of them)."""
+    return {k for loc in LOCALES for k in training_keys(loc, root)}
 
 
 def _item(raw: str) -> str:
@@ -101,12 +101,14 @@ def _others(root: Path, but: Path | None = None) -> dict[str, Path]:
 
 
 def check_devset(set_dir: Path, locale: str, root: Path = ROOT, write: bool = False,
-                 intents: set[str] | None = None) -> Report:
+                 intents: set[str] | None = None, trained: set[str] | None = None) -> Report:
+    """``trained``: ``all_training_keys(root)``, read once by a caller that checks every
+    locale; read here when not given."""
     report = Report(locale)
     intents = intents if intents is not None else known_intents(root / "domain.yml")
-    # Training of every locale (the overlap test compares across locales: "hoi hoi" is
-    # small talk in more than one of them); the other sets in this locale.
-    elsewhere: dict[str, str] = {k: "training" for loc in LOCALES for k in training_keys(loc, root)}
+    # Training of every locale; the other sets in this locale.
+    trained = trained if trained is not None else all_training_keys(root)
+    elsewhere: dict[str, str] = dict.fromkeys(trained, "training")
     for name, path in _others(root, but=set_dir).items():
         for k in set_keys(path, locale):
             elsewhere.setdefault(k, name)
@@ -263,7 +265,8 @@ def list_matches(lists, root: Path = ROOT) -> tuple[dict[str, dict[str, tuple[in
                         c["questions"][1] += 1
         counts[name] = {k: (v[0], v[1]) for k, v in c.items()}
     trained = sum(lists.find(ex.text) is not None
-                  for locale in LOCALES for ex in _training(locale, root) if ex.intent != "urgent_help")
+                  for locale in LOCALES for ex in training(locale, nlu_dir=root / "nlu")
+                  if ex.intent != "urgent_help")
     return counts, hits, trained
 
 
@@ -299,8 +302,9 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
 
     if args.command == "devset":
         bad = False
+        trained = all_training_keys(root)  # once for every locale checked
         for locale in args.locale or LOCALES:
-            r = check_devset(args.set_dir, locale, root, write=args.write)
+            r = check_devset(args.set_dir, locale, root, write=args.write, trained=trained)
             total = sum(r.counts.values())
             print(f"{locale}: {total} intent messages, crisis {dict(r.crisis)}, "
                   f"{len(r.overlaps)} overlaps {'removed' if args.write else 'found'}")
